@@ -1,0 +1,22 @@
+# Finds the project's dependencies, all from Debian 12 packages. A missing one
+# stops the configuration with the name of the Debian package to install.
+
+# rl_require_package(<find_package name> DEBIAN <package> [find_package args...])
+macro(rl_require_package name)
+  cmake_parse_arguments(_rl_req "" "DEBIAN" "" ${ARGN})
+  find_package(${name} QUIET ${_rl_req_UNPARSED_ARGUMENTS})
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR
+      "Missing dependency ${name}: install the Debian package '${_rl_req_DEBIAN}' "
+      "(sudo apt-get install ${_rl_req_DEBIAN}), or run scripts/install-deps.sh.")
+  endif()
+endmacro()
+
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+
+rl_require_package(CLI11 DEBIAN libcli11-dev CONFIG)
+rl_require_package(nlohmann_json DEBIAN nlohmann-json3-dev CONFIG)
+if(RL_BUILD_TESTS)
+  rl_require_package(GTest DEBIAN "libgtest-dev libgmock-dev" CONFIG)
+endif()

@@ -1,0 +1,233 @@
+#include "rl/env/vector_env.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "rl/env/checks.h"
+#include "rl/env/rng.h"
+
+namespace rl {
+namespace {
+
+std::pair<EnvSpec, std::vector<std::unique_ptr<Env>>> build_envs(const EnvRegistry& registry,
+                                                                 std::string_view id,
+                                                                 const VectorEnvConfig& config) {
+  if (config.num_envs <= 0) {
+    throw std::invalid_argument("VectorEnv(" + std::string(id) + "): num_envs must be positive, got " +
+                                std::to_string(config.num_envs));
+  }
+  std::vector<std::unique_ptr<Env>> envs;
+  envs.reserve(config.num_envs);
+  for (int i = 0; i < config.num_envs; ++i) envs.push_back(registry.make_raw(id, config.env_options));
+  EnvSpec spec = registry.spec_of(id, config.env_options, *envs.front());
+  return {std::move(spec), std::move(envs)};
+}
+
+}  // namespace
+
+VectorEnv::VectorEnv(const EnvRegistry& registry, std::string_view id, const VectorEnvConfig& config)
+    : VectorEnv(build_envs(registry, id, config), config) {}
+
+VectorEnv::VectorEnv(std::pair<EnvSpec, std::vector<std::unique_ptr<Env>>> built,
+                     const VectorEnvConfig& config)
+    : VectorEnv(std::move(built.first), std::move(built.second), config) {}
+
+VectorEnv::VectorEnv(EnvSpec spec, std::vector<std::unique_ptr<Env>> envs,
+                     const VectorEnvConfig& config)
+    : spec_(std::move(spec)), envs_(std::move(envs)), seed_(config.seed) {
+  if (envs_.empty()) throw std::invalid_argument("VectorEnv(" + spec_.id + "): no envs");
+  for (size_t i = 0; i < envs_.size(); ++i) {
+    if (!envs_[i]) throw std::invalid_argument("VectorEnv: env " + std::to_string(i) + " is null");
+    if (!(envs_[i]->observation_space() == spec_.observation_space) ||
+        !(envs_[i]->action_space() == spec_.action_space) ||
+        envs_[i]->info_keys().size() != spec_.info_keys.size()) {
+      throw std::invalid_argument("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                                  " has other spaces or info keys than the spec");
+    }
+  }
+  if (config.num_threads <= 0) {
+    throw std::invalid_argument("VectorEnv(" + spec_.id + "): num_threads must be >= 1, got " +
+                                std::to_string(config.num_threads));
+  }
+  max_episode_steps_ =
+      config.max_episode_steps >= 0 ? config.max_episode_steps : spec_.max_episode_steps;
+  spec_.max_episode_steps = max_episode_steps_;
+  num_envs_ = static_cast<int>(envs_.size());
+  step_label_ = "VectorEnv(" + spec_.id + ").step";
+  obs_size_ = static_cast<int>(spec_.observation_space.flat_size());
+  action_size_ = static_cast<int>(spec_.action_space.flat_size());
+  num_info_ = static_cast<int>(spec_.info_keys.size());
+
+  const size_t k = num_envs_;
+  obs_.assign(k * obs_size_, 0.f);
+  rewards_.assign(k, 0.f);
+  terminated_.assign(k, 0);
+  truncated_.assign(k, 0);
+  infos_.assign(k * num_info_, 0.f);
+  final_obs_.assign(k * obs_size_, 0.f);
+  episode_returns_.assign(k, 0.0);
+  episode_lengths_.assign(k, 0);
+  episode_info_sums_.assign(k * num_info_, 0.0);
+  running_returns_.assign(k, 0.0);
+  running_lengths_.assign(k, 0);
+  running_info_sums_.assign(k * num_info_, 0.0);
+
+  start_workers(std::min(config.num_threads, num_envs_));
+}
+
+VectorEnv::~VectorEnv() {
+  stopping_.store(true, std::memory_order_release);
+  generation_.add(1);
+  for (auto& worker : workers_) worker.join();
+}
+
+void VectorEnv::start_workers(int num_threads) {
+  // Contiguous, near-equal chunks: each thread touches its own cache lines.
+  chunk_begin_.resize(num_threads + 1);
+  for (int c = 0; c <= num_threads; ++c) {
+    chunk_begin_[c] = static_cast<int>(static_cast<int64_t>(num_envs_) * c / num_threads);
+  }
+  chunk_errors_.assign(num_threads, nullptr);
+  chunk_episodes_.assign(num_threads, 0);
+  workers_.reserve(num_threads - 1);
+  for (int c = 1; c < num_threads; ++c) workers_.emplace_back([this, c] { worker_loop(c); });
+}
+
+void VectorEnv::worker_loop(int chunk) {
+  // Workers start in the constructor, before any dispatch: generation 0.
+  // (Loading it here instead could miss a dispatch that came first.)
+  uint32_t seen = 0;
+  while (true) {
+    seen = generation_.wait_for([seen](uint32_t now) { return now != seen; });
+    if (stopping_.load(std::memory_order_acquire)) return;
+    run_chunk(chunk);
+    pending_.add(static_cast<uint32_t>(-1));
+  }
+}
+
+void VectorEnv::run_chunk(int chunk) {
+  try {
+    if (discrete_actions_) {
+      step_range<true>(chunk);
+    } else {
+      step_range<false>(chunk);
+    }
+  } catch (...) {
+    chunk_errors_[chunk] = std::current_exception();
+  }
+}
+
+void VectorEnv::dispatch() {
+  const int num_workers = static_cast<int>(workers_.size());
+  if (num_workers > 0) {
+    pending_.store(static_cast<uint32_t>(num_workers));
+    generation_.add(1);
+  }
+  run_chunk(0);
+  if (num_workers > 0) pending_.wait_for([](uint32_t now) { return now == 0; });
+
+  for (auto& error : chunk_errors_) {
+    if (error) {
+      std::exception_ptr first = error;
+      for (auto& e : chunk_errors_) e = nullptr;
+      std::rethrow_exception(first);
+    }
+  }
+  total_steps_ += num_envs_;
+  for (auto& n : chunk_episodes_) {
+    total_episodes_ += n;
+    n = 0;
+  }
+}
+
+void VectorEnv::reset(std::optional<uint64_t> seed) {
+  if (seed) seed_ = *seed;
+  const bool reseed = seed.has_value() || !was_reset_;
+  for (int i = 0; i < num_envs_; ++i) {
+    std::span<float> obs_row(obs_.data() + static_cast<size_t>(i) * obs_size_, obs_size_);
+    try {
+      envs_[i]->reset(reseed ? std::optional<uint64_t>(derive_seed(seed_, i)) : std::nullopt,
+                      obs_row);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                               " failed in reset: " + e.what());
+    }
+  }
+  std::fill(rewards_.begin(), rewards_.end(), 0.f);
+  std::fill(terminated_.begin(), terminated_.end(), 0);
+  std::fill(truncated_.begin(), truncated_.end(), 0);
+  std::fill(infos_.begin(), infos_.end(), 0.f);
+  std::fill(running_returns_.begin(), running_returns_.end(), 0.0);
+  std::fill(running_lengths_.begin(), running_lengths_.end(), 0);
+  std::fill(running_info_sums_.begin(), running_info_sums_.end(), 0.0);
+  was_reset_ = true;
+}
+
+void VectorEnv::step(std::span<const int64_t> actions) {
+  if (!was_reset_) throw std::logic_error("VectorEnv(" + spec_.id + ").step: call reset() first");
+  check_discrete_actions(spec_.action_space, actions, num_envs_, step_label_);
+  discrete_actions_ = actions.data();
+  box_actions_ = nullptr;
+  dispatch();
+}
+
+void VectorEnv::step(std::span<const float> actions) {
+  if (!was_reset_) throw std::logic_error("VectorEnv(" + spec_.id + ").step: call reset() first");
+  check_box_actions(spec_.action_space, actions, num_envs_, step_label_);
+  discrete_actions_ = nullptr;
+  box_actions_ = actions.data();
+  dispatch();
+}
+
+template <bool kDiscrete>
+void VectorEnv::step_range(int chunk) {
+  const int begin = chunk_begin_[chunk];
+  const int end = chunk_begin_[chunk + 1];
+  const size_t obs_size = obs_size_;
+  const size_t num_info = num_info_;
+  int32_t finished = 0;
+  for (int i = begin; i < end; ++i) {
+    const Action action = kDiscrete ? Action::discrete(discrete_actions_[i])
+                                    : Action::box({box_actions_ + static_cast<size_t>(i) * action_size_,
+                                                   static_cast<size_t>(action_size_)});
+    float* obs_row = obs_.data() + i * obs_size;
+    float* info_row = infos_.data() + i * num_info;
+    StepResult result;
+    try {
+      result = envs_[i]->step(action, {obs_row, obs_size}, {info_row, num_info});
+    } catch (const std::exception& e) {
+      throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                               " failed in step: " + e.what());
+    }
+    const double episode_return = running_returns_[i] += result.reward;
+    const int32_t length = ++running_lengths_[i];
+    double* info_sum = running_info_sums_.data() + i * num_info;
+    for (size_t j = 0; j < num_info; ++j) info_sum[j] += info_row[j];
+
+    const bool truncated =
+        result.truncated || (max_episode_steps_ > 0 && length >= max_episode_steps_);
+    rewards_[i] = static_cast<float>(result.reward);
+    terminated_[i] = result.terminated;
+    truncated_[i] = truncated;
+    if (result.terminated || truncated) {
+      std::copy_n(obs_row, obs_size, final_obs_.data() + i * obs_size);
+      episode_returns_[i] = episode_return;
+      episode_lengths_[i] = length;
+      std::copy_n(info_sum, num_info, episode_info_sums_.data() + i * num_info);
+      std::fill_n(info_sum, num_info, 0.0);
+      running_returns_[i] = 0.0;
+      running_lengths_[i] = 0;
+      ++finished;
+      try {
+        envs_[i]->reset(std::nullopt, {obs_row, obs_size});
+      } catch (const std::exception& e) {
+        throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                                 " failed in reset: " + e.what());
+      }
+    }
+  }
+  chunk_episodes_[chunk] += finished;
+}
+
+}  // namespace rl

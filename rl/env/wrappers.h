@@ -1,0 +1,63 @@
+// Wrappers for using one env on its own (make_env returns both). A
+// VectorEnv does not use them: it checks actions for the whole batch and
+// counts episode steps itself, without a second virtual call per step.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "rl/env/env.h"
+
+namespace rl {
+
+// Base for wrappers: forwards everything to the wrapped env.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(std::unique_ptr<Env> inner);
+  const Space& observation_space() const override { return inner_->observation_space(); }
+  const Space& action_space() const override { return inner_->action_space(); }
+  std::span<const std::string> info_keys() const override { return inner_->info_keys(); }
+  void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+  Env& inner() { return *inner_; }
+
+ protected:
+  std::unique_ptr<Env> inner_;
+};
+
+// Checks what the caller passes (Gymnasium's OrderEnforcing and env
+// checker): reset() before the first step, no step() after the episode
+// ended, valid actions, buffers of the right sizes. Throws
+// std::invalid_argument or std::logic_error with a message naming `name`.
+class CheckedEnv : public EnvWrapper {
+ public:
+  CheckedEnv(std::unique_ptr<Env> inner, std::string name);
+  void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+ private:
+  void check_buffer(std::span<float> buffer, size_t expected, const char* what,
+                    const char* call) const;
+
+  std::string name_;
+  bool needs_reset_ = true;
+};
+
+// Truncates the episode after `max_episode_steps` steps (Gymnasium's
+// TimeLimit): truncated is set on the step where the count reaches the
+// limit, whether or not the env also terminated.
+class TimeLimit : public EnvWrapper {
+ public:
+  TimeLimit(std::unique_ptr<Env> inner, int max_episode_steps);
+  void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+  int elapsed_steps() const { return elapsed_steps_; }
+
+ private:
+  int max_episode_steps_;
+  int elapsed_steps_ = 0;
+};
+
+}  // namespace rl
