@@ -1,0 +1,81 @@
+// Runs the real rl_eval program as a user would and checks what it prints.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Output {
+  int status = 0;
+  std::string text;  // stdout and stderr together
+};
+
+Output run(const std::string& args) {
+  const std::string command = std::string(RL_EVAL_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  Output out;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.text.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST(RlEvalTest, ListsEveryClassicEnvOneALine) {
+  const Output out = run("--list-envs");
+  ASSERT_EQ(out.status, 0) << out.text;
+  for (const char* id : {"CartPole-v1\n", "Pendulum-v1\n", "MountainCar-v0\n",
+                         "MountainCarContinuous-v0\n", "Acrobot-v1\n"}) {
+    EXPECT_THAT(out.text, HasSubstr(id));
+  }
+}
+
+TEST(RlEvalTest, RandomPolicyJsonHasTheDocumentedKeys) {
+  const Output out = run("--env CartPole-v1 --policy random --episodes 30 --seed 3 --json");
+  ASSERT_EQ(out.status, 0) << out.text;
+  const auto json = nlohmann::json::parse(out.text);
+  EXPECT_EQ(json["env"], "CartPole-v1");
+  EXPECT_EQ(json["episodes"], 30);
+  for (const char* key : {"mean_return", "std_return", "min_return", "max_return", "mean_length"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  // A random policy keeps the pole up for about 22 steps (+1 per step).
+  EXPECT_GT(json["mean_return"].get<double>(), 10.0);
+  EXPECT_LT(json["mean_return"].get<double>(), 40.0);
+  EXPECT_EQ(json["mean_return"].get<double>(), json["mean_length"].get<double>());
+  EXPECT_LE(json["min_return"].get<double>(), json["max_return"].get<double>());
+
+  // The same seed gives the same numbers.
+  EXPECT_EQ(run("--env CartPole-v1 --policy random --episodes 30 --seed 3 --json").text, out.text);
+}
+
+TEST(RlEvalTest, TextOutputHasMeanStdMinMax) {
+  const Output out = run("--env Pendulum-v1 --episodes 3");
+  ASSERT_EQ(out.status, 0) << out.text;
+  EXPECT_THAT(out.text, HasSubstr("return: mean"));
+  EXPECT_THAT(out.text, HasSubstr("length: mean 200.0"));
+}
+
+TEST(RlEvalTest, UnknownEnvIsAClearErrorAndNonZeroExit) {
+  const Output out = run("--env CartPole-v9");
+  EXPECT_NE(out.status, 0);
+  EXPECT_THAT(out.text, HasSubstr("unknown env 'CartPole-v9'"));
+  EXPECT_THAT(out.text, HasSubstr("CartPole-v1"));
+}
+
+TEST(RlEvalTest, BadArgumentsAreRejected) {
+  EXPECT_NE(run("--env CartPole-v1 --episodes 0").status, 0);
+  EXPECT_NE(run("--env CartPole-v1 --policy clever").status, 0);
+  EXPECT_NE(run("--env-plugin /nonexistent.so --list-envs").status, 0);
+  const Output option = run("--env CartPole-v1 --env-option gravity=1");
+  EXPECT_NE(option.status, 0);
+  EXPECT_THAT(option.text, HasSubstr("no option 'gravity'"));
+}
+
+}  // namespace
