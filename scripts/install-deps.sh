@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs, and only those that are
+# missing: a second run does nothing. Runs apt-get through sudo when not root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake g++ ninja-build ccache pkg-config
+  # learning (libtorch is Debian's CPU build; OpenBLAS makes it fast, see DESIGN.md)
+  libtorch-dev libgloo-dev libopenblas0-pthread
+  # transport
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev
+  # simulators
+  libmujoco-dev libqhull-dev libbox2d-dev libosmesa6-dev
+  # utilities
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo > /dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
