@@ -16,6 +16,8 @@ set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 
 rl_require_package(CLI11 DEBIAN libcli11-dev CONFIG)
+rl_require_package(yaml-cpp DEBIAN libyaml-cpp-dev CONFIG)
+rl_require_package(Torch DEBIAN libtorch-dev CONFIG)
 rl_require_package(nlohmann_json DEBIAN nlohmann-json3-dev CONFIG)
 if(RL_BUILD_TESTS)
   rl_require_package(GTest DEBIAN "libgtest-dev libgmock-dev" CONFIG)

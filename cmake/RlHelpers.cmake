@@ -10,12 +10,16 @@ function(rl_set_warnings target)
   endif()
 endfunction()
 
-# rl_add_library(<name> EXPORT_NAME <name in rl::> SOURCES ... [PUBLIC_LIBS ...] [PRIVATE_LIBS ...])
+# rl_add_library(<name> EXPORT_NAME <name in rl::> SOURCES ... [TORCH] [PUBLIC_LIBS ...]
+#                [PRIVATE_LIBS ...])
 # A library of the framework: installed, exported as rl::<EXPORT_NAME>, and
-# usable in the tree under the same alias.
+# usable in the tree under the same alias. TORCH: it includes libtorch headers.
 function(rl_add_library name)
-  cmake_parse_arguments(ARG "" "EXPORT_NAME" "SOURCES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "TORCH" "EXPORT_NAME" "SOURCES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
   add_library(${name} ${ARG_SOURCES})
+  if(ARG_TORCH)
+    rl_use_torch(${name})
+  endif()
   add_library(rl::${ARG_EXPORT_NAME} ALIAS ${name})
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${ARG_EXPORT_NAME})
   target_include_directories(${name} PUBLIC
@@ -35,11 +39,14 @@ function(rl_add_program name)
   set_property(GLOBAL APPEND PROPERTY RL_INSTALLED_PROGRAMS ${name})
 endfunction()
 
-# rl_add_test(<name> SOURCES ... LIBS ... [LABELS ...] [TIMEOUT s]): one GoogleTest
-# binary, registered as one ctest test.
+# rl_add_test(<name> SOURCES ... LIBS ... [TORCH] [LABELS ...] [TIMEOUT s]): one
+# GoogleTest binary, registered as one ctest test. TORCH: it includes libtorch headers.
 function(rl_add_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "TORCH" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
+  if(ARG_TORCH)
+    rl_use_torch(${name})
+  endif()
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   rl_set_warnings(${name})
@@ -49,4 +56,26 @@ function(rl_add_test name)
     set(ARG_TIMEOUT 300)
   endif()
   set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+endfunction()
+
+# ---- libtorch ----------------------------------------------------------------
+# libtorch's headers take about 25 s to compile per file. Every target that
+# includes them shares one precompiled header, built once by rl_torch_pch.
+# GCC only reuses a PCH built with the same code model, so executables that
+# include torch compile with -fPIC like the libraries (-fPIE would not match).
+add_library(rl_torch_pch STATIC "${PROJECT_SOURCE_DIR}/cmake/torch_pch.cc")
+target_link_libraries(rl_torch_pch PUBLIC torch)
+target_precompile_headers(rl_torch_pch PRIVATE <torch/torch.h>)
+set_target_properties(rl_torch_pch PROPERTIES POSITION_INDEPENDENT_CODE ON)
+rl_set_warnings(rl_torch_pch)
+
+# rl_use_torch(<target>): links libtorch and reuses the shared precompiled header.
+function(rl_use_torch target)
+  target_link_libraries(${target} PUBLIC torch)
+  target_precompile_headers(${target} REUSE_FROM rl_torch_pch)
+  get_target_property(_type ${target} TYPE)
+  if(_type STREQUAL "EXECUTABLE")
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+    target_compile_options(${target} PRIVATE -fPIC)
+  endif()
 endfunction()

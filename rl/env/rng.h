@@ -7,6 +7,7 @@
 // every compiler and standard library.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -88,6 +89,12 @@ class Rng {
   }
 
   double normal(double mean, double stddev) { return mean + stddev * normal(); }
+
+  // The full generator state, for checkpoints.
+  std::array<uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& state) {
+    for (int i = 0; i < 4; ++i) s_[i] = state[i];
+  }
 
   bool operator==(const Rng&) const = default;
 

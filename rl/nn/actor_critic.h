@@ -1,0 +1,58 @@
+// The actor-critic MLP and its action distributions (Categorical for
+// Discrete action spaces, diagonal Gaussian with a state-independent
+// learned log-std for Box spaces).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "rl/env/rng.h"
+#include "rl/env/space.h"
+#include "rl/nn/policy_config.h"
+
+namespace rl {
+
+// What one forward pass gives: the distribution's parameters and the value.
+struct PolicyOutput {
+  torch::Tensor params;  // [N, n] logits (Discrete) or [N, d] means (Box)
+  torch::Tensor value;   // [N]
+};
+
+class ActorCriticImpl : public torch::nn::Module {
+ public:
+  ActorCriticImpl(int64_t obs_size, const Space& action_space, const PolicyConfig& config);
+
+  // obs: [N, obs_size] normalized observations.
+  PolicyOutput forward(const torch::Tensor& obs);
+  torch::Tensor value(const torch::Tensor& obs);  // [N]
+
+  // Log-probability [N] of actions: int64 [N] (Discrete) or float [N, d] (Box).
+  torch::Tensor log_prob(const PolicyOutput& out, const torch::Tensor& actions) const;
+  torch::Tensor entropy(const PolicyOutput& out) const;  // [N]
+  // The most likely action: argmax (int64 [N]) or the mean ([N, d]).
+  torch::Tensor mode(const PolicyOutput& out) const;
+  // Samples one action per row on the CPU with `rng` (deterministic for a seed).
+  torch::Tensor sample(const PolicyOutput& out, Rng& rng) const;
+
+  bool discrete() const { return discrete_; }
+  int64_t obs_size() const { return obs_size_; }
+  const Space& action_space() const { return action_space_; }
+  const torch::Tensor& log_std() const { return log_std_; }
+
+ private:
+  bool discrete_;
+  int64_t obs_size_;
+  Space action_space_;
+  torch::nn::Sequential pi_trunk_{nullptr};
+  torch::nn::Sequential v_trunk_{nullptr};  // same module as pi_trunk_ when shared
+  torch::nn::Linear pi_head_{nullptr};
+  torch::nn::Linear v_head_{nullptr};
+  torch::Tensor log_std_;  // [d] (Box only)
+};
+TORCH_MODULE(ActorCritic);
+
+// Resolves --device: "cpu", "cuda", "cuda:N", or "auto" (CUDA when
+// available). Throws std::invalid_argument for CUDA on a build or machine
+// without it, naming what was asked.
+torch::Device resolve_device(const std::string& name);
+
+}  // namespace rl

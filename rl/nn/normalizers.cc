@@ -1,0 +1,132 @@
+#include "rl/nn/normalizers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace rl {
+namespace {
+
+constexpr double kEpsilon = 1e-8;
+
+template <typename T>
+void batch_moments(std::span<const T> batch, int64_t rows, int64_t size, std::vector<double>& mean,
+                   std::vector<double>& var) {
+  mean.assign(size, 0.0);
+  var.assign(size, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < size; ++j) mean[j] += batch[r * size + j];
+  }
+  for (auto& m : mean) m /= static_cast<double>(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < size; ++j) {
+      const double d = batch[r * size + j] - mean[j];
+      var[j] += d * d;
+    }
+  }
+  for (auto& v : var) v /= static_cast<double>(rows);  // population variance, as numpy's var
+}
+
+}  // namespace
+
+RunningMeanStd::RunningMeanStd(int64_t size) : mean_(size, 0.0), var_(size, 1.0) {
+  if (size <= 0) throw std::invalid_argument("RunningMeanStd: size must be positive");
+}
+
+void RunningMeanStd::update(std::span<const float> batch, int64_t rows) {
+  if (rows <= 0) return;
+  if (static_cast<int64_t>(batch.size()) != rows * size()) {
+    throw std::invalid_argument("RunningMeanStd: batch of " + std::to_string(batch.size()) +
+                                " values is not " + std::to_string(rows) + " rows of " +
+                                std::to_string(size()));
+  }
+  std::vector<double> m, v;
+  batch_moments(batch, rows, size(), m, v);
+  merge(m, v, static_cast<double>(rows));
+}
+
+void RunningMeanStd::update(std::span<const double> batch, int64_t rows) {
+  if (rows <= 0) return;
+  if (static_cast<int64_t>(batch.size()) != rows * size()) {
+    throw std::invalid_argument("RunningMeanStd: batch size mismatch");
+  }
+  std::vector<double> m, v;
+  batch_moments(batch, rows, size(), m, v);
+  merge(m, v, static_cast<double>(rows));
+}
+
+void RunningMeanStd::merge(const std::vector<double>& batch_mean,
+                           const std::vector<double>& batch_var, double batch_count) {
+  const double total = count_ + batch_count;
+  for (size_t j = 0; j < mean_.size(); ++j) {
+    const double delta = batch_mean[j] - mean_[j];
+    const double m2 = var_[j] * count_ + batch_var[j] * batch_count +
+                      delta * delta * count_ * batch_count / total;
+    mean_[j] += delta * batch_count / total;
+    var_[j] = m2 / total;
+  }
+  count_ = total;
+}
+
+void RunningMeanStd::set(std::vector<double> mean, std::vector<double> var, double count) {
+  if (mean.size() != mean_.size() || var.size() != var_.size() || !(count > 0)) {
+    throw std::invalid_argument("RunningMeanStd: saved statistics have " +
+                                std::to_string(mean.size()) + " values, expected " +
+                                std::to_string(mean_.size()) + " (and a positive count)");
+  }
+  mean_ = std::move(mean);
+  var_ = std::move(var);
+  count_ = count;
+}
+
+ObservationNormalizer::ObservationNormalizer(int64_t size, bool enabled, double clip)
+    : stats_(size), enabled_(enabled), clip_(clip) {}
+
+void ObservationNormalizer::normalize(std::span<const float> in, std::span<float> out) const {
+  if (!enabled_) {
+    if (in.data() != out.data()) std::copy(in.begin(), in.end(), out.begin());
+    return;
+  }
+  const size_t size = stats_.size();
+  const auto& mean = stats_.mean();
+  const auto& var = stats_.var();
+  for (size_t i = 0; i < in.size(); ++i) {
+    const size_t j = i % size;
+    const double z = (in[i] - mean[j]) / std::sqrt(var[j] + kEpsilon);
+    out[i] = static_cast<float>(std::clamp(z, -clip_, clip_));
+  }
+}
+
+void ObservationNormalizer::update(std::span<const float> raw, int64_t rows) {
+  if (enabled_) stats_.update(raw, rows);
+}
+
+RewardScaler::RewardScaler(bool enabled, double gamma, double clip)
+    : enabled_(enabled), gamma_(gamma), clip_(clip) {}
+
+void RewardScaler::scale(std::span<float> rewards, std::span<const uint8_t> done,
+                         int64_t num_steps, int64_t num_streams, int64_t first_stream) {
+  if (!enabled_) return;
+  if (static_cast<int64_t>(returns_.size()) < first_stream + num_streams) {
+    returns_.resize(first_stream + num_streams, 0.0);
+  }
+  std::vector<double> block(num_steps * num_streams);
+  for (int64_t t = 0; t < num_steps; ++t) {
+    for (int64_t i = 0; i < num_streams; ++i) {
+      double& ret = returns_[first_stream + i];
+      ret = gamma_ * ret + rewards[t * num_streams + i];
+      block[t * num_streams + i] = ret;
+      if (done[t * num_streams + i]) ret = 0.0;
+    }
+  }
+  stats_.update(std::span<const double>(block), num_steps * num_streams);
+  const double f = factor();
+  for (auto& r : rewards) r = static_cast<float>(std::clamp(r * f, -clip_, clip_));
+}
+
+double RewardScaler::factor() const {
+  return enabled_ ? 1.0 / std::sqrt(stats_.var()[0] + kEpsilon) : 1.0;
+}
+
+}  // namespace rl
