@@ -1,0 +1,129 @@
+#include "algorithms/ppo.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace rl {
+
+PpoBatch PpoBatch::select(const torch::Tensor& index) const {
+  return {obs.index_select(0, index),      actions.index_select(0, index),
+          log_probs.index_select(0, index), values.index_select(0, index),
+          advantages.index_select(0, index), returns.index_select(0, index)};
+}
+
+PpoLoss ppo_loss(ActorCriticImpl& model, const PpoBatch& mb, const PpoConfig& config,
+                 double clip_coef) {
+  const PolicyOutput out = model.forward(mb.obs);
+  return ppo_objective(model.log_prob(out, mb.actions), model.entropy(out), out.value, mb, config,
+                       clip_coef);
+}
+
+PpoLoss ppo_objective(const torch::Tensor& new_log_probs, const torch::Tensor& new_entropy,
+                      const torch::Tensor& new_values, const PpoBatch& mb, const PpoConfig& config,
+                      double clip_coef) {
+  const torch::Tensor log_ratio = new_log_probs - mb.log_probs;
+  const torch::Tensor ratio = log_ratio.exp();
+
+  torch::Tensor advantages = mb.advantages;
+  if (config.norm_adv && mb.size() > 1) {
+    // Per minibatch, unbiased std as torch's default (ALGORITHMS.md 2.1).
+    advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8);
+  }
+  const torch::Tensor pg_unclipped = -advantages * ratio;
+  const torch::Tensor pg_clipped = -advantages * torch::clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef);
+  const torch::Tensor policy_loss = torch::max(pg_unclipped, pg_clipped).mean();
+
+  torch::Tensor value_loss;
+  if (config.clip_vloss) {
+    const torch::Tensor unclipped = (new_values - mb.returns).pow(2);
+    const torch::Tensor v_clipped =
+        mb.values + torch::clamp(new_values - mb.values, -clip_coef, clip_coef);
+    const torch::Tensor clipped = (v_clipped - mb.returns).pow(2);
+    value_loss = 0.5 * torch::max(unclipped, clipped).mean();
+  } else {
+    value_loss = 0.5 * (new_values - mb.returns).pow(2).mean();
+  }
+  const torch::Tensor entropy = new_entropy.mean();
+
+  PpoLoss loss;
+  loss.total = policy_loss - config.ent_coef * entropy + config.vf_coef * value_loss;
+  loss.policy = policy_loss;
+  loss.value = value_loss;
+  loss.entropy = entropy;
+  {
+    torch::NoGradGuard no_grad;
+    loss.old_approx_kl = (-log_ratio).mean();
+    loss.approx_kl = ((ratio - 1) - log_ratio).mean();
+    loss.clip_fraction = ((ratio - 1.0).abs() > clip_coef).to(torch::kFloat).mean();
+  }
+  return loss;
+}
+
+std::vector<int64_t> permutation(int64_t n, Rng& rng) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.integer(0, i + 1)]);
+  return order;
+}
+
+double explained_variance(const torch::Tensor& values, const torch::Tensor& returns) {
+  const double var_returns = returns.var(/*unbiased=*/false).item<double>();
+  if (var_returns == 0.0) return std::numeric_limits<double>::quiet_NaN();
+  return 1.0 - (returns - values).var(/*unbiased=*/false).item<double>() / var_returns;
+}
+
+PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const PpoBatch& batch,
+                    const PpoConfig& config, double lr, double clip_coef, Rng& rng) {
+  for (auto& group : optimizer.param_groups()) {
+    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  }
+  const int64_t n = batch.size();
+  const int64_t minibatch_size = std::max<int64_t>(1, n / config.num_minibatches);
+  const torch::Device device = batch.obs.device();
+
+  PpoStats stats;
+  torch::Tensor sum_policy = torch::zeros({}, device), sum_value = torch::zeros({}, device);
+  torch::Tensor sum_entropy = torch::zeros({}, device), sum_clip = torch::zeros({}, device);
+  torch::Tensor sum_kl = torch::zeros({}, device), sum_old_kl = torch::zeros({}, device);
+  double sum_grad_norm = 0;
+  for (int epoch = 0; epoch < config.update_epochs; ++epoch) {
+    const std::vector<int64_t> order = permutation(n, rng);
+    const torch::Tensor order_tensor =
+        torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong).to(device);
+    torch::Tensor last_kl;
+    for (int64_t start = 0; start + minibatch_size <= n; start += minibatch_size) {
+      const PpoBatch mb = batch.select(order_tensor.slice(0, start, start + minibatch_size));
+      PpoLoss loss = ppo_loss(model, mb, config, clip_coef);
+      optimizer.zero_grad();
+      loss.total.backward();
+      sum_grad_norm += torch::nn::utils::clip_grad_norm_(model.parameters(), config.max_grad_norm);
+      optimizer.step();
+
+      sum_policy += loss.policy.detach();
+      sum_value += loss.value.detach();
+      sum_entropy += loss.entropy.detach();
+      sum_clip += loss.clip_fraction;
+      sum_kl += loss.approx_kl;
+      sum_old_kl += loss.old_approx_kl;
+      last_kl = loss.approx_kl;
+      ++stats.minibatch_steps;
+    }
+    ++stats.epochs;
+    // CleanRL's rule: stop the remaining epochs when the last minibatch's
+    // KL estimate went past the target.
+    if (config.target_kl > 0 && last_kl.defined() && last_kl.item<double>() > config.target_kl) break;
+  }
+  const double steps = std::max(1, stats.minibatch_steps);
+  stats.policy_loss = sum_policy.item<double>() / steps;
+  stats.value_loss = sum_value.item<double>() / steps;
+  stats.entropy = sum_entropy.item<double>() / steps;
+  stats.clip_fraction = sum_clip.item<double>() / steps;
+  stats.approx_kl = sum_kl.item<double>() / steps;
+  stats.old_approx_kl = sum_old_kl.item<double>() / steps;
+  stats.grad_norm = sum_grad_norm / steps;
+  stats.explained_variance = explained_variance(batch.values, batch.returns);
+  return stats;
+}
+
+}  // namespace rl

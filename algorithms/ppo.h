@@ -1,0 +1,72 @@
+// PPO's clipped-surrogate update (Schulman et al. 2017, with the details of
+// "The 37 Implementation Details of PPO"): functions over a batch that know
+// nothing of envs, sockets or processes.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "algorithms/ppo_config.h"
+#include "rl/env/rng.h"
+#include "rl/nn/actor_critic.h"
+
+namespace rl {
+
+// One update's samples, flat (N = T x k), on the learner's device.
+struct PpoBatch {
+  torch::Tensor obs;         // [N, obs_size] normalized observations
+  torch::Tensor actions;     // [N] int64 (Discrete) or [N, d] float, unclipped (Box)
+  torch::Tensor log_probs;   // [N] behaviour log-probabilities
+  torch::Tensor values;      // [N] values at collection (for value clipping)
+  torch::Tensor advantages;  // [N] GAE advantages
+  torch::Tensor returns;     // [N] value targets (advantages + values)
+
+  int64_t size() const { return obs.size(0); }
+  PpoBatch select(const torch::Tensor& index) const;
+};
+
+// The loss of one minibatch and the statistics logged with it.
+struct PpoLoss {
+  torch::Tensor total;          // pg - ent_coef * entropy + vf_coef * value (with grad)
+  torch::Tensor policy;         // clipped surrogate loss
+  torch::Tensor value;          // 0.5 * (clipped) squared error
+  torch::Tensor entropy;        // mean entropy
+  torch::Tensor approx_kl;      // k3 = mean((ratio - 1) - log ratio)
+  torch::Tensor old_approx_kl;  // k1 = mean(-log ratio)
+  torch::Tensor clip_fraction;  // mean(|ratio - 1| > clip)
+};
+
+// The forward pass over the minibatch, then ppo_objective().
+PpoLoss ppo_loss(ActorCriticImpl& model, const PpoBatch& minibatch, const PpoConfig& config,
+                 double clip_coef);
+
+// The loss from the current policy's log-probabilities [N], entropies [N]
+// and values [N] of the minibatch's samples:
+//   L = mean(max(-A r, -A clip(r, 1-e, 1+e))) - ent_coef mean(H) + vf_coef L_v
+// with r = exp(log pi - log mu), A normalized per minibatch when norm_adv,
+// and L_v = 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -e, e) - R)^2))
+// (or 0.5 mean((V - R)^2) without clip_vloss).
+PpoLoss ppo_objective(const torch::Tensor& log_probs, const torch::Tensor& entropy,
+                      const torch::Tensor& values, const PpoBatch& minibatch,
+                      const PpoConfig& config, double clip_coef);
+
+struct PpoStats {
+  double policy_loss = 0, value_loss = 0, entropy = 0;
+  double approx_kl = 0, old_approx_kl = 0, clip_fraction = 0;
+  double explained_variance = 0;  // 1 - Var(R - V_old) / Var(R) over the batch
+  double grad_norm = 0;           // mean global norm before clipping
+  int epochs = 0;                 // epochs run (fewer when target_kl stopped them)
+  int minibatch_steps = 0;
+};
+
+// Runs config.update_epochs epochs of shuffled disjoint minibatches with
+// learning rate `lr` and clip `clip_coef`; the shuffles draw from `rng`.
+PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const PpoBatch& batch,
+                    const PpoConfig& config, double lr, double clip_coef, Rng& rng);
+
+// 1 - Var(returns - values) / Var(returns); NaN when Var(returns) is 0.
+double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);
+
+// A random permutation of [0, n) drawn from rng (Fisher-Yates).
+std::vector<int64_t> permutation(int64_t n, Rng& rng);
+
+}  // namespace rl
