@@ -2,15 +2,20 @@
 //
 //   rl_eval --list-envs
 //   rl_eval --env CartPole-v1 --policy random --episodes 100 --seed 1 [--json]
+//   rl_eval --checkpoint runs/x/checkpoints/latest --episodes 100 [--deterministic] [--json]
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "actors/policy_actor.h"
 #include "envs/builtin.h"
+#include "learners/checkpoint_policy.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
 #include "rl/env/registry.h"
@@ -23,6 +28,8 @@ struct EvalArgs {
   bool verbose = false;
   std::string env_id;
   std::string policy = "random";
+  std::string checkpoint;
+  bool deterministic = false;
   int episodes = 10;
   uint64_t seed = 0;
   int num_envs = 1;
@@ -41,24 +48,46 @@ void print_env_list(const rl::EnvRegistry& registry, bool verbose) {
   }
 }
 
-int evaluate(const rl::EnvRegistry& registry, const EvalArgs& args) {
+int evaluate(rl::EnvRegistry& registry, EvalArgs args) {
   rl::VectorEnvConfig config;
   config.num_envs = args.num_envs;
   config.seed = args.seed;
+  std::optional<rl::CheckpointInfo> checkpoint;
+  if (!args.checkpoint.empty()) {
+    // The env, its options and plugins come from the checkpoint's run unless
+    // given here.
+    checkpoint = rl::read_checkpoint(args.checkpoint);
+    for (const auto& plugin : checkpoint->run.plugin_paths()) rl::load_env_plugin(plugin, registry);
+    if (args.env_id.empty()) {
+      args.env_id = checkpoint->run.env;
+      config.env_options = checkpoint->run.parsed_env_options();
+    }
+    args.policy = "checkpoint";
+  }
+  if (args.env_id.empty()) throw std::invalid_argument("--env is required (or --checkpoint, --list-envs)");
   for (const auto& assignment : args.env_options) {
     auto [key, value] = rl::EnvOptions::parse_assignment(assignment);
     config.env_options.set(key, value);
   }
   rl::VectorEnv env(registry, args.env_id, config);
   // The policy's stream is independent of every env's stream.
-  rl::RandomPolicy policy(env.spec().action_space, rl::derive_seed(args.seed, 0x9011C7));
-  const rl::EpisodeStatistics stats = rl::run_episodes(env, policy, args.episodes, args.seed);
+  const uint64_t policy_seed = rl::derive_seed(args.seed, 0x9011C7);
+  std::unique_ptr<rl::BatchPolicy> policy;
+  std::unique_ptr<rl::PolicyActor> actor;
+  if (checkpoint) {
+    actor = rl::load_policy(*checkpoint, env.spec(), policy_seed);
+    policy = std::make_unique<rl::ActorBatchPolicy>(*actor, env.spec().action_space, args.deterministic);
+  } else {
+    policy = std::make_unique<rl::RandomPolicy>(env.spec().action_space, policy_seed);
+  }
+  const rl::EpisodeStatistics stats = rl::run_episodes(env, *policy, args.episodes, args.seed);
   const rl::Summary ret = stats.return_summary();
   const rl::Summary len = stats.length_summary();
 
   if (args.json) {
     nlohmann::ordered_json out = {{"env", env.spec().id},
                           {"policy", args.policy},
+                          {"deterministic", args.deterministic},
                           {"episodes", stats.returns.size()},
                           {"seed", args.seed},
                           {"mean_return", ret.mean},
@@ -69,10 +98,15 @@ int evaluate(const rl::EnvRegistry& registry, const EvalArgs& args) {
                           {"std_length", len.std},
                           {"min_length", len.min},
                           {"max_length", len.max}};
+    if (checkpoint) {
+      out["checkpoint"] = checkpoint->dir.string();
+      out["checkpoint_env_steps"] = checkpoint->env_steps;
+    }
     std::cout << out.dump() << '\n';
   } else {
-    std::printf("env %s, policy %s, %zu episodes, seed %llu\n", env.spec().id.c_str(),
-                args.policy.c_str(), stats.returns.size(),
+    std::printf("env %s, policy %s%s, %zu episodes, seed %llu\n", env.spec().id.c_str(),
+                checkpoint ? checkpoint->dir.c_str() : args.policy.c_str(),
+                args.deterministic ? " (deterministic)" : "", stats.returns.size(),
                 static_cast<unsigned long long>(args.seed));
     std::printf("return: mean %.3f  std %.3f  min %.3f  max %.3f\n", ret.mean, ret.std, ret.min,
                 ret.max);
@@ -90,8 +124,12 @@ int main(int argc, char** argv) {
   app.add_flag("--list-envs", args.list_envs, "Print every registered env id, one a line");
   app.add_flag("--verbose", args.verbose, "With --list-envs: print each env's spaces and limits");
   app.add_option("--env", args.env_id, "Env id, e.g. CartPole-v1");
-  app.add_option("--policy", args.policy, "Policy to evaluate: random")
+  app.add_option("--policy", args.policy, "Policy to evaluate without --checkpoint: random")
       ->check(CLI::IsMember({"random"}));
+  app.add_option("--checkpoint", args.checkpoint,
+                 "Checkpoint to evaluate: a checkpoint directory, RUN_DIR/checkpoints/latest, or RUN_DIR");
+  app.add_flag("--deterministic", args.deterministic,
+               "With --checkpoint: act with the distribution's mode instead of sampling");
   app.add_option("--episodes", args.episodes, "Episodes to run")->check(CLI::PositiveNumber);
   app.add_option("--seed", args.seed, "Seed of the envs and the policy");
   app.add_option("--num-envs", args.num_envs, "Envs stepped together")->check(CLI::PositiveNumber);
@@ -110,8 +148,8 @@ int main(int argc, char** argv) {
       print_env_list(registry, args.verbose);
       return 0;
     }
-    if (args.env_id.empty()) {
-      std::cerr << "rl_eval: --env is required (or --list-envs); see --help\n";
+    if (args.env_id.empty() && args.checkpoint.empty()) {
+      std::cerr << "rl_eval: --env or --checkpoint is required (or --list-envs); see --help\n";
       return 2;
     }
     return evaluate(registry, args);

@@ -1,0 +1,103 @@
+#include "actors/policy_actor.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "rl/nn/actor_critic.h"
+
+namespace rl {
+
+PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
+                         const NormalizeConfig& normalize, uint64_t seed)
+    : spec_(spec),
+      model_(std::make_shared<ActorCriticImpl>(spec.obs_size(), spec.action_space, policy)),
+      normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs),
+      rng_(seed) {
+  model_->eval();
+  for (auto& p : model_->parameters()) p.set_requires_grad(false);
+}
+
+PolicyActor::~PolicyActor() = default;
+
+ActorCriticImpl& PolicyActor::model() { return *model_; }
+
+void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, int64_t version) {
+  torch::NoGradGuard no_grad;
+  const auto source = model.named_parameters(/*recurse=*/true);
+  auto target = model_->named_parameters(/*recurse=*/true);
+  if (source.size() != target.size()) {
+    throw std::invalid_argument("PolicyActor::load: the model has " + std::to_string(source.size()) +
+                                " parameters, the actor's has " + std::to_string(target.size()));
+  }
+  for (const auto& item : source) {
+    torch::Tensor* dst = target.find(item.key());
+    if (!dst || !dst->sizes().equals(item.value().sizes())) {
+      throw std::invalid_argument("PolicyActor::load: parameter '" + item.key() +
+                                  "' is missing or has another shape");
+    }
+    dst->copy_(item.value().detach().to(torch::kCPU));
+  }
+  normalizer_.stats() = obs_stats;
+  version_ = version;
+}
+
+void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<int64_t> discrete,
+                      std::span<float> box, std::span<float> log_probs, std::span<float> values) {
+  const int64_t obs_size = spec_.obs_size();
+  const int64_t rows = static_cast<int64_t>(obs.size()) / obs_size;
+  normalized_.resize(obs.size());
+  normalizer_.normalize(obs, normalized_);
+
+  c10::InferenceMode inference;
+  const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
+  const PolicyOutput out = model_->forward(input);
+  const torch::Tensor actions = deterministic ? model_->mode(out) : model_->sample(out, rng_);
+  const torch::Tensor lp = model_->log_prob(out, actions).contiguous();
+  std::copy_n(lp.data_ptr<float>(), rows, log_probs.begin());
+  const torch::Tensor v = out.value.contiguous();
+  std::copy_n(v.data_ptr<float>(), rows, values.begin());
+  if (model_->discrete()) {
+    const torch::Tensor a = actions.to(torch::kLong).contiguous();
+    std::copy_n(a.data_ptr<int64_t>(), rows, discrete.begin());
+  } else {
+    const torch::Tensor a = actions.contiguous();
+    std::copy_n(a.data_ptr<float>(), a.numel(), box.begin());
+  }
+}
+
+void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
+  const int64_t obs_size = spec_.obs_size();
+  const int64_t rows = static_cast<int64_t>(obs.size()) / obs_size;
+  if (rows == 0) return;
+  normalized_.resize(obs.size());
+  normalizer_.normalize(obs, normalized_);
+  c10::InferenceMode inference;
+  const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
+  const torch::Tensor v = model_->value(input).contiguous();
+  std::copy_n(v.data_ptr<float>(), rows, values.begin());
+}
+
+ActorBatchPolicy::ActorBatchPolicy(PolicyActor& actor, const Space& action_space, bool deterministic)
+    : actor_(actor), action_space_(action_space), deterministic_(deterministic) {}
+
+void ActorBatchPolicy::act(std::span<const float> obs, std::span<int64_t> discrete,
+                           std::span<float> box) {
+  const size_t rows = discrete.empty() ? box.size() / action_space_.flat_size() : discrete.size();
+  log_probs_.resize(rows);
+  values_.resize(rows);
+  actor_.act(obs, deterministic_, discrete, box, log_probs_, values_);
+  if (!box.empty()) clip_to_space(action_space_, box);
+}
+
+void clip_to_space(const Space& space, std::span<float> actions) {
+  const auto low = space.low();
+  const auto high = space.high();
+  const size_t width = low.size();
+  for (size_t i = 0; i < actions.size(); ++i) {
+    actions[i] = std::clamp(actions[i], low[i % width], high[i % width]);
+  }
+}
+
+}  // namespace rl

@@ -1,0 +1,72 @@
+// PolicyActor: the actor side of a policy. Turns a batch of raw observations
+// into actions, log-probabilities and values with one forward pass of a CPU
+// copy of the network, normalizing observations with the statistics that
+// came with the weights. Used by rollout workers and by evaluation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "rl/env/env_spec.h"
+#include "rl/env/evaluation.h"
+#include "rl/env/rng.h"
+#include "rl/nn/normalizers.h"
+#include "rl/nn/policy_config.h"
+
+namespace rl {
+
+class ActorCriticImpl;
+
+class PolicyActor {
+ public:
+  PolicyActor(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize,
+              uint64_t seed);
+  ~PolicyActor();
+
+  // Takes a copy of `model`'s parameters (any device) and of the
+  // observation statistics, as version `version`.
+  void load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, int64_t version);
+
+  // rows = obs.size() / obs_size. Writes actions (Discrete: `discrete`; Box:
+  // `box`, the unclipped samples), their log-probabilities and the values.
+  // Deterministic: the distribution's mode instead of a sample.
+  void act(std::span<const float> obs, bool deterministic, std::span<int64_t> discrete,
+           std::span<float> box, std::span<float> log_probs, std::span<float> values);
+
+  // Values of raw observations (for bootstrapping), rows as above.
+  void value(std::span<const float> obs, std::span<float> values);
+
+  int64_t version() const { return version_; }
+  Rng& rng() { return rng_; }
+  ActorCriticImpl& model();
+  const ObservationNormalizer& normalizer() const { return normalizer_; }
+
+ private:
+  EnvSpec spec_;
+  std::shared_ptr<ActorCriticImpl> model_;
+  ObservationNormalizer normalizer_;
+  Rng rng_;
+  int64_t version_ = 0;
+  std::vector<float> normalized_;  // scratch for normalized observations
+};
+
+// A BatchPolicy over a PolicyActor: Box actions are clipped to the action
+// space before they reach the env (the sample stays unclipped elsewhere).
+class ActorBatchPolicy final : public BatchPolicy {
+ public:
+  ActorBatchPolicy(PolicyActor& actor, const Space& action_space, bool deterministic);
+  void act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box) override;
+
+ private:
+  PolicyActor& actor_;
+  Space action_space_;
+  bool deterministic_;
+  std::vector<float> log_probs_, values_;
+};
+
+// Clips each Box action row to the space's bounds, in place.
+void clip_to_space(const Space& space, std::span<float> actions);
+
+}  // namespace rl

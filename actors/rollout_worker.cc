@@ -1,0 +1,87 @@
+#include "actors/rollout_worker.h"
+
+#include <algorithm>
+
+namespace rl {
+namespace {
+
+VectorEnvConfig vector_config(const RolloutConfig& rollout, const EnvOptions& options, uint64_t seed) {
+  VectorEnvConfig config;
+  config.num_envs = rollout.num_envs;
+  config.num_threads = rollout.env_threads;
+  config.seed = seed;
+  config.env_options = options;
+  return config;
+}
+
+}  // namespace
+
+RolloutWorker::RolloutWorker(const EnvRegistry& registry, const std::string& env_id,
+                             const EnvOptions& env_options, const RolloutConfig& rollout,
+                             const PolicyConfig& policy, const NormalizeConfig& normalize,
+                             uint64_t seed, int64_t actor_id)
+    : config_(rollout),
+      env_(registry, env_id, vector_config(rollout, env_options, seed)),
+      policy_(env_.spec(), policy, normalize, derive_seed(seed, rollout.num_envs)),
+      actor_id_(actor_id) {
+  const int64_t k = rollout.num_envs;
+  const bool discrete = env_.spec().action_space.is_discrete();
+  discrete_actions_.resize(discrete ? k : 0);
+  box_actions_.resize(discrete ? 0 : k * env_.spec().action_size());
+  env_actions_.resize(box_actions_.size());
+  env_.reset();
+}
+
+void RolloutWorker::reset_envs(uint64_t seed) { env_.reset(seed); }
+
+void RolloutWorker::collect(Unroll& out) {
+  const EnvSpec& spec = env_.spec();
+  const int64_t T = config_.num_steps;
+  const int64_t k = config_.num_envs;
+  const int64_t obs_size = spec.obs_size();
+  const int64_t action_size = spec.action_size();
+  const bool discrete = spec.action_space.is_discrete();
+  out.resize(T, k, obs_size, action_size, discrete);
+  out.policy_version = policy_.version();
+  out.actor_id = actor_id_;
+  out.sequence = sequence_++;
+
+  for (int64_t t = 0; t < T; ++t) {
+    const auto obs = env_.observations();
+    std::copy(obs.begin(), obs.end(), out.obs.begin() + t * k * obs_size);
+    std::span<float> log_probs(out.behaviour_log_probs.data() + t * k, k);
+    std::span<float> values(out.values.data() + t * k, k);
+    policy_.act(obs, /*deterministic=*/false, discrete_actions_, box_actions_, log_probs, values);
+    if (discrete) {
+      std::copy(discrete_actions_.begin(), discrete_actions_.end(), out.discrete_actions.begin() + t * k);
+      env_.step(std::span<const int64_t>(discrete_actions_));
+    } else {
+      std::copy(box_actions_.begin(), box_actions_.end(), out.box_actions.begin() + t * k * action_size);
+      // The env gets the action clipped to its space; the unroll keeps the
+      // sample, whose log-probability the learner recomputes.
+      std::copy(box_actions_.begin(), box_actions_.end(), env_actions_.begin());
+      clip_to_space(spec.action_space, env_actions_);
+      env_.step(std::span<const float>(env_actions_));
+    }
+    const auto rewards = env_.rewards();
+    std::copy(rewards.begin(), rewards.end(), out.rewards.begin() + t * k);
+    for (int64_t i = 0; i < k; ++i) {
+      const uint8_t terminated = env_.terminated()[i];
+      const uint8_t truncated = env_.truncated()[i];
+      out.terminated[t * k + i] = terminated;
+      out.truncated[t * k + i] = truncated;
+      if (!terminated && !truncated) continue;
+      out.episodes.push_back({static_cast<int32_t>(i), env_.episode_returns()[i],
+                              env_.episode_lengths()[i]});
+      if (truncated && !terminated) {
+        out.final_index.push_back(static_cast<int32_t>(t * k + i));
+        const auto final_row = env_.final_observations().subspan(i * obs_size, obs_size);
+        out.final_obs.insert(out.final_obs.end(), final_row.begin(), final_row.end());
+      }
+    }
+  }
+  const auto last = env_.observations();
+  std::copy(last.begin(), last.end(), out.obs.begin() + T * k * obs_size);
+}
+
+}  // namespace rl

@@ -1,0 +1,48 @@
+// RolloutWorker: a VectorEnv of k envs and the actor's copy of the policy,
+// producing Unrolls of T steps. The same worker runs inside the training
+// process (--actors 0) and inside actor processes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/policy_actor.h"
+#include "actors/rollout_config.h"
+#include "rl/data/unroll.h"
+#include "rl/env/registry.h"
+#include "rl/env/vector_env.h"
+
+namespace rl {
+
+class RolloutWorker {
+ public:
+  // Builds k envs of `env_id` and resets them with `seed` (env i gets
+  // derive_seed(seed, i)); the policy samples from derive_seed(seed, k).
+  RolloutWorker(const EnvRegistry& registry, const std::string& env_id, const EnvOptions& env_options,
+                const RolloutConfig& rollout, const PolicyConfig& policy,
+                const NormalizeConfig& normalize, uint64_t seed, int64_t actor_id);
+
+  // Steps every env T times with the current policy and fills `out`.
+  void collect(Unroll& out);
+
+  // Starts new episodes in every env from a new seed (after a resume).
+  void reset_envs(uint64_t seed);
+
+  PolicyActor& policy() { return policy_; }
+  const EnvSpec& spec() const { return env_.spec(); }
+  int64_t env_steps() const { return env_.total_steps(); }
+
+ private:
+  RolloutConfig config_;
+  VectorEnv env_;
+  PolicyActor policy_;
+  int64_t actor_id_;
+  int64_t sequence_ = 0;
+  std::vector<int64_t> discrete_actions_;  // [k]
+  std::vector<float> box_actions_;         // [k, d] unclipped samples
+  std::vector<float> env_actions_;         // [k, d] clipped to the space, sent to the env
+};
+
+}  // namespace rl

@@ -1,0 +1,80 @@
+// Learners: turn unrolls into updates of the policy. One class per
+// algorithm over a shared base that owns the network, the normalizer
+// statistics, the counters and the checkpoint files. The update rules
+// themselves are the functions of algorithms/; a learner only assembles
+// batches for them, the same way in-process and behind sockets.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "rl/data/unroll.h"
+#include "rl/env/env_spec.h"
+#include "rl/env/rng.h"
+#include "rl/nn/actor_critic.h"
+#include "rl/nn/normalizers.h"
+#include "rl/nn/policy_config.h"
+#include "rl/runtime/metrics.h"
+
+namespace rl {
+
+class Learner {
+ public:
+  Learner(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize,
+          double gamma, torch::Device device, uint64_t seed);
+  virtual ~Learner();
+
+  // One update from `unrolls` (same T each). `progress` in [0, 1] is the
+  // share of the run's env steps done before this update (for annealing).
+  // Returns the update's metrics. Bumps version().
+  virtual MetricRow update(const std::vector<const Unroll*>& unrolls, double progress) = 0;
+
+  ActorCriticImpl& model() { return *model_; }
+  const RunningMeanStd& obs_stats() const { return obs_normalizer_.stats(); }
+  int64_t version() const { return version_; }
+  int64_t updates() const { return updates_; }
+  torch::Device device() const { return device_; }
+
+  // Writes model.pt, optimizer.pt and learner.json into `dir`.
+  void save(const std::filesystem::path& dir);
+  // Reads them back; throws std::runtime_error naming the file on a
+  // mismatch (another network or env) or a corrupt file.
+  void load(const std::filesystem::path& dir);
+
+ protected:
+  virtual torch::optim::Optimizer& optimizer() = 0;
+
+  // Raw [rows, obs_size] observations normalized with the current statistics,
+  // as a device tensor.
+  torch::Tensor normalized(std::span<const float> raw, int64_t rows);
+
+  EnvSpec spec_;
+  torch::Device device_;
+  std::shared_ptr<ActorCriticImpl> model_;
+  ObservationNormalizer obs_normalizer_;
+  RewardScaler reward_scaler_;
+  Rng rng_;  // minibatch shuffles
+  int64_t version_ = 0;
+  int64_t updates_ = 0;
+};
+
+// Unrolls side by side along the env axis: [T, sum k] time-major arrays.
+struct JoinedUnrolls {
+  int64_t num_steps = 0, num_streams = 0;
+  std::vector<float> obs;          // [T+1, K, obs_size] raw
+  std::vector<float> rewards;      // [T, K] raw
+  std::vector<uint8_t> terminated, truncated, done;  // [T, K]
+  std::vector<float> log_probs, values;              // [T, K]
+  std::vector<int64_t> discrete_actions;             // [T, K]
+  std::vector<float> box_actions;                    // [T, K, d]
+  std::vector<int32_t> final_index;                  // into [T, K]
+  std::vector<float> final_obs;                      // [m, obs_size] raw
+  std::vector<int64_t> stream_offset;                // reward-scaler stream of each unroll's env 0
+};
+JoinedUnrolls join_unrolls(const std::vector<const Unroll*>& unrolls);
+
+}  // namespace rl

@@ -1,0 +1,69 @@
+#include "learners/train_cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <vector>
+
+namespace rl {
+
+std::optional<int> parse_train_command(int argc, char** argv, const std::string& algorithm,
+                                       const ConfigFields& fields, TrainCommand& command) {
+  CLI::App app{"train_" + algorithm + ": train a policy with " + algorithm +
+               " (every config key can be set with --set; --print-config lists them)"};
+  std::string env, run_dir, device, config_file;
+  std::string total_steps, seed, num_envs;
+  std::vector<std::string> sets, plugins;
+  app.add_option("--env", env, "Env id (run.env)");
+  app.add_option("--total-steps", total_steps, "Env steps to train for (run.total_steps)");
+  app.add_option("--seed", seed, "Seed (run.seed)");
+  app.add_option("--run-dir", run_dir, "Output directory (run.run_dir)");
+  app.add_option("--num-envs", num_envs, "Envs per actor (rollout.num_envs)");
+  app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
+  app.add_option("--config", config_file, "YAML preset applied over the defaults")
+      ->check(CLI::ExistingFile);
+  app.add_option("--set", sets, "Override one config key: --set ppo.learning_rate=1e-4 (repeatable)");
+  app.add_option("--env-plugin", plugins, "Env plugin library (run.env_plugin; repeatable)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--resume", command.resume, "Continue the run in --run-dir from its latest checkpoint");
+  app.add_flag("--print-config", command.print_config, "Print the resolved config and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (command.resume) {
+      if (run_dir.empty()) throw std::invalid_argument("--resume needs --run-dir");
+      const std::filesystem::path saved = std::filesystem::path(run_dir) / "config.yaml";
+      if (!std::filesystem::exists(saved)) {
+        throw std::invalid_argument("--resume: " + saved.string() + " does not exist");
+      }
+      apply_yaml_file(fields, saved.string());
+    }
+    if (!config_file.empty()) apply_yaml_file(fields, config_file);
+    auto set = [&](const char* key, const std::string& value) {
+      if (!value.empty()) fields.find(key).parse(value);
+    };
+    set("run.env", env);
+    set("run.total_steps", total_steps);
+    set("run.seed", seed);
+    set("run.run_dir", run_dir);
+    set("rollout.num_envs", num_envs);
+    set("run.device", device);
+    if (!plugins.empty()) {
+      std::string joined;
+      for (const auto& p : plugins) joined += (joined.empty() ? "" : ",") + std::filesystem::absolute(p).string();
+      set("run.env_plugin", joined);
+    }
+    for (const auto& assignment : sets) apply_assignment(fields, assignment);
+  } catch (const std::exception& e) {
+    std::cerr << "train_" << algorithm << ": error: " << e.what() << '\n';
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace rl

@@ -1,0 +1,68 @@
+#include "learners/train_main.h"
+
+#include <iostream>
+#include <memory>
+
+#include "learners/impala_learner.h"
+#include "learners/ppo_learner.h"
+#include "learners/train_cli.h"
+#include "learners/training.h"
+
+namespace rl {
+namespace {
+
+// Parses the command line into a Config, then trains with the learner that
+// make_learner builds.
+template <typename Config, typename MakeLearner>
+int train_main(int argc, char** argv, int unrolls_per_update(const Config&), MakeLearner make_learner) {
+  const std::string algorithm = Config::kAlgorithm;
+  Config config;
+  ConfigFields fields = fields_of(config);
+  TrainCommand command;
+  if (auto exit_code = parse_train_command(argc, argv, algorithm, fields, command)) return *exit_code;
+  try {
+    config.validate();
+    const std::string yaml = to_yaml(fields);
+    if (command.print_config) {
+      std::cout << yaml;
+      return 0;
+    }
+    std::cout << "# train_" << algorithm << ": resolved config\n" << yaml << std::flush;
+    TrainingSetup setup{.algorithm = algorithm,
+                        .run = config.run,
+                        .rollout = config.rollout,
+                        .policy = config.policy,
+                        .normalize = config.normalize,
+                        .config_yaml = yaml,
+                        .unrolls_per_update = unrolls_per_update(config),
+                        .resume = command.resume};
+    setup.make_learner = [&](const EnvSpec& spec, torch::Device device) {
+      return make_learner(config, spec, device);
+    };
+    train(setup);
+  } catch (const std::exception& e) {
+    std::cerr << "train_" << algorithm << ": error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int train_ppo_main(int argc, char** argv) {
+  return train_main<PpoTrainConfig>(
+      argc, argv, [](const PpoTrainConfig&) { return 1; },
+      [](const PpoTrainConfig& c, const EnvSpec& spec, torch::Device device) -> std::unique_ptr<Learner> {
+        return std::make_unique<PpoLearner>(spec, c.policy, c.normalize, c.ppo, device, c.run.seed);
+      });
+}
+
+int train_impala_main(int argc, char** argv) {
+  return train_main<ImpalaTrainConfig>(
+      argc, argv, [](const ImpalaTrainConfig& c) { return c.impala.unrolls_per_batch; },
+      [](const ImpalaTrainConfig& c, const EnvSpec& spec, torch::Device device) -> std::unique_ptr<Learner> {
+        return std::make_unique<ImpalaLearner>(spec, c.policy, c.normalize, c.impala, device, c.run.seed);
+      });
+}
+
+}  // namespace rl
