@@ -44,20 +44,14 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
   std::vector<float> discounts(N);
   for (int64_t j = 0; j < N; ++j) discounts[j] = joined.done[j] ? 0.f : static_cast<float>(config_.gamma);
 
-  auto to_device = [&](const float* data, std::vector<int64_t> shape) {
-    return torch::from_blob(const_cast<float*>(data), shape, torch::kFloat)
-        .to(device_, torch::kFloat, /*non_blocking=*/false, /*copy=*/true);
-  };
   ImpalaBatch batch;
   batch.obs = normalized(joined.obs, (T + 1) * K).reshape({T + 1, K, d});
   batch.actions = spec_.action_space.is_discrete()
-                      ? torch::from_blob(const_cast<int64_t*>(joined.discrete_actions.data()), {T, K},
-                                         torch::kLong)
-                            .to(device_, torch::kLong, false, true)
-                      : to_device(joined.box_actions.data(), {T, K, spec_.action_size()});
-  batch.behaviour_log_probs = to_device(joined.log_probs.data(), {T, K});
-  batch.rewards = to_device(rewards.data(), {T, K});
-  batch.discounts = to_device(discounts.data(), {T, K});
+                      ? upload(joined.discrete_actions, {T, K})
+                      : upload(joined.box_actions, {T, K, spec_.action_size()});
+  batch.behaviour_log_probs = upload(joined.log_probs, {T, K});
+  batch.rewards = upload(rewards, {T, K});
+  batch.discounts = upload(discounts, {T, K});
   obs_normalizer_.update(std::span<const float>(joined.obs).first(N * d), N);
 
   const double lr = config_.learning_rate * (config_.anneal_lr ? std::max(0.0, 1.0 - progress) : 1.0);

@@ -51,6 +51,10 @@ class Learner {
   // Raw [rows, obs_size] observations normalized with the current statistics,
   // as a device tensor.
   torch::Tensor normalized(std::span<const float> raw, int64_t rows);
+  // A device tensor of its own holding a copy of `data` (float or int64):
+  // through pinned memory with a non-blocking copy on CUDA.
+  template <typename T>
+  torch::Tensor upload(const std::vector<T>& data, std::vector<int64_t> shape) const;
 
   EnvSpec spec_;
   torch::Device device_;
@@ -61,6 +65,14 @@ class Learner {
   int64_t version_ = 0;
   int64_t updates_ = 0;
 };
+
+template <typename T>
+torch::Tensor Learner::upload(const std::vector<T>& data, std::vector<int64_t> shape) const {
+  const torch::Tensor host =
+      torch::from_blob(const_cast<T*>(data.data()), shape, torch::CppTypeToScalarType<T>::value);
+  if (device_.is_cuda()) return host.pin_memory().to(device_, /*non_blocking=*/true);
+  return host.clone();
+}
 
 // Unrolls side by side along the env axis: [T, sum k] time-major arrays.
 struct JoinedUnrolls {

@@ -62,22 +62,15 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
   gae(rewards, joined.values, next_values, joined.terminated, joined.truncated, T, K, config_.gamma,
       config_.gae_lambda, advantages, returns);
 
-  // from_blob does not own its memory: copy=true gives tensors of their own.
-  auto to_device = [&](const float* data, std::vector<int64_t> shape) {
-    return torch::from_blob(const_cast<float*>(data), shape, torch::kFloat)
-        .to(device_, torch::kFloat, /*non_blocking=*/false, /*copy=*/true);
-  };
   PpoBatch batch;
   batch.obs = obs.slice(0, 0, N);
   batch.actions = spec_.action_space.is_discrete()
-                      ? torch::from_blob(const_cast<int64_t*>(joined.discrete_actions.data()), {N},
-                                         torch::kLong)
-                            .to(device_, torch::kLong, /*non_blocking=*/false, /*copy=*/true)
-                      : to_device(joined.box_actions.data(), {N, spec_.action_size()});
-  batch.log_probs = to_device(joined.log_probs.data(), {N});
-  batch.values = to_device(joined.values.data(), {N});
-  batch.advantages = to_device(advantages.data(), {N});
-  batch.returns = to_device(returns.data(), {N});
+                      ? upload(joined.discrete_actions, {N})
+                      : upload(joined.box_actions, {N, spec_.action_size()});
+  batch.log_probs = upload(joined.log_probs, {N});
+  batch.values = upload(joined.values, {N});
+  batch.advantages = upload(advantages, {N});
+  batch.returns = upload(returns, {N});
 
   // The statistics move on only after the batch is normalized.
   obs_normalizer_.update(std::span<const float>(joined.obs).first(N * d), N);
