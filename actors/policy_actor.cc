@@ -43,6 +43,26 @@ void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, 
   version_ = version;
 }
 
+void PolicyActor::load(const wire::WeightsPayload& weights) {
+  torch::NoGradGuard no_grad;
+  auto target = model_->named_parameters(/*recurse=*/true);
+  if (weights.parameters.size() != target.size()) {
+    throw std::invalid_argument("weights: " + std::to_string(weights.parameters.size()) +
+                                " parameters received, the actor's network has " +
+                                std::to_string(target.size()));
+  }
+  for (const auto& p : weights.parameters) {
+    torch::Tensor* dst = target.find(p.name);
+    if (!dst || !dst->sizes().equals(p.shape)) {
+      throw std::invalid_argument("weights: parameter '" + p.name +
+                                  "' is missing from the actor's network or has another shape");
+    }
+    dst->copy_(torch::from_blob(const_cast<float*>(p.values.data()), p.shape, torch::kFloat));
+  }
+  normalizer_.stats().set(weights.obs_mean, weights.obs_var, weights.obs_count);
+  version_ = weights.version;
+}
+
 void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<int64_t> discrete,
                       std::span<float> box, std::span<float> log_probs, std::span<float> values) {
   const int64_t obs_size = spec_.obs_size();

@@ -14,6 +14,7 @@
 #include "rl/env/rng.h"
 #include "rl/nn/normalizers.h"
 #include "rl/nn/policy_config.h"
+#include "rl/wire/messages.h"
 
 namespace rl {
 
@@ -28,6 +29,9 @@ class PolicyActor {
   // Takes a copy of `model`'s parameters (any device) and of the
   // observation statistics, as version `version`.
   void load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, int64_t version);
+  // Takes weights that came over the wire. Throws std::invalid_argument
+  // naming a parameter that is missing or has another shape.
+  void load(const wire::WeightsPayload& weights);
 
   // rows = obs.size() / obs_size. Writes actions (Discrete: `discrete`; Box:
   // `box`, the unclipped samples), their log-probabilities and the values.

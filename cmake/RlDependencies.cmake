@@ -22,3 +22,23 @@ rl_require_package(nlohmann_json DEBIAN nlohmann-json3-dev CONFIG)
 if(RL_BUILD_TESTS)
   rl_require_package(GTest DEBIAN "libgtest-dev libgmock-dev" CONFIG)
 endif()
+
+# ZeroMQ through pkg-config (libzmq's CMake files are not packaged); cppzmq
+# and msgpack-c are header-only and used without their CMake targets (the
+# msgpack one drags in Boost, which MSGPACK_NO_BOOST makes unneeded).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ZMQ QUIET IMPORTED_TARGET libzmq)
+if(NOT ZMQ_FOUND)
+  message(FATAL_ERROR "Missing dependency libzmq: install the Debian package 'libzmq3-dev' "
+    "(sudo apt-get install libzmq3-dev), or run scripts/install-deps.sh.")
+endif()
+find_path(RL_CPPZMQ_INCLUDE zmq.hpp)
+if(NOT RL_CPPZMQ_INCLUDE)
+  message(FATAL_ERROR "Missing dependency cppzmq (zmq.hpp): install the Debian package "
+    "'cppzmq-dev', or run scripts/install-deps.sh.")
+endif()
+find_path(RL_MSGPACK_INCLUDE msgpack.hpp)
+if(NOT RL_MSGPACK_INCLUDE)
+  message(FATAL_ERROR "Missing dependency msgpack-c (msgpack.hpp): install the Debian package "
+    "'libmsgpack-cxx-dev', or run scripts/install-deps.sh.")
+endif()

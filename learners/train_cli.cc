@@ -13,13 +13,21 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   CLI::App app{"train_" + algorithm + ": train a policy with " + algorithm +
                " (every config key can be set with --set; --print-config lists them)"};
   std::string env, run_dir, device, config_file;
-  std::string total_steps, seed, num_envs;
+  std::string total_steps, seed, num_envs, actors, unroll_length, bind;
   std::vector<std::string> sets, plugins;
   app.add_option("--env", env, "Env id (run.env)");
   app.add_option("--total-steps", total_steps, "Env steps to train for (run.total_steps)");
   app.add_option("--seed", seed, "Seed (run.seed)");
   app.add_option("--run-dir", run_dir, "Output directory (run.run_dir)");
-  app.add_option("--num-envs", num_envs, "Envs per actor (rollout.num_envs)");
+  app.add_option("--num-envs,--envs-per-actor", num_envs, "Envs per actor (rollout.num_envs)");
+  app.add_option("--unroll-length", unroll_length, "Steps per env per unroll (rollout.num_steps)");
+  app.add_option("--actors", actors, "Local actor processes; 0 collects in this process (runtime.actors)");
+  app.add_option("--bind", bind, "Learner endpoint for actors, e.g. tcp://*:5555 (runtime.bind)");
+  app.add_option("--role", command.role, "learner (wait for remote actors too) or actor")
+      ->check(CLI::IsMember({"learner", "actor"}));
+  app.add_option("--learner", command.learner, "--role actor: the learner's endpoint tcp://HOST:PORT");
+  app.add_option("--actor-id", command.actor_id, "--role actor: the actor id to ask for");
+  app.add_option("--run-id", command.run_id, "--role actor: the run to join (printed by the learner)");
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
   app.add_option("--config", config_file, "YAML preset applied over the defaults")
       ->check(CLI::ExistingFile);
@@ -34,6 +42,13 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     return app.exit(e);
   }
 
+  if (command.role == "actor") {
+    if (command.learner.empty()) {
+      std::cerr << "train_" << algorithm << ": --role actor needs --learner tcp://HOST:PORT\n";
+      return 2;
+    }
+    return std::nullopt;  // an actor takes its config from the learner
+  }
   try {
     if (command.resume) {
       if (run_dir.empty()) throw std::invalid_argument("--resume needs --run-dir");
@@ -52,6 +67,9 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     set("run.seed", seed);
     set("run.run_dir", run_dir);
     set("rollout.num_envs", num_envs);
+    set("rollout.num_steps", unroll_length);
+    set("runtime.actors", actors);
+    set("runtime.bind", bind);
     set("run.device", device);
     if (!plugins.empty()) {
       std::string joined;

@@ -1,9 +1,11 @@
 // The command line shared by train_ppo and train_impala.
 //
 //   train_X [--env ID] [--total-steps N] [--seed S] [--run-dir DIR]
-//           [--num-envs K] [--device auto|cpu|cuda] [--config FILE.yaml]
+//           [--num-envs K | --envs-per-actor K] [--unroll-length T]
+//           [--actors N] [--device auto|cpu|cuda] [--config FILE.yaml]
 //           [--set key=value]... [--env-plugin LIB.so]... [--resume]
-//           [--print-config]
+//           [--print-config] [--role learner [--bind tcp://*:PORT]]
+//   train_X --role actor --learner tcp://HOST:PORT [--actor-id N] [--run-id ID]
 //
 // The config is built in this order: defaults, the run directory's
 // config.yaml (with --resume), --config, the flags, then every --set.
@@ -20,6 +22,10 @@ namespace rl {
 struct TrainCommand {
   bool resume = false;
   bool print_config = false;  // print the resolved config and exit
+  std::string role;           // "" (learner with local actors), "learner", "actor"
+  std::string learner;        // --role actor: the learner's control endpoint
+  int64_t actor_id = -1;      // --role actor: requested actor id
+  std::string run_id;         // --role actor: the run to join
 };
 
 // Parses argv into `fields` (of the algorithm's config). Returns the exit

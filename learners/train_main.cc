@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "actors/actor_process.h"
 #include "learners/impala_learner.h"
 #include "learners/ppo_learner.h"
 #include "learners/train_cli.h"
@@ -14,12 +15,16 @@ namespace {
 // Parses the command line into a Config, then trains with the learner that
 // make_learner builds.
 template <typename Config, typename MakeLearner>
-int train_main(int argc, char** argv, int unrolls_per_update(const Config&), MakeLearner make_learner) {
+int train_main(int argc, char** argv, int unrolls_per_update(const Config&), bool sync,
+               MakeLearner make_learner) {
   const std::string algorithm = Config::kAlgorithm;
   Config config;
   ConfigFields fields = fields_of(config);
   TrainCommand command;
   if (auto exit_code = parse_train_command(argc, argv, algorithm, fields, command)) return *exit_code;
+  if (command.role == "actor") {
+    return run_actor({.learner = command.learner, .actor_id = command.actor_id, .run_id = command.run_id});
+  }
   try {
     config.validate();
     const std::string yaml = to_yaml(fields);
@@ -30,12 +35,15 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), Mak
     std::cout << "# train_" << algorithm << ": resolved config\n" << yaml << std::flush;
     TrainingSetup setup{.algorithm = algorithm,
                         .run = config.run,
+                        .runtime = config.runtime,
                         .rollout = config.rollout,
                         .policy = config.policy,
                         .normalize = config.normalize,
                         .config_yaml = yaml,
                         .unrolls_per_update = unrolls_per_update(config),
-                        .resume = command.resume};
+                        .sync = sync,
+                        .resume = command.resume,
+                        .serve_remote = command.role == "learner"};
     setup.make_learner = [&](const EnvSpec& spec, torch::Device device) {
       return make_learner(config, spec, device);
     };
@@ -51,7 +59,7 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), Mak
 
 int train_ppo_main(int argc, char** argv) {
   return train_main<PpoTrainConfig>(
-      argc, argv, [](const PpoTrainConfig&) { return 1; },
+      argc, argv, [](const PpoTrainConfig&) { return 1; }, /*sync=*/true,
       [](const PpoTrainConfig& c, const EnvSpec& spec, torch::Device device) -> std::unique_ptr<Learner> {
         return std::make_unique<PpoLearner>(spec, c.policy, c.normalize, c.ppo, device, c.run.seed);
       });
@@ -59,7 +67,7 @@ int train_ppo_main(int argc, char** argv) {
 
 int train_impala_main(int argc, char** argv) {
   return train_main<ImpalaTrainConfig>(
-      argc, argv, [](const ImpalaTrainConfig& c) { return c.impala.unrolls_per_batch; },
+      argc, argv, [](const ImpalaTrainConfig& c) { return c.impala.unrolls_per_batch; }, /*sync=*/false,
       [](const ImpalaTrainConfig& c, const EnvSpec& spec, torch::Device device) -> std::unique_ptr<Learner> {
         return std::make_unique<ImpalaLearner>(spec, c.policy, c.normalize, c.impala, device, c.run.seed);
       });

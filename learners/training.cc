@@ -2,17 +2,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
+#include "learners/actor_hub.h"
+#include "learners/supervisor.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
 #include "rl/runtime/checkpoint.h"
@@ -23,6 +28,15 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal.store(signal);
+  // A second Ctrl-C ends the process at once.
+  std::signal(signal, SIG_DFL);
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string default_run_dir(const TrainingSetup& setup) {
   const std::time_t now = std::time(nullptr);
@@ -61,6 +75,224 @@ std::string format_duration(double seconds) {
   return text;
 }
 
+wire::WeightsPayload weights_of(Learner& learner) {
+  wire::WeightsPayload w;
+  w.version = learner.version();
+  for (const auto& item : learner.model().named_parameters(/*recurse=*/true)) {
+    const torch::Tensor cpu = item.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
+    w.parameters.push_back({item.key(), cpu.sizes().vec(),
+                            std::vector<float>(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel())});
+  }
+  w.obs_mean = learner.obs_stats().mean();
+  w.obs_var = learner.obs_stats().var();
+  w.obs_count = learner.obs_stats().count();
+  return w;
+}
+
+// Where the unrolls of an update come from.
+class UnrollSource {
+ public:
+  virtual ~UnrollSource() = default;
+  // Fills `batch` for the next update of `learner`; false when a stop signal came.
+  virtual bool next(Learner& learner, std::vector<Unroll>& batch) = 0;
+  // The learner has new weights.
+  virtual void publish(Learner& learner) = 0;
+  virtual MetricRow metrics() { return {}; }
+  virtual void shutdown() {}
+};
+
+// --actors 0: a rollout worker in this process (for debugging).
+class InProcessSource final : public UnrollSource {
+ public:
+  InProcessSource(const TrainingSetup& setup, const EnvRegistry& registry)
+      : setup_(setup),
+        worker_(registry, setup.run.env, setup.run.parsed_env_options(), setup.rollout, setup.policy,
+                setup.normalize, setup.run.seed, /*actor_id=*/0) {}
+  bool next(Learner&, std::vector<Unroll>& batch) override {
+    batch.resize(setup_.unrolls_per_update);
+    for (auto& unroll : batch) worker_.collect(unroll);
+    return g_stop_signal.load() == 0;
+  }
+  void publish(Learner& learner) override {
+    worker_.policy().load(learner.model(), learner.obs_stats(), learner.version());
+  }
+  RolloutWorker& worker() { return worker_; }
+
+ private:
+  const TrainingSetup& setup_;
+  RolloutWorker worker_;
+};
+
+// Actor processes over ZeroMQ: local ones under a supervisor, remote ones
+// that join the hub by themselves.
+class ActorSource final : public UnrollSource {
+ public:
+  ActorSource(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id)
+      : setup_(setup),
+        hub_(HubConfig{.run_id = run_id,
+                       .algorithm = setup.algorithm,
+                       .config_yaml = setup.config_yaml,
+                       .bind = setup.runtime.bind,
+                       .spec = spec,
+                       .sync = setup.sync,
+                       .heartbeat_seconds = setup.runtime.heartbeat_seconds,
+                       .timeout_seconds = setup.runtime.actor_timeout_seconds,
+                       .unroll_queue = setup.runtime.unroll_queue}) {
+    std::printf("[%s %s] learner listening on %s (run id %s)\n", setup.algorithm.c_str(),
+                setup.run.env.c_str(), hub_.control_endpoint().c_str(), run_id.c_str());
+    std::fflush(stdout);
+    if (setup.runtime.actors > 0) {
+      std::vector<std::string> args = setup.actor_args;
+      args.insert(args.end(), {"--role", "actor", "--learner", hub_.control_endpoint(), "--run-id", run_id});
+      supervisor_ = std::make_unique<ActorSupervisor>(self_executable(), args, setup.runtime.actors,
+                                                      setup.runtime.max_restarts);
+      supervisor_->start_all();
+    }
+  }
+
+  ~ActorSource() override { shutdown(); }
+
+  void wait_for_actors() {
+    const int wanted = std::max(setup_.runtime.min_actors, setup_.runtime.actors);
+    const auto start = Clock::now();
+    while (static_cast<int>(hub_.live_actors().size()) < wanted) {
+      // An actor that joined first may already be sending: keep its unrolls.
+      if (auto unroll = hub_.receive(100)) pending_.push_back(std::move(*unroll));
+      supervise();
+      if (g_stop_signal.load()) return;
+      if (seconds_since(start) > setup_.runtime.actor_timeout_seconds * 4) {
+        throw std::runtime_error("only " + std::to_string(hub_.live_actors().size()) + " of " +
+                                 std::to_string(wanted) + " actors joined within " +
+                                 std::to_string(static_cast<int>(setup_.runtime.actor_timeout_seconds * 4)) + " s");
+      }
+    }
+  }
+
+  bool next(Learner& learner, std::vector<Unroll>& batch) override {
+    const auto start = Clock::now();
+    batch.clear();
+    if (setup_.sync) {
+      // PPO: one unroll of the current version from every live actor. An
+      // unroll that never comes (dropped as invalid, lost with its actor)
+      // does not stall the run: after the actor timeout the update goes on
+      // with what arrived.
+      std::map<int64_t, Unroll> by_actor;
+      while (true) {
+        const auto live = hub_.live_actors();
+        bool complete = !by_actor.empty();
+        for (int64_t id : live) complete = complete && by_actor.count(id);
+        if (complete) break;
+        if (!by_actor.empty() && seconds_since(start) > setup_.runtime.actor_timeout_seconds) {
+          std::fprintf(stderr, "learner: update %lld goes on with %zu of %zu actors' unrolls\n",
+                       static_cast<long long>(learner.updates()), by_actor.size(), live.size());
+          break;
+        }
+        if (auto unroll = receive(100)) {
+          if (unroll->policy_version != learner.version()) {
+            hub_.count_drop("stale_version", "unroll of version " + std::to_string(unroll->policy_version) +
+                                                 ", learner at " + std::to_string(learner.version()));
+          } else if (by_actor.count(unroll->actor_id)) {
+            hub_.count_drop("duplicate", "second unroll of actor " + std::to_string(unroll->actor_id));
+          } else {
+            by_actor.emplace(unroll->actor_id, std::move(*unroll));
+          }
+        }
+        if (!supervise()) return false;
+      }
+      for (auto& [id, unroll] : by_actor) batch.push_back(std::move(unroll));
+    } else {
+      // IMPALA: whatever arrives, of any version.
+      while (static_cast<int>(batch.size()) < setup_.unrolls_per_update) {
+        if (auto unroll = receive(100)) batch.push_back(std::move(*unroll));
+        if (!supervise()) return false;
+      }
+    }
+    wait_seconds_ += seconds_since(start);
+    return true;
+  }
+
+  void publish(Learner& learner) override { hub_.publish(weights_of(learner)); }
+
+  MetricRow metrics() override {
+    MetricRow row = {{"live_actors", static_cast<double>(hub_.live_actors().size())},
+                     {"actor_restarts", static_cast<double>(supervisor_ ? supervisor_->restarts() : 0)},
+                     {"wait_seconds", wait_seconds_},
+                     {"bytes_received", static_cast<double>(hub_.bytes_received())},
+                     {"dropped_messages", static_cast<double>(hub_.drops_total())}};
+    for (const auto& reason : ActorHub::drop_reasons()) {
+      auto it = hub_.drops().find(reason);
+      row.push_back({"dropped_" + reason, it == hub_.drops().end() ? 0.0 : static_cast<double>(it->second)});
+    }
+    return row;
+  }
+
+  void shutdown() override {
+    if (done_) return;
+    done_ = true;
+    hub_.stop_actors("the run is over");
+    if (supervisor_) {
+      // Give actors the stop message's worth of time, then the supervisor's signals.
+      const auto start = Clock::now();
+      while (supervisor_->running() > 0 && seconds_since(start) < 2.0) {
+        hub_.receive(20);
+        supervisor_->check();
+      }
+      supervisor_->stop_all(1.0);
+    }
+  }
+
+ private:
+  std::optional<Unroll> receive(int timeout_ms) {
+    if (!pending_.empty()) {
+      Unroll unroll = std::move(pending_.front());
+      pending_.pop_front();
+      return unroll;
+    }
+    return hub_.receive(timeout_ms);
+  }
+
+  // Restarts dead local actors; false when a stop signal came. Throws when no
+  // actor is left at all.
+  bool supervise() {
+    if (g_stop_signal.load()) return false;
+    if (supervisor_) {
+      for (const auto& event : supervisor_->check()) {
+        std::printf("[%s %s] %s\n", setup_.algorithm.c_str(), setup_.run.env.c_str(), event.c_str());
+        std::fflush(stdout);
+      }
+      if (supervisor_->available() == 0 && hub_.live_actors().empty() && !setup_.serve_remote) {
+        throw std::runtime_error("every actor has failed and none can be restarted");
+      }
+    }
+    return true;
+  }
+
+  const TrainingSetup& setup_;
+  ActorHub hub_;
+  std::unique_ptr<ActorSupervisor> supervisor_;
+  std::deque<Unroll> pending_;  // received while waiting for actors to join
+  double wait_seconds_ = 0;
+  bool done_ = false;
+};
+
+// Installs the stop-signal handlers for the life of a run.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal.store(0);
+    previous_int_ = std::signal(SIGINT, on_stop_signal);
+    previous_term_ = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~StopSignals() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
+};
+
 }  // namespace
 
 TrainingSummary train(const TrainingSetup& setup) {
@@ -69,6 +301,11 @@ TrainingSummary train(const TrainingSetup& setup) {
   if (!registry.contains("CartPole-v1")) envs::register_builtin_envs(registry);
   for (const auto& plugin : run.plugin_paths()) load_env_plugin(plugin, registry);
   const EnvOptions env_options = run.parsed_env_options();
+  const EnvSpec spec = [&] {
+    VectorEnvConfig c;
+    c.env_options = env_options;
+    return VectorEnv(registry, run.env, c).spec();
+  }();
 
   // ---- Run directory --------------------------------------------------------
   const fs::path run_dir = run.run_dir.empty() ? fs::path(default_run_dir(setup)) : fs::path(run.run_dir);
@@ -88,15 +325,14 @@ TrainingSummary train(const TrainingSetup& setup) {
   torch::set_num_threads(run.torch_threads);
   torch::manual_seed(run.seed);  // the initial weights
   const torch::Device device = resolve_device(run.device);
-
-  RolloutWorker worker(registry, run.env, env_options, setup.rollout, setup.policy, setup.normalize,
-                       run.seed, /*actor_id=*/0);
-  std::unique_ptr<Learner> learner = setup.make_learner(worker.spec(), device);
+  std::unique_ptr<Learner> learner = setup.make_learner(spec, device);
   CheckpointStore store(checkpoints, run.keep_checkpoints);
+  StopSignals stop_signals;
 
   int64_t env_steps = 0;
   int64_t episodes = 0;
   double previous_wall = 0;  // wall seconds of the run before this process
+  std::optional<std::array<uint64_t, 4>> saved_actor_rng;
   if (setup.resume) {
     const fs::path dir = verify_checkpoint(run_dir);
     learner->load(dir);
@@ -109,21 +345,41 @@ TrainingSummary train(const TrainingSetup& setup) {
     env_steps = state.at("env_steps").get<int64_t>();
     episodes = state.at("episodes").get<int64_t>();
     previous_wall = state.at("wall_seconds").get<double>();
-    worker.policy().rng().set_state(state.at("actor_rng").get<std::array<uint64_t, 4>>());
-    // Episodes in flight at the checkpoint are not saved: envs start anew,
-    // from a seed that depends only on the checkpoint.
-    worker.reset_envs(derive_seed(run.seed, 0x5EED0000ull + learner->updates()));
+    saved_actor_rng = state.at("actor_rng").get<std::array<uint64_t, 4>>();
     std::printf("[%s %s] resuming %s at %lld env steps, %lld updates\n", setup.algorithm.c_str(),
                 run.env.c_str(), dir.c_str(), static_cast<long long>(env_steps),
                 static_cast<long long>(learner->updates()));
   }
-  worker.policy().load(learner->model(), learner->obs_stats(), learner->version());
+
+  // ---- Where unrolls come from ------------------------------------------------
+  std::unique_ptr<UnrollSource> source;
+  InProcessSource* in_process = nullptr;
+  if (setup.runtime.actors == 0 && !setup.serve_remote) {
+    auto local = std::make_unique<InProcessSource>(setup, registry);
+    in_process = local.get();
+    if (saved_actor_rng) {
+      local->worker().policy().rng().set_state(*saved_actor_rng);
+      // Episodes in flight at the checkpoint are not saved: envs start anew,
+      // from a seed that depends only on the checkpoint.
+      local->worker().reset_envs(derive_seed(run.seed, 0x5EED0000ull + learner->updates()));
+    }
+    source = std::move(local);
+  } else {
+    const std::string run_id = run_dir.filename().string();
+    auto actors = std::make_unique<ActorSource>(setup, spec, run_id);
+    actors->publish(*learner);
+    actors->wait_for_actors();
+    source = std::move(actors);
+  }
+  source->publish(*learner);
 
   MetricsCsv metrics(run_dir / "metrics.csv", /*append=*/setup.resume);
   auto save_checkpoint = [&](double wall) {
     store.write(env_steps, [&](const fs::path& dir) {
       learner->save(dir);
       write_text(dir / "config.yaml", setup.config_yaml);
+      const std::array<uint64_t, 4> actor_rng =
+          in_process ? in_process->worker().policy().rng().state() : std::array<uint64_t, 4>{};
       const nlohmann::ordered_json state = {{"algorithm", setup.algorithm},
                                             {"env", run.env},
                                             {"env_options", run.env_options},
@@ -131,30 +387,39 @@ TrainingSummary train(const TrainingSetup& setup) {
                                             {"env_steps", env_steps},
                                             {"episodes", episodes},
                                             {"wall_seconds", wall},
-                                            {"actor_rng", worker.policy().rng().state()}};
+                                            {"actor_rng", actor_rng}};
       write_text(dir / "state.json", state.dump(2) + "\n");
     });
   };
 
-  std::printf("[%s %s] run directory %s, device %s, %lld env steps\n", setup.algorithm.c_str(),
+  std::printf("[%s %s] run directory %s, device %s, %lld env steps, %s\n", setup.algorithm.c_str(),
               run.env.c_str(), run_dir.c_str(), device.str().c_str(),
-              static_cast<long long>(run.total_steps));
+              static_cast<long long>(run.total_steps),
+              in_process ? "collecting in this process" :
+                           (std::to_string(setup.runtime.actors) + " local actor processes").c_str());
+  std::fflush(stdout);
   const auto start = Clock::now();
-  auto wall_now = [&] { return previous_wall + std::chrono::duration<double>(Clock::now() - start).count(); };
+  auto wall_now = [&] { return previous_wall + seconds_since(start); };
   const int64_t start_steps = env_steps;
+  const int64_t start_updates = learner->updates();
   auto last_log = Clock::now();
   int64_t next_checkpoint = run.checkpoint_every > 0
                                 ? (env_steps / run.checkpoint_every + 1) * run.checkpoint_every
                                 : INT64_MAX;
   std::deque<double> recent_returns, recent_lengths;  // the last 100 episodes
-  std::vector<Unroll> unrolls(setup.unrolls_per_update);
-  std::vector<const Unroll*> batch;
-  for (const auto& u : unrolls) batch.push_back(&u);
+  std::vector<Unroll> batch;
+  std::vector<const Unroll*> pointers;
+  bool interrupted = false;
 
   while (env_steps < run.total_steps) {
     const double progress = static_cast<double>(env_steps) / static_cast<double>(run.total_steps);
-    for (auto& unroll : unrolls) {
-      worker.collect(unroll);
+    if (!source->next(*learner, batch)) {
+      interrupted = true;
+      break;
+    }
+    pointers.clear();
+    for (const auto& unroll : batch) {
+      pointers.push_back(&unroll);
       env_steps += unroll.num_samples();
       for (const auto& episode : unroll.episodes) {
         ++episodes;
@@ -166,32 +431,38 @@ TrainingSummary train(const TrainingSetup& setup) {
         }
       }
     }
-    MetricRow update_metrics = learner->update(batch, progress);
-    worker.policy().load(learner->model(), learner->obs_stats(), learner->version());
+    MetricRow update_metrics = learner->update(pointers, progress);
+    source->publish(*learner);
 
     const double wall = wall_now();
-    const double seconds_here = std::chrono::duration<double>(Clock::now() - start).count();
-    const double sps = static_cast<double>(env_steps - start_steps) / std::max(seconds_here, 1e-9);
-    const double mean_return =
-        recent_returns.empty() ? NAN
-                               : std::accumulate(recent_returns.begin(), recent_returns.end(), 0.0) /
-                                     static_cast<double>(recent_returns.size());
-    const double mean_length =
-        recent_lengths.empty() ? NAN
-                               : std::accumulate(recent_lengths.begin(), recent_lengths.end(), 0.0) /
-                                     static_cast<double>(recent_lengths.size());
+    const double seconds_here = std::max(seconds_since(start), 1e-9);
+    const double sps = static_cast<double>(env_steps - start_steps) / seconds_here;
+    const double ups = static_cast<double>(learner->updates() - start_updates) / seconds_here;
+    auto mean_of = [](const std::deque<double>& values) {
+      return values.empty() ? NAN
+                            : std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+    };
+    const double mean_return = mean_of(recent_returns);
     MetricRow row = {{"env_steps", static_cast<double>(env_steps)},
                      {"updates", static_cast<double>(learner->updates())},
                      {"episodes", static_cast<double>(episodes)},
                      {"episode_return_mean", mean_return},
-                     {"episode_length_mean", mean_length},
+                     {"episode_length_mean", mean_of(recent_lengths)},
                      {"env_steps_per_second", sps},
+                     {"updates_per_second", ups},
                      {"wall_seconds", wall}};
     row.insert(row.end(), update_metrics.begin(), update_metrics.end());
+    MetricRow source_metrics = source->metrics();
+    for (auto& [name, value] : source_metrics) {
+      if (name == "wait_seconds") {
+        row.push_back({"wait_fraction", value / seconds_here});
+      } else {
+        row.push_back({name, value});
+      }
+    }
     metrics.write(row);
 
-    if (std::chrono::duration<double>(Clock::now() - last_log).count() >= run.log_every_seconds ||
-        env_steps >= run.total_steps) {
+    if (seconds_since(last_log) >= run.log_every_seconds || env_steps >= run.total_steps) {
       last_log = Clock::now();
       const double eta = static_cast<double>(run.total_steps - env_steps) / std::max(sps, 1e-9);
       std::printf("[%s %s] %lld/%lld steps (%.0f%%) | %.0f steps/s | return %.2f (last %zu) | ETA %s\n",
@@ -208,20 +479,27 @@ TrainingSummary train(const TrainingSetup& setup) {
   }
   const double wall = wall_now();
   save_checkpoint(wall);
+  source->shutdown();
+  if (interrupted) {
+    std::printf("[%s %s] stopped by signal %d at %lld env steps; checkpoint written\n",
+                setup.algorithm.c_str(), run.env.c_str(), g_stop_signal.load(),
+                static_cast<long long>(env_steps));
+  }
 
   TrainingSummary summary;
   summary.run_dir = run_dir.string();
   summary.total_env_steps = env_steps;
   summary.wall_seconds = wall;
-  summary.env_steps_per_second = static_cast<double>(env_steps) / std::max(wall, 1e-9);
-  if (run.eval_episodes > 0) {
-    PolicyActor eval_actor(worker.spec(), setup.policy, setup.normalize, derive_seed(run.seed, 0xE7A1));
+  summary.env_steps_per_second = static_cast<double>(env_steps - start_steps) /
+                                 std::max(seconds_since(start), 1e-9);
+  if (run.eval_episodes > 0 && !interrupted) {
+    PolicyActor eval_actor(spec, setup.policy, setup.normalize, derive_seed(run.seed, 0xE7A1));
     eval_actor.load(learner->model(), learner->obs_stats(), learner->version());
     VectorEnvConfig eval_config;
     eval_config.num_envs = std::min(run.eval_episodes, 8);
     eval_config.env_options = env_options;
     VectorEnv eval_env(registry, run.env, eval_config);
-    ActorBatchPolicy policy(eval_actor, worker.spec().action_space, /*deterministic=*/true);
+    ActorBatchPolicy policy(eval_actor, spec.action_space, /*deterministic=*/true);
     const EpisodeStatistics stats =
         run_episodes(eval_env, policy, run.eval_episodes, derive_seed(run.seed, 0xE7A1));
     summary.final_eval_mean_return = stats.return_summary().mean;
@@ -239,7 +517,9 @@ TrainingSummary train(const TrainingSetup& setup) {
                                       {"final_eval_mean_return", summary.final_eval_mean_return},
                                       {"final_eval_std_return", summary.final_eval_std_return},
                                       {"final_eval_episodes", run.eval_episodes},
-                                      {"updates", learner->updates()}};
+                                      {"updates", learner->updates()},
+                                      {"actors", setup.runtime.actors},
+                                      {"interrupted", interrupted}};
   write_text(run_dir / "summary.json", out.dump(2) + "\n");
   std::printf("[%s %s] done in %s: %s/summary.json\n", setup.algorithm.c_str(), run.env.c_str(),
               format_duration(wall).c_str(), run_dir.c_str());

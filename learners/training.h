@@ -1,6 +1,8 @@
-// The training loop on one machine: a rollout worker in the learner's own
-// process feeding a learner, with the run directory around them (config,
-// metrics.csv, atomic checkpoints, summary.json, final evaluation).
+// The training loop: unrolls from actor processes (or, with --actors 0, from
+// a rollout worker in the learner's own process) feed a learner, inside a
+// run directory (config, metrics.csv, atomic checkpoints, summary.json,
+// final evaluation). SIGINT and SIGTERM end the run cleanly: a last
+// checkpoint, then every actor stopped.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,12 +21,16 @@ namespace rl {
 struct TrainingSetup {
   std::string algorithm;         // "ppo", "impala"
   RunConfig run;
+  RuntimeConfig runtime;
   RolloutConfig rollout;
   PolicyConfig policy;
   NormalizeConfig normalize;
   std::string config_yaml;       // the resolved config, saved with the run and each checkpoint
-  int unrolls_per_update = 1;    // unrolls gathered for one learner update
+  int unrolls_per_update = 1;    // unrolls gathered for one learner update (IMPALA)
+  bool sync = false;             // PPO: an update takes one unroll of the current version per actor
   bool resume = false;           // continue from run.run_dir's latest checkpoint
+  bool serve_remote = false;     // --role learner: use the actor hub even with no local actors
+  std::vector<std::string> actor_args;  // how local actors are started (program arguments)
   std::function<std::unique_ptr<Learner>(const EnvSpec&, torch::Device)> make_learner;
 };
 

@@ -1,4 +1,4 @@
-#include "learners/train_config.h"
+#include "rl/runtime/run_config.h"
 
 #include <sstream>
 

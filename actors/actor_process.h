@@ -1,0 +1,36 @@
+// The rollout actor process: joins a learner over ZeroMQ, builds its envs
+// and policy copy from the config the learner sends, and streams unrolls.
+//
+//   train_ppo --role actor --learner tcp://HOST:PORT [--actor-id N] [--run-id ID]
+//
+// Protocol (docs/wire-protocol.md): hello -> config over DEALER/ROUTER;
+// SUB to the learner's weights (XPUB) with a per-actor sync topic, whose
+// subscription tells the learner when to send this actor its first weights
+// (no sleep, no slow-joiner race); PUSH unrolls with a high-water mark;
+// heartbeats both ways; exits on `stop`, on an `error`, or when the learner
+// has been silent longer than the timeout.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace rl {
+
+struct ActorOptions {
+  std::string learner;       // the learner's control endpoint, tcp://HOST:PORT
+  int64_t actor_id = -1;     // requested id (-1: the learner assigns one)
+  std::string run_id;        // the run to join ("" = any)
+  double connect_timeout_seconds = 30.0;  // how long to wait for the learner's config
+};
+
+// Exit codes of run_actor.
+enum ActorExit : int {
+  kActorStopped = 0,         // the learner said stop
+  kActorLearnerSilent = 3,   // no config, or the learner went silent
+  kActorRefused = 4,         // the learner replied with an error
+  kActorFailed = 5,          // an error here (env, config)
+};
+
+int run_actor(const ActorOptions& options);
+
+}  // namespace rl

@@ -1,0 +1,118 @@
+#include "learners/supervisor.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace rl {
+
+std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+ActorSupervisor::ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors,
+                                 int max_restarts)
+    : program_(std::move(program)), args_(std::move(args)), slots_(num_actors), max_restarts_(max_restarts) {}
+
+ActorSupervisor::~ActorSupervisor() { stop_all(2.0); }
+
+pid_t ActorSupervisor::spawn(int actor_id) {
+  std::vector<std::string> argv_strings{program_};
+  argv_strings.insert(argv_strings.end(), args_.begin(), args_.end());
+  argv_strings.push_back("--actor-id");
+  argv_strings.push_back(std::to_string(actor_id));
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cannot start actor " + std::to_string(actor_id) + ": fork failed");
+  if (pid == 0) {
+    // The child dies with its parent, whatever kills the parent.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
+    ::execv(program_.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void ActorSupervisor::start_all() {
+  for (size_t i = 0; i < slots_.size(); ++i) slots_[i].pid = spawn(static_cast<int>(i));
+}
+
+std::vector<std::string> ActorSupervisor::check() {
+  std::vector<std::string> events;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Slot& slot = slots_[i];
+    if (slot.pid <= 0) continue;
+    int status = 0;
+    if (::waitpid(slot.pid, &status, WNOHANG) != slot.pid) continue;
+    const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                : "exited with code " + std::to_string(WEXITSTATUS(status));
+    slot.pid = -1;
+    if (clean) {
+      slot.finished = true;
+      events.push_back("actor " + std::to_string(i) + " stopped");
+    } else if (slot.restarts < max_restarts_) {
+      ++slot.restarts;
+      ++restarts_;
+      slot.pid = spawn(static_cast<int>(i));
+      events.push_back("actor " + std::to_string(i) + " " + how + "; restarted (" +
+                       std::to_string(slot.restarts) + " of " + std::to_string(max_restarts_) + ")");
+    } else {
+      slot.finished = true;
+      events.push_back("actor " + std::to_string(i) + " " + how + "; out of restarts, going on without it");
+    }
+  }
+  return events;
+}
+
+void ActorSupervisor::stop_all(double grace_seconds) {
+  for (const Slot& slot : slots_) {
+    if (slot.pid > 0) ::kill(slot.pid, SIGTERM);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_seconds);
+  while (running() > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (Slot& slot : slots_) {
+      if (slot.pid > 0 && ::waitpid(slot.pid, nullptr, WNOHANG) == slot.pid) slot.pid = -1;
+    }
+    if (running() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (Slot& slot : slots_) {
+    if (slot.pid > 0) {
+      ::kill(slot.pid, SIGKILL);
+      ::waitpid(slot.pid, nullptr, 0);
+      slot.pid = -1;
+    }
+    slot.finished = true;
+  }
+}
+
+int ActorSupervisor::running() const {
+  int n = 0;
+  for (const Slot& slot : slots_) n += slot.pid > 0;
+  return n;
+}
+
+int ActorSupervisor::available() const {
+  int n = 0;
+  for (const Slot& slot : slots_) n += !slot.finished;
+  return n;
+}
+
+std::vector<pid_t> ActorSupervisor::pids() const {
+  std::vector<pid_t> out;
+  for (const Slot& slot : slots_) {
+    if (slot.pid > 0) out.push_back(slot.pid);
+  }
+  return out;
+}
+
+}  // namespace rl

@@ -1,0 +1,54 @@
+// The training program's supervisor of its local actor processes: starts
+// them (this same binary with --role actor), restarts one that dies within
+// a budget, and stops them all on exit. No orphan survives: every child asks
+// the kernel to kill it when its parent dies (PR_SET_PDEATHSIG).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace rl {
+
+class ActorSupervisor {
+ public:
+  // Actor i runs `program args... --actor-id i`.
+  ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors, int max_restarts);
+  ~ActorSupervisor();  // stop_all(2 s)
+  ActorSupervisor(const ActorSupervisor&) = delete;
+  ActorSupervisor& operator=(const ActorSupervisor&) = delete;
+
+  void start_all();
+  // Reaps exited actors and restarts those that did not exit cleanly, while
+  // their restart budget lasts. Returns one line per event, for the log.
+  std::vector<std::string> check();
+  // Asks every actor to stop (SIGTERM), waits up to `grace_seconds`, then
+  // kills what is left (SIGKILL) and reaps everything.
+  void stop_all(double grace_seconds);
+
+  int running() const;
+  int restarts() const { return restarts_; }
+  // Actors that can still run (running, or dead with restarts left).
+  int available() const;
+  std::vector<pid_t> pids() const;
+
+ private:
+  struct Slot {
+    pid_t pid = -1;
+    int restarts = 0;
+    bool finished = false;  // exited cleanly, or out of restarts
+  };
+  pid_t spawn(int actor_id);
+
+  std::string program_;
+  std::vector<std::string> args_;
+  std::vector<Slot> slots_;
+  int max_restarts_;
+  int restarts_ = 0;
+};
+
+// The path of the running program (/proc/self/exe).
+std::string self_executable();
+
+}  // namespace rl

@@ -1,0 +1,89 @@
+// The run-level config sections shared by the learner and its actors:
+// what to train on, for how long, where to write, and how actors connect.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rl/env/env_options.h"
+#include "rl/runtime/config.h"
+
+namespace rl {
+
+struct RunConfig {
+  std::string env = "CartPole-v1";     // env id
+  std::string env_options;             // env constructor options: "key=value,key=value"
+  std::string env_plugin;              // env plugin libraries to load, comma-separated
+  uint64_t seed = 1;                   // seeds envs, action sampling and minibatch shuffles
+  int64_t total_steps = 500000;        // env steps to train for
+  std::string run_dir;                 // output folder (default runs/<algo>-<env>-s<seed>-<time>)
+  std::string device = "auto";         // learner device: auto | cpu | cuda | cuda:N
+  int64_t checkpoint_every = 100000;   // env steps between checkpoints (one is always written last)
+  int keep_checkpoints = 3;            // newest checkpoints kept on disk
+  int eval_episodes = 20;              // deterministic evaluation episodes at the end
+  double log_every_seconds = 5.0;      // seconds between progress lines
+  int torch_threads = 1;               // intra-op threads of libtorch on the CPU
+
+  void visit(ConfigFields& f) {
+    f("env", env);
+    f("env_options", env_options);
+    f("env_plugin", env_plugin);
+    f("seed", seed);
+    f("total_steps", total_steps);
+    f("run_dir", run_dir);
+    f("device", device);
+    f("checkpoint_every", checkpoint_every);
+    f("keep_checkpoints", keep_checkpoints);
+    f("eval_episodes", eval_episodes);
+    f("log_every_seconds", log_every_seconds);
+    f("torch_threads", torch_threads);
+  }
+  void validate() const {
+    if (env.empty()) throw std::invalid_argument("run.env must name an env");
+    if (total_steps <= 0) throw std::invalid_argument("run.total_steps must be positive, got " + std::to_string(total_steps));
+    if (checkpoint_every < 0) throw std::invalid_argument("run.checkpoint_every must be >= 0");
+    if (keep_checkpoints < 0) throw std::invalid_argument("run.keep_checkpoints must be >= 0");
+    if (eval_episodes < 0) throw std::invalid_argument("run.eval_episodes must be >= 0");
+    if (torch_threads <= 0) throw std::invalid_argument("run.torch_threads must be positive");
+    parsed_env_options();
+  }
+  // env_options as EnvOptions; throws naming the bad item.
+  EnvOptions parsed_env_options() const;
+  std::vector<std::string> plugin_paths() const;
+};
+
+// How the learner reaches its actors (the distributed runtime).
+struct RuntimeConfig {
+  int actors = 2;                         // local actor processes (0: collect in the learner's process, for debugging)
+  std::string bind = "tcp://127.0.0.1:0"; // learner's control endpoint; port 0 picks a free one
+  double heartbeat_seconds = 1.0;         // actors send a heartbeat this often
+  double actor_timeout_seconds = 15.0;    // silence after which an actor is dead (and the learner, for an actor)
+  int max_restarts = 5;                   // restarts of each local actor before the run goes on without it
+  int unroll_queue = 4;                   // unrolls an actor may queue before sending blocks (backpressure)
+  int min_actors = 1;                     // actors that must have joined before training starts
+
+  void visit(ConfigFields& f) {
+    f("actors", actors);
+    f("bind", bind);
+    f("heartbeat_seconds", heartbeat_seconds);
+    f("actor_timeout_seconds", actor_timeout_seconds);
+    f("max_restarts", max_restarts);
+    f("unroll_queue", unroll_queue);
+    f("min_actors", min_actors);
+  }
+  void validate() const {
+    if (actors < 0) throw std::invalid_argument("runtime.actors must be >= 0, got " + std::to_string(actors));
+    if (!(heartbeat_seconds > 0)) throw std::invalid_argument("runtime.heartbeat_seconds must be positive");
+    if (!(actor_timeout_seconds > heartbeat_seconds)) {
+      throw std::invalid_argument("runtime.actor_timeout_seconds must exceed runtime.heartbeat_seconds");
+    }
+    if (max_restarts < 0) throw std::invalid_argument("runtime.max_restarts must be >= 0");
+    if (unroll_queue <= 0) throw std::invalid_argument("runtime.unroll_queue must be positive");
+    if (min_actors < 1) throw std::invalid_argument("runtime.min_actors must be >= 1");
+    if (bind.rfind("tcp://", 0) != 0) throw std::invalid_argument("runtime.bind must be tcp://HOST:PORT, got '" + bind + "'");
+  }
+};
+
+}  // namespace rl

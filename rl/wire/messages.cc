@@ -1,0 +1,213 @@
+#include "rl/wire/messages.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace rl::wire {
+namespace {
+
+template <typename T>
+std::vector<T> to_vector(const WireArray& a) {
+  std::vector<T> out(static_cast<size_t>(a.count()));
+  if (!out.empty()) std::memcpy(out.data(), a.bytes.data(), a.bytes.size());
+  return out;
+}
+
+const WireArray& expect(const WireMessage& m, const std::string& name, DType dtype,
+                        const std::vector<int64_t>& shape) {
+  const WireArray& a = m.array(name);
+  if (a.dtype != dtype) {
+    throw WireError("bad_dtype", "array '" + name + "' is " + dtype_name(a.dtype) + ", expected " +
+                                     dtype_name(dtype));
+  }
+  if (a.shape != shape) {
+    std::string got, want;
+    for (int64_t d : a.shape) got += std::to_string(d) + " ";
+    for (int64_t d : shape) want += std::to_string(d) + " ";
+    throw WireError("shape_mismatch", "array '" + name + "' has shape [ " + got + "], expected [ " + want + "]");
+  }
+  return a;
+}
+
+void check_finite(const std::vector<float>& values, const char* name) {
+  for (float v : values) {
+    if (!std::isfinite(v)) throw WireError("non_finite", std::string("array '") + name + "' holds NaN or Inf");
+  }
+}
+
+void check_flags(const std::vector<uint8_t>& values, const char* name) {
+  for (uint8_t v : values) {
+    if (v > 1) throw WireError("bad_flag", std::string("array '") + name + "' holds a value other than 0 or 1");
+  }
+}
+
+}  // namespace
+
+WireMessage Sender::start(const char* kind) {
+  WireMessage m;
+  m.kind = kind;
+  m.run = run;
+  m.from = from;
+  m.seq = seq++;
+  return m;
+}
+
+WireMessage encode_unroll(Sender& sender, const Unroll& u) {
+  WireMessage m = sender.start("unroll");
+  const int64_t T = u.num_steps, k = u.num_envs, d = u.obs_size;
+  m.body = {{"num_steps", T},          {"num_envs", k},
+            {"obs_size", d},           {"action_size", u.action_size},
+            {"discrete", u.discrete},  {"policy_version", u.policy_version},
+            {"actor_id", u.actor_id},  {"sequence", u.sequence}};
+  m.add_array("obs", DType::kFloat32, {T + 1, k, d}, u.obs.data(), u.obs.size());
+  if (u.discrete) {
+    m.add_array("actions", DType::kInt64, {T, k}, u.discrete_actions.data(), u.discrete_actions.size());
+  } else {
+    m.add_array("actions", DType::kFloat32, {T, k, u.action_size}, u.box_actions.data(), u.box_actions.size());
+  }
+  m.add_array("rewards", DType::kFloat32, {T, k}, u.rewards.data(), u.rewards.size());
+  m.add_array("terminated", DType::kUInt8, {T, k}, u.terminated.data(), u.terminated.size());
+  m.add_array("truncated", DType::kUInt8, {T, k}, u.truncated.data(), u.truncated.size());
+  m.add_array("log_probs", DType::kFloat32, {T, k}, u.behaviour_log_probs.data(), u.behaviour_log_probs.size());
+  m.add_array("values", DType::kFloat32, {T, k}, u.values.data(), u.values.size());
+  const int64_t f = static_cast<int64_t>(u.final_index.size());
+  m.add_array("final_index", DType::kInt32, {f}, u.final_index.data(), u.final_index.size());
+  m.add_array("final_obs", DType::kFloat32, {f, d}, u.final_obs.data(), u.final_obs.size());
+  const int64_t e = static_cast<int64_t>(u.episodes.size());
+  std::vector<int32_t> env(e), length(e);
+  std::vector<double> returns(e);
+  for (int64_t i = 0; i < e; ++i) {
+    env[i] = u.episodes[i].env;
+    length[i] = u.episodes[i].length;
+    returns[i] = u.episodes[i].return_;
+  }
+  m.add_array("episode_env", DType::kInt32, {e}, env.data(), env.size());
+  m.add_array("episode_return", DType::kFloat64, {e}, returns.data(), returns.size());
+  m.add_array("episode_length", DType::kInt32, {e}, length.data(), length.size());
+  return m;
+}
+
+Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
+  if (m.kind != "unroll") throw WireError("unexpected_kind", "expected an unroll, got " + m.kind);
+  Unroll u;
+  u.num_steps = m.get_int("num_steps");
+  u.num_envs = m.get_int("num_envs");
+  u.obs_size = m.get_int("obs_size");
+  u.action_size = m.get_int("action_size");
+  u.discrete = m.get_bool("discrete");
+  u.policy_version = m.get_int("policy_version");
+  u.actor_id = m.get_int("actor_id");
+  u.sequence = m.get_int("sequence");
+  const int64_t T = u.num_steps, k = u.num_envs, d = u.obs_size;
+  if (T <= 0 || T > limits.max_steps || k <= 0 || k > limits.max_envs) {
+    throw WireError("shape_mismatch", "unroll of " + std::to_string(T) + " steps x " + std::to_string(k) + " envs");
+  }
+  if (d != limits.obs_size) {
+    throw WireError("shape_mismatch", "observations of " + std::to_string(d) + " floats, the env has " +
+                                          std::to_string(limits.obs_size));
+  }
+  if (u.discrete != limits.discrete || (!u.discrete && u.action_size != limits.action_size)) {
+    throw WireError("shape_mismatch", "actions do not match the env's action space");
+  }
+  if (u.policy_version < 0 || u.actor_id < 0 || u.sequence < 0) {
+    throw WireError("bad_field", "negative version, actor id or sequence");
+  }
+
+  u.obs = to_vector<float>(expect(m, "obs", DType::kFloat32, {T + 1, k, d}));
+  if (u.discrete) {
+    u.discrete_actions = to_vector<int64_t>(expect(m, "actions", DType::kInt64, {T, k}));
+    for (int64_t a : u.discrete_actions) {
+      if (a < 0 || a >= limits.num_actions) throw WireError("bad_action", "action " + std::to_string(a));
+    }
+  } else {
+    u.box_actions = to_vector<float>(expect(m, "actions", DType::kFloat32, {T, k, u.action_size}));
+    check_finite(u.box_actions, "actions");
+  }
+  u.rewards = to_vector<float>(expect(m, "rewards", DType::kFloat32, {T, k}));
+  u.terminated = to_vector<uint8_t>(expect(m, "terminated", DType::kUInt8, {T, k}));
+  u.truncated = to_vector<uint8_t>(expect(m, "truncated", DType::kUInt8, {T, k}));
+  u.behaviour_log_probs = to_vector<float>(expect(m, "log_probs", DType::kFloat32, {T, k}));
+  u.values = to_vector<float>(expect(m, "values", DType::kFloat32, {T, k}));
+  const WireArray& final_index = m.array("final_index");
+  const int64_t f = final_index.shape.empty() ? -1 : final_index.shape[0];
+  if (f < 0 || f > T * k) throw WireError("shape_mismatch", "final_index has a bad shape");
+  u.final_index = to_vector<int32_t>(expect(m, "final_index", DType::kInt32, {f}));
+  u.final_obs = to_vector<float>(expect(m, "final_obs", DType::kFloat32, {f, d}));
+  const int64_t e = m.array("episode_env").shape.empty() ? -1 : m.array("episode_env").shape[0];
+  if (e < 0 || e > T * k) throw WireError("shape_mismatch", "episode arrays have a bad shape");
+  const auto env = to_vector<int32_t>(expect(m, "episode_env", DType::kInt32, {e}));
+  const auto returns = to_vector<double>(expect(m, "episode_return", DType::kFloat64, {e}));
+  const auto length = to_vector<int32_t>(expect(m, "episode_length", DType::kInt32, {e}));
+
+  check_finite(u.obs, "obs");
+  check_finite(u.rewards, "rewards");
+  check_finite(u.behaviour_log_probs, "log_probs");
+  check_finite(u.values, "values");
+  check_finite(u.final_obs, "final_obs");
+  check_flags(u.terminated, "terminated");
+  check_flags(u.truncated, "truncated");
+  for (int32_t index : u.final_index) {
+    if (index < 0 || index >= T * k || !u.truncated[index] || u.terminated[index]) {
+      throw WireError("bad_index", "final_index " + std::to_string(index) + " is not a truncated step");
+    }
+  }
+  // Every step ended by truncation alone needs its final observation.
+  int64_t truncated_only = 0;
+  for (int64_t j = 0; j < T * k; ++j) truncated_only += u.truncated[j] && !u.terminated[j];
+  if (truncated_only != f) {
+    throw WireError("bad_index", std::to_string(truncated_only) + " truncated steps but " +
+                                     std::to_string(f) + " final observations");
+  }
+  for (int64_t i = 0; i < e; ++i) {
+    if (env[i] < 0 || env[i] >= k || length[i] <= 0 || !std::isfinite(returns[i])) {
+      throw WireError("bad_field", "episode record " + std::to_string(i));
+    }
+    u.episodes.push_back({env[i], returns[i], length[i]});
+  }
+  return u;
+}
+
+WireMessage encode_weights(Sender& sender, const WeightsPayload& w) {
+  WireMessage m = sender.start("weights");
+  m.body = {{"version", w.version}, {"obs_count", w.obs_count}};
+  const int64_t d = static_cast<int64_t>(w.obs_mean.size());
+  m.add_array("obs_mean", DType::kFloat64, {d}, w.obs_mean.data(), w.obs_mean.size());
+  m.add_array("obs_var", DType::kFloat64, {d}, w.obs_var.data(), w.obs_var.size());
+  for (const auto& p : w.parameters) {
+    m.add_array("p:" + p.name, DType::kFloat32, p.shape, p.values.data(), p.values.size());
+  }
+  return m;
+}
+
+WeightsPayload decode_weights(const WireMessage& m) {
+  if (m.kind != "weights") throw WireError("unexpected_kind", "expected weights, got " + m.kind);
+  WeightsPayload w;
+  w.version = m.get_int("version");
+  w.obs_count = m.get_double("obs_count");
+  if (w.version < 0 || !(w.obs_count > 0)) throw WireError("bad_field", "version or obs_count");
+  for (const auto& a : m.arrays) {
+    if (a.name == "obs_mean" || a.name == "obs_var") {
+      if (a.dtype != DType::kFloat64 || a.shape.size() != 1) throw WireError("bad_dtype", a.name);
+      auto values = to_vector<double>(a);
+      for (double v : values) {
+        if (!std::isfinite(v)) throw WireError("non_finite", a.name);
+      }
+      (a.name == "obs_mean" ? w.obs_mean : w.obs_var) = std::move(values);
+    } else if (a.name.rfind("p:", 0) == 0) {
+      if (a.dtype != DType::kFloat32) throw WireError("bad_dtype", a.name);
+      NamedArray p{a.name.substr(2), a.shape, to_vector<float>(a)};
+      check_finite(p.values, a.name.c_str());
+      w.parameters.push_back(std::move(p));
+    }
+  }
+  if (w.obs_mean.size() != w.obs_var.size()) throw WireError("shape_mismatch", "obs_mean and obs_var");
+  return w;
+}
+
+WireMessage make_error(Sender& sender, const std::string& reason) {
+  WireMessage m = sender.start("error");
+  m.body["reason"] = reason;
+  return m;
+}
+
+}  // namespace rl::wire

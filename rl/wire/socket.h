@@ -1,0 +1,59 @@
+// A thin ZeroMQ socket (pimpl: zmq.hpp stays in socket.cc) that sends and
+// receives multipart messages as vectors of byte strings.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rl::wire {
+
+using Frames = std::vector<std::string>;
+
+enum class SocketType { kPush, kPull, kPub, kXPub, kSub, kDealer, kRouter };
+
+class Socket {
+ public:
+  explicit Socket(SocketType type);
+  ~Socket();
+  Socket(Socket&&) noexcept;
+  Socket& operator=(Socket&&) noexcept;
+
+  // Binds and returns the endpoint actually bound: "tcp://127.0.0.1:0" (or
+  // ":*") picks a free port, read back from the socket.
+  std::string bind(const std::string& endpoint);
+  void connect(const std::string& endpoint);
+
+  // High-water marks: how many messages may queue before send blocks (or
+  // receive stops reading from the network). Set before bind/connect.
+  void set_send_hwm(int messages);
+  void set_receive_hwm(int messages);
+  void set_linger(int milliseconds);
+  void set_routing_id(const std::string& id);  // DEALER
+  void subscribe(const std::string& prefix);   // SUB
+  void set_xpub_verbose(bool verbose);         // XPUB: report every subscription
+
+  // Sends all frames as one message. Waits up to timeout_ms (-1: forever)
+  // for room under the high-water mark; false on timeout, nothing sent.
+  bool send(Frames&& frames, int timeout_ms = -1);
+  // The next message, or nullopt after timeout_ms (0: do not wait).
+  std::optional<Frames> receive(int timeout_ms);
+
+  void* native() const;  // zmq socket handle, for poll()
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Waits until one of `sockets` has a message to read or timeout_ms passes;
+// returns which are readable.
+std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, int timeout_ms);
+
+// "tcp://host:port" -> "host" (for joining a host with the ports a learner
+// reports); throws std::invalid_argument on another form.
+std::string endpoint_host(const std::string& endpoint);
+int endpoint_port(const std::string& endpoint);
+
+}  // namespace rl::wire
