@@ -78,7 +78,7 @@ class TrainingTest : public ::testing::Test {
 TEST_F(TrainingTest, PpoSolvesCartPoleWithin100kSteps) {
   const fs::path dir = root_ / "ppo";
   const Output train = run(TRAIN_PPO, "--config " RL_SOURCE_DIR "/configs/ppo/cartpole.yaml --seed 1 "
-                                      "--total-steps 100000 --run-dir " + dir.string());
+                                      "--actors 0 --total-steps 100000 --run-dir " + dir.string());
   ASSERT_EQ(train.status, 0) << train.text;
   for (const char* file : {"config.yaml", "metrics.csv", "summary.json", "checkpoints/latest/model.pt"}) {
     EXPECT_TRUE(fs::exists(dir / file)) << file;
@@ -104,7 +104,7 @@ TEST_F(TrainingTest, PpoSolvesCartPoleWithin100kSteps) {
 
 TEST_F(TrainingTest, ResumeContinuesCountersFromTheLastCheckpoint) {
   const fs::path dir = root_ / "resume";
-  const std::string base = "--env CartPole-v1 --run-dir " + dir.string() +
+  const std::string base = "--env CartPole-v1 --actors 0 --run-dir " + dir.string() +
                            " --set rollout.num_steps=64 --set run.checkpoint_every=5000"
                            " --set run.eval_episodes=2";
   ASSERT_EQ(run(TRAIN_PPO, base + " --total-steps 10000").status, 0);
@@ -115,7 +115,7 @@ TEST_F(TrainingTest, ResumeContinuesCountersFromTheLastCheckpoint) {
   EXPECT_NE(again.status, 0);
   EXPECT_THAT(again.text, HasSubstr("already holds a run; pass --resume"));
 
-  const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 20000");
+  const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 20000 --actors 0");
   ASSERT_EQ(resumed.status, 0) << resumed.text;
   EXPECT_THAT(resumed.text, HasSubstr("resuming"));
   const nlohmann::json summary = read_json(dir / "summary.json");
@@ -131,7 +131,7 @@ TEST_F(TrainingTest, ResumeContinuesCountersFromTheLastCheckpoint) {
 
 TEST_F(TrainingTest, ImpalaTrainsAndItsCheckpointEvaluates) {
   const fs::path dir = root_ / "impala";
-  const Output train = run(TRAIN_IMPALA, "--env CartPole-v1 --total-steps 20000 --run-dir " +
+  const Output train = run(TRAIN_IMPALA, "--env CartPole-v1 --actors 0 --total-steps 20000 --run-dir " +
                                              dir.string() + " --set run.eval_episodes=3");
   ASSERT_EQ(train.status, 0) << train.text;
   const auto lag = csv_column(dir / "metrics.csv", "policy_lag_mean");
@@ -173,7 +173,7 @@ TEST_F(TrainingTest, BadConfigIsRejectedWithTheKeyNamed) {
 
 TEST_F(TrainingTest, MissingOrCorruptCheckpointsAreClearErrors) {
   const fs::path dir = root_ / "corrupt";
-  ASSERT_EQ(run(TRAIN_PPO, "--total-steps 2048 --set run.eval_episodes=1 --run-dir " + dir.string()).status, 0);
+  ASSERT_EQ(run(TRAIN_PPO, "--actors 0 --total-steps 2048 --set run.eval_episodes=1 --run-dir " + dir.string()).status, 0);
   Output out = run(RL_EVAL, "--checkpoint " + (root_ / "missing").string());
   EXPECT_NE(out.status, 0);
   EXPECT_THAT(out.text, HasSubstr("does not exist"));

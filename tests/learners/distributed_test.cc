@@ -1,0 +1,360 @@
+// The distributed runtime with real processes on loopback: train_ppo and
+// train_impala start actor processes, actors are killed, and a fake peer
+// sends malformed messages to a running learner.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rl/wire/messages.h"
+#include "rl/wire/socket.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using Clock = std::chrono::steady_clock;
+
+// A program started with its stdout and stderr on a pipe we read line by line.
+class Child {
+ public:
+  Child(const std::string& program, const std::vector<std::string>& args) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::dup2(fds[1], 2);
+      ::close(fds[0]);
+      std::vector<std::string> all{program};
+      all.insert(all.end(), args.begin(), args.end());
+      std::vector<char*> argv;
+      for (auto& a : all) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(program.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~Child() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // The next line of output, waiting at most `seconds`.
+  std::optional<std::string> line(double seconds) {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (true) {
+      const size_t nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        std::string l = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        output_ += l + "\n";
+        return l;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return std::nullopt;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      char chunk[4096];
+      const ssize_t n = ::read(fd_, chunk, sizeof(chunk));
+      if (n <= 0) return std::nullopt;  // closed
+      buffer_.append(chunk, n);
+    }
+  }
+  // Reads lines until one contains `text`; returns it.
+  std::optional<std::string> wait_for(const std::string& text, double seconds) {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {
+      auto l = line(std::chrono::duration<double>(deadline - Clock::now()).count());
+      if (!l) return std::nullopt;
+      if (l->find(text) != std::string::npos) return l;
+    }
+    return std::nullopt;
+  }
+  // Reads the rest of the output and waits for the exit status.
+  int wait(double seconds) {
+    while (line(seconds)) {
+    }
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  pid_t pid() const { return pid_; }
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool exited_ = false;
+  std::string buffer_, output_;
+};
+
+// Processes whose parent is `parent`.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string content((std::istreambuf_iterator<char>(stat)), {});
+    const size_t close = content.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(content.substr(close + 2));
+    char state;
+    pid_t ppid;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z') out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// Processes whose command line contains `text`.
+std::vector<pid_t> processes_with(const std::string& text) {
+  std::vector<pid_t> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+    for (auto& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(text) != std::string::npos) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// The last row of metrics.csv as name -> value.
+std::map<std::string, double> last_metrics(const fs::path& path) {
+  std::ifstream in(path);
+  std::string header, line, last;
+  std::getline(in, header);
+  while (std::getline(in, line)) last = line;
+  std::map<std::string, double> row;
+  std::stringstream names(header), values(last);
+  std::string name, value;
+  while (std::getline(names, name, ',') && std::getline(values, value, ',')) {
+    row[name] = value.empty() ? NAN : std::stod(value);
+  }
+  return row;
+}
+
+class DistributedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("rl_distributed_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+};
+
+TEST_F(DistributedTest, PpoWithTwoActorProcessesSolvesCartPole) {
+  const fs::path dir = root_ / "ppo";
+  Child train(TRAIN_PPO, {"--config", RL_SOURCE_DIR "/configs/ppo/cartpole.yaml", "--seed", "1", "--actors", "2",
+                          "--envs-per-actor", "4", "--unroll-length", "32", "--total-steps", "150000",
+                          "--run-dir", dir.string()});
+  ASSERT_EQ(train.wait(600), 0) << train.output();
+  EXPECT_THAT(train.output(), HasSubstr("actor 0 joined"));
+  EXPECT_THAT(train.output(), HasSubstr("actor 1 joined"));
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_LE(summary["total_env_steps"].get<int64_t>(), 150000 + 256);
+  EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 475.0) << train.output();
+  const auto metrics = last_metrics(dir / "metrics.csv");
+  EXPECT_EQ(metrics.at("live_actors"), 2);
+  EXPECT_EQ(metrics.at("dropped_messages"), 0);
+  EXPECT_TRUE(processes_with("--run-id ppo").empty()) << "an actor outlived the learner";
+}
+
+TEST_F(DistributedTest, ImpalaWithTwoActorProcessesSolvesCartPole) {
+  const fs::path dir = root_ / "impala";
+  Child train(TRAIN_IMPALA, {"--config", RL_SOURCE_DIR "/configs/impala/cartpole.yaml", "--seed", "1",
+                             "--actors", "2", "--total-steps", "500000", "--run-dir", dir.string()});
+  ASSERT_EQ(train.wait(600), 0) << train.output();
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 475.0) << train.output();
+  const auto metrics = last_metrics(dir / "metrics.csv");
+  // Asynchronous: the learner trains on data of older versions, and the
+  // flow control keeps the lag to the unrolls in flight.
+  EXPECT_GT(metrics.at("policy_lag_max"), 0);
+  EXPECT_LE(metrics.at("policy_lag_max"), 2 * 4 + 2);
+}
+
+TEST_F(DistributedTest, AKilledActorIsRestartedAndNoOrphanRemains) {
+  const fs::path dir = root_ / "kill";
+  Child train(TRAIN_IMPALA, {"--config", RL_SOURCE_DIR "/configs/impala/cartpole.yaml", "--actors", "2",
+                             "--total-steps", "400000", "--run-dir", dir.string(), "--set",
+                             "run.log_every_seconds=0.2", "--set", "run.eval_episodes=2"});
+  ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
+  const auto actors = children_of(train.pid());
+  ASSERT_EQ(actors.size(), 2u) << train.output();
+  ASSERT_EQ(::kill(actors[0], SIGKILL), 0);
+  ASSERT_EQ(train.wait(600), 0) << train.output();
+  EXPECT_THAT(train.output(), HasSubstr("was killed by signal 9; restarted (1 of 5)"));
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_GE(summary["total_env_steps"].get<int64_t>(), 400000);
+  EXPECT_GE(last_metrics(dir / "metrics.csv").at("actor_restarts"), 1);
+  EXPECT_TRUE(children_of(train.pid()).empty());
+  EXPECT_TRUE(processes_with("--run-id kill").empty()) << "an actor outlived the learner";
+}
+
+TEST_F(DistributedTest, SigtermStopsTheRunCleanlyWithACheckpoint) {
+  const fs::path dir = root_ / "term";
+  Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "2", "--total-steps", "100000000",
+                          "--run-dir", dir.string(), "--set", "run.log_every_seconds=0.2"});
+  ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
+  ::kill(train.pid(), SIGTERM);
+  EXPECT_EQ(train.wait(120), 0) << train.output();
+  EXPECT_THAT(train.output(), HasSubstr("stopped by signal 15"));
+  EXPECT_TRUE(fs::exists(dir / "checkpoints" / "latest" / "model.pt"));
+  EXPECT_TRUE(read_json(dir / "summary.json")["interrupted"].get<bool>());
+  EXPECT_TRUE(processes_with("--run-id term").empty()) << "an actor outlived the learner";
+}
+
+// A fake peer joins a running learner and sends it everything a broken or
+// hostile actor could: each message is dropped and counted by reason, the
+// peer gets clear errors, and the learner finishes its run.
+TEST_F(DistributedTest, MalformedMessagesAreCountedAndTheLearnerTrainsOn) {
+  using namespace rl::wire;
+  const fs::path dir = root_ / "malformed";
+  Child train(TRAIN_IMPALA, {"--config", RL_SOURCE_DIR "/configs/impala/cartpole.yaml", "--role", "learner",
+                             "--actors", "1", "--total-steps", "300000", "--run-dir", dir.string(), "--set",
+                             "run.eval_episodes=5"});
+  const auto listening = train.wait_for("listening on", 60);
+  ASSERT_TRUE(listening) << train.output();
+  const std::string endpoint = listening->substr(listening->find("tcp://"), listening->find(" (run") - listening->find("tcp://"));
+  const std::string run_id = "malformed";
+
+  Socket control(SocketType::kDealer);
+  control.set_routing_id("fake-peer");
+  control.connect(endpoint);
+  Sender sender{run_id, "actor-99", 0};
+  auto expect_error = [&](WireMessage m, const std::string& text) {
+    control.send(serialize(std::move(m)), 1000);
+    auto reply = control.receive(5000);
+    ASSERT_TRUE(reply);
+    const WireMessage r = parse(std::move(*reply));
+    ASSERT_EQ(r.kind, "error");
+    EXPECT_THAT(r.get_string("reason"), HasSubstr(text));
+  };
+  WireMessage old = sender.start("hello");
+  old.proto = 2;
+  old.body = {{"actor_id", int64_t{99}}, {"pid", int64_t{1}}};
+  expect_error(std::move(old), "protocol version 2 is not supported; this learner speaks version 1");
+  Sender stranger{"another-run", "actor-99", 0};
+  WireMessage foreign = stranger.start("hello");
+  foreign.body = {{"actor_id", int64_t{99}}, {"pid", int64_t{1}}};
+  expect_error(std::move(foreign), "run 'another-run' is not this learner's run 'malformed'");
+
+  WireMessage hello = sender.start("hello");
+  hello.body = {{"actor_id", int64_t{99}}, {"pid", int64_t{1}}};
+  control.send(serialize(std::move(hello)), 1000);
+  auto reply = control.receive(5000);
+  ASSERT_TRUE(reply);
+  const WireMessage config = parse(std::move(*reply));
+  ASSERT_EQ(config.kind, "config");
+  const int64_t id = config.get_int("actor_id");
+  Socket push(SocketType::kPush);
+  push.connect("tcp://127.0.0.1:" + std::to_string(config.get_int("unroll_port")));
+
+  auto valid = [&](int64_t sequence) {
+    rl::Unroll u;
+    u.resize(3, 2, 4, 0, true);
+    std::fill(u.obs.begin(), u.obs.end(), 0.01f);
+    std::fill(u.discrete_actions.begin(), u.discrete_actions.end(), 1);
+    std::fill(u.rewards.begin(), u.rewards.end(), 1.f);
+    std::fill(u.terminated.begin(), u.terminated.end(), 0);
+    std::fill(u.truncated.begin(), u.truncated.end(), 0);
+    std::fill(u.behaviour_log_probs.begin(), u.behaviour_log_probs.end(), -0.69f);
+    std::fill(u.values.begin(), u.values.end(), 0.f);
+    u.actor_id = id;
+    u.sequence = sequence;
+    return u;
+  };
+  std::vector<Frames> corpus;
+  corpus.push_back({"random bytes \x01\x02\xff"});
+  {
+    Frames f = serialize(encode_unroll(sender, valid(0)));
+    f.pop_back();
+    corpus.push_back(f);  // truncated: a frame missing
+  }
+  {
+    WireMessage m = encode_unroll(sender, valid(1));
+    m.arrays[0].dtype = DType::kFloat64;
+    m.arrays[0].bytes.resize(m.arrays[0].bytes.size() * 2);
+    corpus.push_back(serialize(std::move(m)));  // wrong dtype
+  }
+  {
+    rl::Unroll u = valid(2);
+    u.obs_size = 5;
+    u.obs.resize(4 * 2 * 5, 0.f);
+    u.final_obs.clear();
+    corpus.push_back(serialize(encode_unroll(sender, u)));  // shape mismatch with the env
+  }
+  {
+    rl::Unroll u = valid(3);
+    u.rewards[1] = std::nanf("");
+    corpus.push_back(serialize(encode_unroll(sender, u)));  // NaN
+  }
+  corpus.push_back(Frames(80, "x"));  // oversize: too many frames
+  {
+    WireMessage m = encode_unroll(sender, valid(4));
+    m.proto = 9;
+    corpus.push_back(serialize(std::move(m)));  // wrong version
+  }
+  {
+    Sender other{"another-run", "actor-99", 0};
+    corpus.push_back(serialize(encode_unroll(other, valid(5))));  // wrong run id
+  }
+  {
+    rl::Unroll u = valid(6);
+    u.actor_id = 12345;
+    corpus.push_back(serialize(encode_unroll(sender, u)));  // unknown actor
+  }
+  {
+    rl::Unroll u = valid(7);
+    u.discrete_actions[0] = 5;
+    corpus.push_back(serialize(encode_unroll(sender, u)));  // action outside Discrete(2)
+  }
+  corpus.push_back(serialize(encode_unroll(sender, valid(8))));  // valid: accepted
+  corpus.push_back(serialize(encode_unroll(sender, valid(8))));  // the same sequence again
+  for (auto& frames : corpus) ASSERT_TRUE(push.send(std::move(frames), 5000));
+
+  ASSERT_EQ(train.wait(600), 0) << train.output();
+  const auto m = last_metrics(dir / "metrics.csv");
+  for (const char* reason : {"malformed", "frame_count", "bad_dtype", "shape_mismatch", "non_finite", "oversize",
+                             "bad_version", "bad_run", "unknown_actor", "bad_action", "out_of_order"}) {
+    EXPECT_GE(m.at(std::string("dropped_") + reason), 1) << reason << "\n" << train.output();
+  }
+  EXPECT_GE(m.at("dropped_messages"), 11);
+  EXPECT_THAT(train.output(), HasSubstr("learner: dropped a message (non_finite"));
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_GE(summary["total_env_steps"].get<int64_t>(), 300000);
+  EXPECT_GT(summary["final_eval_mean_return"].get<double>(), 100.0);
+}
+
+}  // namespace

@@ -1,0 +1,190 @@
+#include "rl/wire/wire_message.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "rl/wire/messages.h"
+
+namespace rl::wire {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string reason_of(std::vector<std::string> frames) {
+  try {
+    parse(std::move(frames));
+  } catch (const WireError& e) {
+    return e.reason();
+  }
+  return "accepted";
+}
+
+Unroll sample_unroll(bool discrete) {
+  Unroll u;
+  u.resize(3, 2, 4, discrete ? 0 : 2, discrete);
+  for (size_t i = 0; i < u.obs.size(); ++i) u.obs[i] = static_cast<float>(i) * 0.5f;
+  for (size_t i = 0; i < u.discrete_actions.size(); ++i) u.discrete_actions[i] = static_cast<int64_t>(i % 2);
+  for (size_t i = 0; i < u.box_actions.size(); ++i) u.box_actions[i] = -0.25f * static_cast<float>(i);
+  for (size_t j = 0; j < 6; ++j) {
+    u.rewards[j] = 1.f + static_cast<float>(j);
+    u.terminated[j] = j == 2;
+    u.truncated[j] = j == 5;
+    u.behaviour_log_probs[j] = -0.7f;
+    u.values[j] = 0.1f * static_cast<float>(j);
+  }
+  u.final_index = {5};
+  u.final_obs = {9, 8, 7, 6};
+  u.policy_version = 7;
+  u.actor_id = 1;
+  u.sequence = 42;
+  u.episodes = {{0, 12.5, 9}, {1, 3.0, 4}};
+  return u;
+}
+
+UnrollLimits limits_for(bool discrete) {
+  return {.obs_size = 4, .discrete = discrete, .num_actions = 2, .action_size = discrete ? 0 : 2};
+}
+
+TEST(WireTest, EveryKindRoundTrips) {
+  Sender sender{"run-1", "learner-0", 0};
+  for (const char* kind : {"hello", "config", "heartbeat", "stop", "error"}) {
+    WireMessage m = sender.start(kind);
+    m.body = {{"i", int64_t{-3}}, {"d", 2.5}, {"b", true}, {"s", std::string("text")}};
+    const WireMessage back = parse(serialize(std::move(m)));
+    EXPECT_EQ(back.kind, kind);
+    EXPECT_EQ(back.run, "run-1");
+    EXPECT_EQ(back.from, "learner-0");
+    EXPECT_EQ(back.proto, kProtocolVersion);
+    EXPECT_EQ(back.get_int("i"), -3);
+    EXPECT_EQ(back.get_double("d"), 2.5);
+    EXPECT_TRUE(back.get_bool("b"));
+    EXPECT_EQ(back.get_string("s"), "text");
+  }
+  EXPECT_EQ(sender.seq, 5u);
+
+  for (bool discrete : {true, false}) {
+    const Unroll u = sample_unroll(discrete);
+    const Unroll back = decode_unroll(parse(serialize(encode_unroll(sender, u))), limits_for(discrete));
+    EXPECT_EQ(back.obs, u.obs);
+    EXPECT_EQ(back.discrete_actions, u.discrete_actions);
+    EXPECT_EQ(back.box_actions, u.box_actions);
+    EXPECT_EQ(back.rewards, u.rewards);
+    EXPECT_EQ(back.terminated, u.terminated);
+    EXPECT_EQ(back.truncated, u.truncated);
+    EXPECT_EQ(back.behaviour_log_probs, u.behaviour_log_probs);
+    EXPECT_EQ(back.values, u.values);
+    EXPECT_EQ(back.final_index, u.final_index);
+    EXPECT_EQ(back.final_obs, u.final_obs);
+    EXPECT_EQ(back.policy_version, 7);
+    EXPECT_EQ(back.actor_id, 1);
+    EXPECT_EQ(back.sequence, 42);
+    ASSERT_EQ(back.episodes.size(), 2u);
+    EXPECT_EQ(back.episodes[0].return_, 12.5);
+    EXPECT_EQ(back.episodes[1].length, 4);
+  }
+
+  WeightsPayload w{.version = 3,
+                   .parameters = {{"pi_head.weight", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"log_std", {2}, {0, -1}}},
+                   .obs_mean = {0.5, 1.5},
+                   .obs_var = {2, 3},
+                   .obs_count = 10};
+  const WeightsPayload wb = decode_weights(parse(serialize(encode_weights(sender, w))));
+  EXPECT_EQ(wb.version, 3);
+  ASSERT_EQ(wb.parameters.size(), 2u);
+  EXPECT_EQ(wb.parameters[0].name, "pi_head.weight");
+  EXPECT_EQ(wb.parameters[0].shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(wb.parameters[0].values, w.parameters[0].values);
+  EXPECT_EQ(wb.obs_var, w.obs_var);
+  EXPECT_EQ(wb.obs_count, 10);
+}
+
+TEST(WireTest, LargeArraysTravelInTheirOwnFrames) {
+  Sender sender{"r", "a", 0};
+  const auto frames = serialize(encode_unroll(sender, sample_unroll(true)));
+  // Header + one frame per array; the header holds no array bytes.
+  EXPECT_EQ(frames.size(), 1u + 12u);
+  EXPECT_LT(frames[0].size(), 1024u);
+  EXPECT_EQ(frames[1].size(), 4u * 2 * 4 * sizeof(float));  // obs [T+1, k, obs]
+}
+
+TEST(WireTest, StructuralDamageIsRejectedWithAReason) {
+  Sender sender{"r", "a", 0};
+  const auto good = serialize(encode_unroll(sender, sample_unroll(true)));
+
+  EXPECT_EQ(reason_of({}), "malformed");
+  EXPECT_EQ(reason_of({"\xc1\xc1\xc1 not msgpack"}), "malformed");
+  std::mt19937 gen(1);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string noise(1 + gen() % 64, '\0');
+    for (auto& c : noise) c = static_cast<char>(gen());
+    const std::string r = reason_of({noise});
+    EXPECT_NE(r, "accepted") << "random bytes were accepted";
+  }
+  auto truncated = good;
+  truncated.pop_back();
+  EXPECT_EQ(reason_of(truncated), "frame_count");
+  auto short_array = good;
+  short_array[1].resize(short_array[1].size() - 4);
+  EXPECT_EQ(reason_of(short_array), "size_mismatch");
+  auto cut_header = good;
+  cut_header[0].resize(cut_header[0].size() / 2);
+  EXPECT_EQ(reason_of(cut_header), "malformed");
+  auto too_many = good;
+  too_many.resize(100, "x");
+  EXPECT_EQ(reason_of(too_many), "oversize");
+
+  WireMessage unknown = sender.start("hello");
+  unknown.kind = "gossip";
+  EXPECT_EQ(reason_of(serialize(std::move(unknown))), "unknown_kind");
+}
+
+TEST(WireTest, UnrollContentsAreCheckedAgainstTheEnv) {
+  Sender sender{"r", "a", 0};
+  auto reason = [&](Unroll u, UnrollLimits limits = limits_for(true)) {
+    try {
+      decode_unroll(parse(serialize(encode_unroll(sender, u))), limits);
+    } catch (const WireError& e) {
+      return e.reason();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(reason(sample_unroll(true)), "accepted");
+  EXPECT_EQ(reason(sample_unroll(true), {.obs_size = 5, .discrete = true, .num_actions = 2}), "shape_mismatch");
+  EXPECT_EQ(reason(sample_unroll(true), limits_for(false)), "shape_mismatch");
+  Unroll nan = sample_unroll(true);
+  nan.rewards[3] = std::nanf("");
+  EXPECT_EQ(reason(nan), "non_finite");
+  Unroll inf = sample_unroll(true);
+  inf.obs[0] = INFINITY;
+  EXPECT_EQ(reason(inf), "non_finite");
+  Unroll action = sample_unroll(true);
+  action.discrete_actions[0] = 2;
+  EXPECT_EQ(reason(action), "bad_action");
+  Unroll flag = sample_unroll(true);
+  flag.terminated[0] = 7;
+  EXPECT_EQ(reason(flag), "bad_flag");
+  Unroll index = sample_unroll(true);
+  index.final_index = {2};  // a terminated step, not a truncated one
+  EXPECT_EQ(reason(index), "bad_index");
+  Unroll missing_final = sample_unroll(true);
+  missing_final.final_index.clear();
+  missing_final.final_obs.clear();
+  EXPECT_EQ(reason(missing_final), "bad_index");
+
+  // A wrong dtype on the wire: obs as float64.
+  WireMessage m = encode_unroll(sender, sample_unroll(true));
+  m.arrays[0].dtype = DType::kFloat64;
+  m.arrays[0].bytes.resize(m.arrays[0].bytes.size() * 2);
+  try {
+    decode_unroll(parse(serialize(std::move(m))), limits_for(true));
+    FAIL();
+  } catch (const WireError& e) {
+    EXPECT_EQ(e.reason(), "bad_dtype");
+    EXPECT_THAT(e.what(), HasSubstr("'obs' is f64, expected f32"));
+  }
+}
+
+}  // namespace
+}  // namespace rl::wire
