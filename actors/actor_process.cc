@@ -9,6 +9,7 @@
 
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
+#include "rl/nn/threads.h"
 #include "rl/env/plugin.h"
 #include "rl/runtime/config.h"
 #include "rl/runtime/run_config.h"
@@ -96,6 +97,7 @@ class Actor {
 
     ActorView view;
     apply_yaml(fields_of(view), config.get_string("config_yaml"), "learner config", /*ignore_unknown=*/true);
+    set_compute_threads(1);  // one actor, one core: no BLAS thread pool
     EnvRegistry registry;
     envs::register_builtin_envs(registry);
     for (const auto& plugin : view.run.plugin_paths()) load_env_plugin(plugin, registry);

@@ -18,6 +18,7 @@
 #include "envs/builtin.h"
 #include "learners/actor_hub.h"
 #include "learners/supervisor.h"
+#include "rl/nn/threads.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
 #include "rl/runtime/checkpoint.h"
@@ -322,7 +323,7 @@ TrainingSummary train(const TrainingSetup& setup) {
   fs::create_directories(checkpoints);
   write_text(run_dir / "config.yaml", setup.config_yaml);
 
-  torch::set_num_threads(run.torch_threads);
+  set_compute_threads(run.torch_threads);
   torch::manual_seed(run.seed);  // the initial weights
   const torch::Device device = resolve_device(run.device);
   std::unique_ptr<Learner> learner = setup.make_learner(spec, device);
@@ -392,8 +393,8 @@ TrainingSummary train(const TrainingSetup& setup) {
     });
   };
 
-  std::printf("[%s %s] run directory %s, device %s, %lld env steps, %s\n", setup.algorithm.c_str(),
-              run.env.c_str(), run_dir.c_str(), device.str().c_str(),
+  std::printf("[%s %s] run directory %s, device %s (%s), %lld env steps, %s\n", setup.algorithm.c_str(),
+              run.env.c_str(), run_dir.c_str(), device.str().c_str(), blas_description().c_str(),
               static_cast<long long>(run.total_steps),
               in_process ? "collecting in this process" :
                            (std::to_string(setup.runtime.actors) + " local actor processes").c_str());

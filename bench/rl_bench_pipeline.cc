@@ -1,0 +1,109 @@
+// rl_bench_pipeline: the speed limit of an actor, and the cost of the wire.
+//
+//   rl_bench_pipeline [--env CartPole-v1] [--num-envs 16] [--unroll-length 20] [--seconds 3] [--json]
+//
+// Runs what an actor process runs, in one process and one thread, without
+// any transport: a RolloutWorker (VectorEnv of k envs, one batched forward of
+// the default actor-critic network per step, sampling, Unroll assembly).
+// That rate is the limit an end-to-end run can approach per actor core.
+// Then it measures the wire: bytes per env step of a serialized unroll, and
+// the time to serialize it (actor side) and to parse and validate it
+// (learner side), per env step.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "actors/rollout_worker.h"
+#include "envs/builtin.h"
+#include "rl/nn/threads.h"
+#include "rl/wire/messages.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rl_bench_pipeline: actor-side limit (env + batched inference, no transport) and wire cost"};
+  std::string env_id = "CartPole-v1";
+  int num_envs = 16, unroll_length = 20;
+  double seconds = 3.0;
+  bool json = false;
+  app.add_option("--env", env_id, "Env id");
+  app.add_option("--num-envs", num_envs, "Envs per actor (k)")->check(CLI::PositiveNumber);
+  app.add_option("--unroll-length", unroll_length, "Steps per unroll (T)")->check(CLI::PositiveNumber);
+  app.add_option("--seconds", seconds, "Seconds of each measurement")->check(CLI::PositiveNumber);
+  app.add_flag("--json", json, "One JSON object");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    rl::set_compute_threads(1);
+    rl::EnvRegistry registry;
+    rl::envs::register_builtin_envs(registry);
+    rl::RolloutConfig rollout{.num_envs = num_envs, .num_steps = unroll_length};
+    rl::RolloutWorker worker(registry, env_id, {}, rollout, rl::PolicyConfig{}, rl::NormalizeConfig{}, 1, 0);
+    rl::Unroll unroll;
+    worker.collect(unroll);  // warm-up
+
+    int64_t steps = 0;
+    auto start = Clock::now();
+    while (seconds_since(start) < seconds) {
+      worker.collect(unroll);
+      steps += unroll.num_samples();
+    }
+    const double limit = steps / seconds_since(start);
+
+    rl::wire::Sender sender{"bench", "actor-0", 0};
+    const rl::wire::UnrollLimits limits{.obs_size = worker.spec().obs_size(),
+                                        .discrete = worker.spec().action_space.is_discrete(),
+                                        .num_actions = worker.spec().action_space.n(),
+                                        .action_size = worker.spec().action_size()};
+    int64_t encoded = 0, bytes = 0;
+    start = Clock::now();
+    while (seconds_since(start) < seconds / 3) {
+      auto frames = rl::wire::serialize(rl::wire::encode_unroll(sender, unroll));
+      bytes = 0;
+      for (const auto& f : frames) bytes += static_cast<int64_t>(f.size());
+      ++encoded;
+    }
+    const double serialize_us = seconds_since(start) * 1e6 / static_cast<double>(encoded * unroll.num_samples());
+    const auto frames = rl::wire::serialize(rl::wire::encode_unroll(sender, unroll));
+    int64_t decoded = 0;
+    start = Clock::now();
+    while (seconds_since(start) < seconds / 3) {
+      auto copy = frames;
+      rl::Unroll back = rl::wire::decode_unroll(rl::wire::parse(std::move(copy)), limits);
+      decoded += back.num_steps > 0;
+    }
+    const double decode_us = seconds_since(start) * 1e6 / static_cast<double>(decoded * unroll.num_samples());
+    const double bytes_per_step = static_cast<double>(bytes) / static_cast<double>(unroll.num_samples());
+
+    if (json) {
+      nlohmann::ordered_json out = {{"env", env_id},
+                                    {"num_envs", num_envs},
+                                    {"unroll_length", unroll_length},
+                                    {"blas", rl::blas_description()},
+                                    {"limit_steps_per_second", limit},
+                                    {"wire_bytes_per_step", bytes_per_step},
+                                    {"serialize_us_per_step", serialize_us},
+                                    {"parse_validate_us_per_step", decode_us}};
+      std::cout << out.dump() << std::endl;
+    } else {
+      std::printf("%s, %d envs x %d steps, one thread, %s:\n", env_id.c_str(), num_envs, unroll_length,
+                  rl::blas_description().c_str());
+      std::printf("  limit (env + batched inference + unroll, no transport): %.0f env steps/s\n", limit);
+      std::printf("  wire: %.1f bytes per env step; serialize %.3f us, parse + validate %.3f us per env step\n",
+                  bytes_per_step, serialize_us, decode_us);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "rl_bench_pipeline: error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
