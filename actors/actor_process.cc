@@ -101,9 +101,10 @@ class Actor {
     EnvRegistry registry;
     envs::register_builtin_envs(registry);
     for (const auto& plugin : view.run.plugin_paths()) load_env_plugin(plugin, registry);
-    // Every actor, and every restart of one, gets streams of its own.
-    const uint64_t seed = derive_seed(view.run.seed, 0xAC70000ull + static_cast<uint64_t>(actor_id_) * 4096 +
-                                                         static_cast<uint64_t>(incarnation));
+    // Every actor, every restart of one, and every learner's actors (the
+    // learner's seed differs per group member) get streams of their own.
+    const uint64_t seed = derive_seed(static_cast<uint64_t>(config.get_int("seed")),
+                                      static_cast<uint64_t>(actor_id_) * 4096 + static_cast<uint64_t>(incarnation));
     RolloutWorker worker(registry, view.run.env, view.run.parsed_env_options(), view.rollout, view.policy,
                          view.normalize, seed, actor_id_);
     if (worker.spec().obs_size() != config.get_int("obs_size") ||

@@ -74,7 +74,8 @@ double explained_variance(const torch::Tensor& values, const torch::Tensor& retu
 }
 
 PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const PpoBatch& batch,
-                    const PpoConfig& config, double lr, double clip_coef, Rng& rng) {
+                    const PpoConfig& config, double lr, double clip_coef, Rng& rng,
+                    const std::function<void()>& after_backward) {
   for (auto& group : optimizer.param_groups()) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   }
@@ -97,6 +98,7 @@ PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const
       PpoLoss loss = ppo_loss(model, mb, config, clip_coef);
       optimizer.zero_grad();
       loss.total.backward();
+      if (after_backward) after_backward();
       sum_grad_norm += torch::nn::utils::clip_grad_norm_(model.parameters(), config.max_grad_norm);
       optimizer.step();
 

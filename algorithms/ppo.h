@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "algorithms/ppo_config.h"
 #include "rl/env/rng.h"
 #include "rl/nn/actor_critic.h"
@@ -60,8 +62,11 @@ struct PpoStats {
 
 // Runs config.update_epochs epochs of shuffled disjoint minibatches with
 // learning rate `lr` and clip `clip_coef`; the shuffles draw from `rng`.
+// `after_backward` runs between each backward pass and the gradient clip
+// (a learner group averages the gradients there).
 PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const PpoBatch& batch,
-                    const PpoConfig& config, double lr, double clip_coef, Rng& rng);
+                    const PpoConfig& config, double lr, double clip_coef, Rng& rng,
+                    const std::function<void()>& after_backward = {});
 
 // 1 - Var(returns - values) / Var(returns); NaN when Var(returns) is 0.
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);

@@ -131,6 +131,7 @@ void ActorHub::handle_control(wire::Frames frames) {
                      {"obs_size", config_.spec.obs_size()},
                      {"action_space", config_.spec.action_space.to_string()},
                      {"sync", config_.sync},
+                     {"seed", static_cast<int64_t>(config_.seed >> 1)},
                      {"heartbeat_seconds", config_.heartbeat_seconds},
                      {"timeout_seconds", config_.timeout_seconds},
                      {"unroll_port", static_cast<int64_t>(unroll_port_)},

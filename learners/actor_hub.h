@@ -29,6 +29,7 @@ struct HubConfig {
   std::string bind;             // control endpoint to bind; data ports are picked free
   EnvSpec spec;                 // what unrolls are checked against
   bool sync = false;            // PPO: actors wait for new weights after each unroll
+  uint64_t seed = 0;            // actors derive their seeds from it, their id and incarnation
   double heartbeat_seconds = 1;
   double timeout_seconds = 15;  // silence after which an actor is declared dead
   int unroll_queue = 4;         // receive high-water mark, per actor

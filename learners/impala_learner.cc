@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "algorithms/impala.h"
-#include "learners/ppo_learner.h"
 
 namespace rl {
 
@@ -30,7 +29,7 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
   const int64_t m = static_cast<int64_t>(joined.final_index.size());
 
   std::vector<float> rewards;
-  scale_rewards(reward_scaler_, unrolls, joined, rewards);
+  scale_rewards(unrolls, joined, rewards);
   if (m > 0) {
     // A truncated step bootstraps from its final observation's value through
     // the reward, and its discount is 0 like every episode end (the trick of
@@ -52,13 +51,14 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
   batch.behaviour_log_probs = upload(joined.log_probs, {T, K});
   batch.rewards = upload(rewards, {T, K});
   batch.discounts = upload(discounts, {T, K});
-  obs_normalizer_.update(std::span<const float>(joined.obs).first(N * d), N);
+  update_obs_stats(std::span<const float>(joined.obs).first(N * d), N);
 
   const double lr = config_.learning_rate * (config_.anneal_lr ? std::max(0.0, 1.0 - progress) : 1.0);
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
   ImpalaLoss loss = impala_loss(*model_, batch, config_);
   optimizer_->zero_grad();
   loss.total.backward();
+  reduce_gradients();
   const double grad_norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.max_grad_norm);
   optimizer_->step();
 

@@ -1,5 +1,7 @@
 #include "learners/learner.h"
 
+#include "learners/learner_group.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -26,6 +28,42 @@ torch::Tensor Learner::normalized(std::span<const float> raw, int64_t rows) {
   obs_normalizer_.normalize(raw, std::span<float>(out.data_ptr<float>(), raw.size()));
   if (device_.is_cuda()) return out.pin_memory().to(device_, /*non_blocking=*/true);
   return out;
+}
+
+void Learner::join_group(LearnerGroup* group) {
+  group_ = group;
+  if (group_) group_->broadcast(model_->parameters());
+}
+
+void Learner::update_obs_stats(std::span<const float> raw, int64_t rows) {
+  if (!obs_normalizer_.enabled()) return;
+  Moments batch = Moments::of(raw, rows, spec_.obs_size());
+  if (group_) batch = Moments::from_sums(group_->sum(batch.to_sums()));
+  obs_normalizer_.stats().update(batch);
+}
+
+void Learner::scale_rewards(const std::vector<const Unroll*>& unrolls, const JoinedUnrolls& joined,
+                            std::vector<float>& rewards) {
+  const int64_t T = joined.num_steps, K = joined.num_streams;
+  rewards = joined.rewards;
+  if (!reward_scaler_.enabled()) return;
+  std::vector<double> returns;
+  for (size_t u = 0; u < unrolls.size(); ++u) {
+    const Unroll& unroll = *unrolls[u];
+    std::vector<uint8_t> done(T * unroll.num_envs);
+    for (size_t j = 0; j < done.size(); ++j) done[j] = unroll.terminated[j] || unroll.truncated[j];
+    const auto block = reward_scaler_.accumulate(unroll.rewards, done, T, unroll.num_envs,
+                                                 joined.stream_offset[u]);
+    returns.insert(returns.end(), block.begin(), block.end());
+  }
+  Moments batch = Moments::of(std::span<const double>(returns), T * K, 1);
+  if (group_) batch = Moments::from_sums(group_->sum(batch.to_sums()));
+  reward_scaler_.stats().update(batch);
+  reward_scaler_.apply(rewards);
+}
+
+void Learner::reduce_gradients() {
+  if (group_) group_->average_gradients(model_->parameters());
 }
 
 void Learner::save(const fs::path& dir) {

@@ -22,6 +22,9 @@
 
 namespace rl {
 
+class LearnerGroup;
+struct JoinedUnrolls;
+
 class Learner {
  public:
   Learner(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize,
@@ -32,6 +35,11 @@ class Learner {
   // share of the run's env steps done before this update (for annealing).
   // Returns the update's metrics. Bumps version().
   virtual MetricRow update(const std::vector<const Unroll*>& unrolls, double progress) = 0;
+
+  // Trains together with the other learners of `group` from now on: takes
+  // rank 0's parameters, then averages gradients and merges statistics over
+  // the group at every update. The group must outlive the learner.
+  void join_group(LearnerGroup* group);
 
   ActorCriticImpl& model() { return *model_; }
   const RunningMeanStd& obs_stats() const { return obs_normalizer_.stats(); }
@@ -51,6 +59,15 @@ class Learner {
   // Raw [rows, obs_size] observations normalized with the current statistics,
   // as a device tensor.
   torch::Tensor normalized(std::span<const float> raw, int64_t rows);
+  // Adds raw observations to the statistics (the whole group's, in a group).
+  void update_obs_stats(std::span<const float> raw, int64_t rows);
+  // Rewards of the joined unrolls, scaled with the running return statistics
+  // (each unroll's envs keep their own return accumulators), into `rewards`.
+  void scale_rewards(const std::vector<const Unroll*>& unrolls, const JoinedUnrolls& joined,
+                     std::vector<float>& rewards);
+  // Averages the gradients over the group (nothing alone).
+  void reduce_gradients();
+
   // A device tensor of its own holding a copy of `data` (float or int64):
   // through pinned memory with a non-blocking copy on CUDA.
   template <typename T>
@@ -62,6 +79,7 @@ class Learner {
   ObservationNormalizer obs_normalizer_;
   RewardScaler reward_scaler_;
   Rng rng_;  // minibatch shuffles
+  LearnerGroup* group_ = nullptr;
   int64_t version_ = 0;
   int64_t updates_ = 0;
 };

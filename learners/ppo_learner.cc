@@ -13,26 +13,6 @@ PpoLearner::PpoLearner(const EnvSpec& spec, const PolicyConfig& policy,
       optimizer_(model_->parameters(),
                  torch::optim::AdamOptions(config.learning_rate).eps(config.adam_eps)) {}
 
-void scale_rewards(RewardScaler& scaler, const std::vector<const Unroll*>& unrolls,
-                   const JoinedUnrolls& joined, std::vector<float>& rewards) {
-  const int64_t T = joined.num_steps, K = joined.num_streams;
-  rewards = joined.rewards;
-  if (!scaler.enabled()) return;
-  int64_t col = 0;
-  for (size_t u = 0; u < unrolls.size(); ++u) {
-    const Unroll& unroll = *unrolls[u];
-    const int64_t k = unroll.num_envs;
-    std::vector<float> block = unroll.rewards;
-    std::vector<uint8_t> done(T * k);
-    for (int64_t j = 0; j < T * k; ++j) done[j] = unroll.terminated[j] || unroll.truncated[j];
-    scaler.scale(block, done, T, k, joined.stream_offset[u]);
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t i = 0; i < k; ++i) rewards[t * K + col + i] = block[t * k + i];
-    }
-    col += k;
-  }
-}
-
 MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double progress) {
   const JoinedUnrolls joined = join_unrolls(unrolls);
   const int64_t T = joined.num_steps, K = joined.num_streams, N = T * K;
@@ -55,7 +35,7 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
   }
 
   std::vector<float> rewards;
-  scale_rewards(reward_scaler_, unrolls, joined, rewards);
+  scale_rewards(unrolls, joined, rewards);
   std::vector<float> next_values(N), advantages(N), returns(N);
   successor_values(joined.values, bootstrap, joined.final_index, final_values, joined.terminated,
                    joined.truncated, T, K, next_values);
@@ -73,13 +53,13 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
   batch.returns = upload(returns, {N});
 
   // The statistics move on only after the batch is normalized.
-  obs_normalizer_.update(std::span<const float>(joined.obs).first(N * d), N);
+  update_obs_stats(std::span<const float>(joined.obs).first(N * d), N);
 
   const double remaining = std::max(0.0, 1.0 - progress);
   const double lr = config_.learning_rate * (config_.anneal_lr ? remaining : 1.0);
   const double clip = config_.clip_coef * (config_.anneal_clip ? remaining : 1.0);
-  const PpoStats stats = ppo_update(*model_, optimizer_, batch, config_, lr,
-                                    std::max(clip, 1e-8), rng_);
+  const PpoStats stats = ppo_update(*model_, optimizer_, batch, config_, lr, std::max(clip, 1e-8), rng_,
+                                    [this] { reduce_gradients(); });
   ++version_;
   ++updates_;
   return {{"policy_loss", stats.policy_loss},

@@ -21,9 +21,4 @@ class PpoLearner final : public Learner {
   torch::optim::Adam optimizer_;
 };
 
-// Scales the rewards of each unroll with `scaler` (its streams keyed by
-// actor and env) and writes them, time-major, into joined [T, K] order.
-void scale_rewards(RewardScaler& scaler, const std::vector<const Unroll*>& unrolls,
-                   const JoinedUnrolls& joined, std::vector<float>& rewards);
-
 }  // namespace rl

@@ -23,6 +23,10 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--unroll-length", unroll_length, "Steps per env per unroll (rollout.num_steps)");
   app.add_option("--actors", actors, "Local actor processes; 0 collects in this process (runtime.actors)");
   app.add_option("--bind", bind, "Learner endpoint for actors, e.g. tcp://*:5555 (runtime.bind)");
+  app.add_option("--learners", command.learners,
+                 "Learner processes training together (c10d Gloo group); or set RANK, WORLD_SIZE, "
+                 "MASTER_ADDR, MASTER_PORT as torchrun does")
+      ->check(CLI::PositiveNumber);
   app.add_option("--role", command.role, "learner (wait for remote actors too) or actor")
       ->check(CLI::IsMember({"learner", "actor"}));
   app.add_option("--learner", command.learner, "--role actor: the learner's endpoint tcp://HOST:PORT");
@@ -42,6 +46,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     return app.exit(e);
   }
 
+  for (int i = 1; i < argc; ++i) command.program_args.push_back(argv[i]);
   if (command.role == "actor") {
     if (command.learner.empty()) {
       std::cerr << "train_" << algorithm << ": --role actor needs --learner tcp://HOST:PORT\n";

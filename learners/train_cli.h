@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "rl/runtime/config.h"
 
@@ -26,6 +27,8 @@ struct TrainCommand {
   std::string learner;        // --role actor: the learner's control endpoint
   int64_t actor_id = -1;      // --role actor: requested actor id
   std::string run_id;         // --role actor: the run to join
+  int learners = 1;           // --learners N
+  std::vector<std::string> program_args;  // argv[1..], to start group members
 };
 
 // Parses argv into `fields` (of the algorithm's config). Returns the exit

@@ -43,7 +43,9 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
                         .unrolls_per_update = unrolls_per_update(config),
                         .sync = sync,
                         .resume = command.resume,
-                        .serve_remote = command.role == "learner"};
+                        .serve_remote = command.role == "learner",
+                        .learners = command.learners,
+                        .program_args = command.program_args};
     setup.make_learner = [&](const EnvSpec& spec, torch::Device device) {
       return make_learner(config, spec, device);
     };

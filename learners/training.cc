@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -12,11 +16,13 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "learners/actor_hub.h"
+#include "learners/learner_group.h"
 #include "learners/supervisor.h"
 #include "rl/nn/threads.h"
 #include "rl/env/evaluation.h"
@@ -128,7 +134,7 @@ class InProcessSource final : public UnrollSource {
 // that join the hub by themselves.
 class ActorSource final : public UnrollSource {
  public:
-  ActorSource(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id)
+  ActorSource(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id, int rank)
       : setup_(setup),
         hub_(HubConfig{.run_id = run_id,
                        .algorithm = setup.algorithm,
@@ -136,6 +142,7 @@ class ActorSource final : public UnrollSource {
                        .bind = setup.runtime.bind,
                        .spec = spec,
                        .sync = setup.sync,
+                       .seed = derive_seed(setup.run.seed, 0xAC70000ull + static_cast<uint64_t>(rank)),
                        .heartbeat_seconds = setup.runtime.heartbeat_seconds,
                        .timeout_seconds = setup.runtime.actor_timeout_seconds,
                        .unroll_queue = setup.runtime.unroll_queue}) {
@@ -143,8 +150,7 @@ class ActorSource final : public UnrollSource {
                 setup.run.env.c_str(), hub_.control_endpoint().c_str(), run_id.c_str());
     std::fflush(stdout);
     if (setup.runtime.actors > 0) {
-      std::vector<std::string> args = setup.actor_args;
-      args.insert(args.end(), {"--role", "actor", "--learner", hub_.control_endpoint(), "--run-id", run_id});
+      std::vector<std::string> args{"--role", "actor", "--learner", hub_.control_endpoint(), "--run-id", run_id};
       supervisor_ = std::make_unique<ActorSupervisor>(self_executable(), args, setup.runtime.actors,
                                                       setup.runtime.max_restarts);
       supervisor_->start_all();
@@ -276,6 +282,42 @@ class ActorSource final : public UnrollSource {
   bool done_ = false;
 };
 
+// Starts the other members of a learner group on this host: this program
+// with the same arguments and the torchrun variables. They die with us.
+std::vector<pid_t> start_group_members(const TrainingSetup& setup, int port) {
+  std::vector<pid_t> pids;
+  const std::string program = self_executable();
+  for (int rank = 1; rank < setup.learners; ++rank) {
+    std::vector<std::string> args{program};
+    args.insert(args.end(), setup.program_args.begin(), setup.program_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("cannot start learner " + std::to_string(rank));
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(1);
+      ::setenv("RANK", std::to_string(rank).c_str(), 1);
+      ::setenv("WORLD_SIZE", std::to_string(setup.learners).c_str(), 1);
+      ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+      ::setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+      ::execv(program.c_str(), argv.data());
+      ::_exit(127);
+    }
+    pids.push_back(pid);
+  }
+  return pids;
+}
+
+double parameter_checksum(Learner& learner) {
+  torch::NoGradGuard no_grad;
+  double sum = 0;
+  for (const auto& p : learner.model().parameters()) sum += p.to(torch::kDouble).sum().item<double>();
+  return sum;
+}
+
 // Installs the stop-signal handlers for the life of a run.
 class StopSignals {
  public:
@@ -308,10 +350,23 @@ TrainingSummary train(const TrainingSetup& setup) {
     return VectorEnv(registry, run.env, c).spec();
   }();
 
+  // ---- Learner group ----------------------------------------------------------
+  // From torchrun's variables, or --learners N: this process is rank 0 and
+  // starts the others. Rank 0 writes the run directory's checkpoints and
+  // summary; rank r > 0 writes metrics.csv and summary.json into rank-<r>/.
+  std::optional<GroupInfo> group_info = group_from_environment();
+  if (!group_info && setup.learners > 1) group_info = GroupInfo{0, setup.learners, "127.0.0.1", 0};
+  const int rank = group_info ? group_info->rank : 0;
+  const bool writes_checkpoints = rank == 0;
+
   // ---- Run directory --------------------------------------------------------
-  const fs::path run_dir = run.run_dir.empty() ? fs::path(default_run_dir(setup)) : fs::path(run.run_dir);
-  const fs::path checkpoints = run_dir / "checkpoints";
-  if (setup.resume) {
+  const fs::path main_run_dir =
+      run.run_dir.empty() ? fs::path(default_run_dir(setup)) : fs::path(run.run_dir);
+  const fs::path run_dir = rank == 0 ? main_run_dir : main_run_dir / ("rank-" + std::to_string(rank));
+  const fs::path checkpoints = main_run_dir / "checkpoints";
+  if (rank > 0) {
+    // Checked by rank 0.
+  } else if (setup.resume) {
     if (!fs::exists(checkpoints / "latest")) {
       throw std::invalid_argument("--resume: " + run_dir.string() + " has no checkpoint to resume from");
     }
@@ -320,22 +375,38 @@ TrainingSummary train(const TrainingSetup& setup) {
                                 " already holds a run; pass --resume to continue it or choose "
                                 "another --run-dir");
   }
-  fs::create_directories(checkpoints);
+  fs::create_directories(run_dir);
+  if (writes_checkpoints) fs::create_directories(checkpoints);
   write_text(run_dir / "config.yaml", setup.config_yaml);
 
   set_compute_threads(run.torch_threads);
   torch::manual_seed(run.seed);  // the initial weights
   const torch::Device device = resolve_device(run.device);
   std::unique_ptr<Learner> learner = setup.make_learner(spec, device);
-  CheckpointStore store(checkpoints, run.keep_checkpoints);
+  std::optional<CheckpointStore> store;
+  if (writes_checkpoints) store.emplace(checkpoints, run.keep_checkpoints);
   StopSignals stop_signals;
+  std::vector<pid_t> group_members;
+  std::unique_ptr<LearnerGroup> group;
+  if (group_info) {
+    group = std::make_unique<LearnerGroup>(*group_info, device, setup.runtime.actor_timeout_seconds * 4,
+                                           [&](int port) {
+                                             if (rank == 0 && !group_from_environment()) {
+                                               group_members = start_group_members(setup, port);
+                                             }
+                                           });
+    std::printf("[%s %s] learner %d of a group of %d (c10d Gloo)\n", setup.algorithm.c_str(),
+                run.env.c_str(), rank, group->world_size());
+    std::fflush(stdout);
+  }
 
   int64_t env_steps = 0;
   int64_t episodes = 0;
   double previous_wall = 0;  // wall seconds of the run before this process
   std::optional<std::array<uint64_t, 4>> saved_actor_rng;
   if (setup.resume) {
-    const fs::path dir = verify_checkpoint(run_dir);
+    // Every member reads the main run directory (a shared file system).
+    const fs::path dir = verify_checkpoint(main_run_dir);
     learner->load(dir);
     const nlohmann::json state = read_json(dir / "state.json");
     if (state.at("env").get<std::string>() != run.env || state.at("algorithm") != setup.algorithm) {
@@ -352,6 +423,9 @@ TrainingSummary train(const TrainingSetup& setup) {
                 static_cast<long long>(learner->updates()));
   }
 
+  // Every member starts from rank 0's parameters.
+  if (group) learner->join_group(group.get());
+
   // ---- Where unrolls come from ------------------------------------------------
   std::unique_ptr<UnrollSource> source;
   InProcessSource* in_process = nullptr;
@@ -366,8 +440,9 @@ TrainingSummary train(const TrainingSetup& setup) {
     }
     source = std::move(local);
   } else {
-    const std::string run_id = run_dir.filename().string();
-    auto actors = std::make_unique<ActorSource>(setup, spec, run_id);
+    const std::string run_id =
+        main_run_dir.filename().string() + (rank > 0 ? "-rank-" + std::to_string(rank) : "");
+    auto actors = std::make_unique<ActorSource>(setup, spec, run_id, rank);
     actors->publish(*learner);
     actors->wait_for_actors();
     source = std::move(actors);
@@ -376,7 +451,8 @@ TrainingSummary train(const TrainingSetup& setup) {
 
   MetricsCsv metrics(run_dir / "metrics.csv", /*append=*/setup.resume);
   auto save_checkpoint = [&](double wall) {
-    store.write(env_steps, [&](const fs::path& dir) {
+    if (!store) return;
+    store->write(env_steps, [&](const fs::path& dir) {
       learner->save(dir);
       write_text(dir / "config.yaml", setup.config_yaml);
       const std::array<uint64_t, 4> actor_rng =
@@ -414,14 +490,28 @@ TrainingSummary train(const TrainingSetup& setup) {
 
   while (env_steps < run.total_steps) {
     const double progress = static_cast<double>(env_steps) / static_cast<double>(run.total_steps);
-    if (!source->next(*learner, batch)) {
+    const bool got_batch = source->next(*learner, batch);
+    int64_t batch_steps = 0;
+    if (got_batch) {
+      for (const auto& unroll : batch) batch_steps += unroll.num_samples();
+    }
+    // In a group every member takes part in every collective: the step count
+    // (total_steps is the group's budget) and a stop from any member are
+    // shared first, so that all members update, stop and finish together.
+    bool stop = !got_batch;
+    if (group) {
+      const auto sums = group->sum({static_cast<double>(batch_steps), stop ? 1.0 : 0.0});
+      batch_steps = static_cast<int64_t>(sums[0]);
+      stop = sums[1] > 0;
+    }
+    if (stop) {
       interrupted = true;
       break;
     }
+    env_steps += batch_steps;
     pointers.clear();
     for (const auto& unroll : batch) {
       pointers.push_back(&unroll);
-      env_steps += unroll.num_samples();
       for (const auto& episode : unroll.episodes) {
         ++episodes;
         recent_returns.push_back(episode.return_);
@@ -453,6 +543,10 @@ TrainingSummary train(const TrainingSetup& setup) {
                      {"updates_per_second", ups},
                      {"wall_seconds", wall}};
     row.insert(row.end(), update_metrics.begin(), update_metrics.end());
+    if (group) {
+      row.push_back({"learners", static_cast<double>(group->world_size())});
+      row.push_back({"param_checksum", parameter_checksum(*learner)});
+    }
     MetricRow source_metrics = source->metrics();
     for (auto& [name, value] : source_metrics) {
       if (name == "wait_seconds") {
@@ -493,7 +587,8 @@ TrainingSummary train(const TrainingSetup& setup) {
   summary.wall_seconds = wall;
   summary.env_steps_per_second = static_cast<double>(env_steps - start_steps) /
                                  std::max(seconds_since(start), 1e-9);
-  if (run.eval_episodes > 0 && !interrupted) {
+  for (pid_t pid : group_members) ::waitpid(pid, nullptr, 0);
+  if (run.eval_episodes > 0 && !interrupted && rank == 0) {
     PolicyActor eval_actor(spec, setup.policy, setup.normalize, derive_seed(run.seed, 0xE7A1));
     eval_actor.load(learner->model(), learner->obs_stats(), learner->version());
     VectorEnvConfig eval_config;
@@ -520,6 +615,8 @@ TrainingSummary train(const TrainingSetup& setup) {
                                       {"final_eval_episodes", run.eval_episodes},
                                       {"updates", learner->updates()},
                                       {"actors", setup.runtime.actors},
+                                      {"learners", group ? group->world_size() : 1},
+                                      {"rank", rank},
                                       {"interrupted", interrupted}};
   write_text(run_dir / "summary.json", out.dump(2) + "\n");
   std::printf("[%s %s] done in %s: %s/summary.json\n", setup.algorithm.c_str(), run.env.c_str(),

@@ -30,7 +30,8 @@ struct TrainingSetup {
   bool sync = false;             // PPO: an update takes one unroll of the current version per actor
   bool resume = false;           // continue from run.run_dir's latest checkpoint
   bool serve_remote = false;     // --role learner: use the actor hub even with no local actors
-  std::vector<std::string> actor_args;  // how local actors are started (program arguments)
+  int learners = 1;              // --learners N: a group of N learner processes on this host
+  std::vector<std::string> program_args;  // this program's arguments (to start the group's other learners)
   std::function<std::unique_ptr<Learner>(const EnvSpec&, torch::Device)> make_learner;
 };
 

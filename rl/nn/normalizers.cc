@@ -10,25 +10,58 @@ namespace {
 
 constexpr double kEpsilon = 1e-8;
 
+}  // namespace
+
+namespace {
+
 template <typename T>
-void batch_moments(std::span<const T> batch, int64_t rows, int64_t size, std::vector<double>& mean,
-                   std::vector<double>& var) {
-  mean.assign(size, 0.0);
-  var.assign(size, 0.0);
+Moments moments_of(std::span<const T> batch, int64_t rows, int64_t size) {
+  Moments m;
+  m.count = static_cast<double>(rows);
+  m.mean.assign(size, 0.0);
+  m.var.assign(size, 0.0);
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < size; ++j) mean[j] += batch[r * size + j];
+    for (int64_t j = 0; j < size; ++j) m.mean[j] += batch[r * size + j];
   }
-  for (auto& m : mean) m /= static_cast<double>(rows);
+  for (auto& v : m.mean) v /= static_cast<double>(rows);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t j = 0; j < size; ++j) {
-      const double d = batch[r * size + j] - mean[j];
-      var[j] += d * d;
+      const double d = batch[r * size + j] - m.mean[j];
+      m.var[j] += d * d;
     }
   }
-  for (auto& v : var) v /= static_cast<double>(rows);  // population variance, as numpy's var
+  for (auto& v : m.var) v /= static_cast<double>(rows);  // population variance, as numpy's var
+  return m;
 }
 
 }  // namespace
+
+Moments Moments::of(std::span<const float> batch, int64_t rows, int64_t size) {
+  return moments_of(batch, rows, size);
+}
+
+Moments Moments::of(std::span<const double> batch, int64_t rows, int64_t size) {
+  return moments_of(batch, rows, size);
+}
+
+std::vector<double> Moments::to_sums() const {
+  std::vector<double> sums{count};
+  for (double m : mean) sums.push_back(count * m);
+  for (size_t j = 0; j < mean.size(); ++j) sums.push_back(count * (var[j] + mean[j] * mean[j]));
+  return sums;
+}
+
+Moments Moments::from_sums(const std::vector<double>& sums) {
+  Moments m;
+  m.count = sums[0];
+  const size_t size = (sums.size() - 1) / 2;
+  for (size_t j = 0; j < size; ++j) {
+    const double mean = m.count > 0 ? sums[1 + j] / m.count : 0.0;
+    m.mean.push_back(mean);
+    m.var.push_back(m.count > 0 ? std::max(0.0, sums[1 + size + j] / m.count - mean * mean) : 0.0);
+  }
+  return m;
+}
 
 RunningMeanStd::RunningMeanStd(int64_t size) : mean_(size, 0.0), var_(size, 1.0) {
   if (size <= 0) throw std::invalid_argument("RunningMeanStd: size must be positive");
@@ -41,9 +74,7 @@ void RunningMeanStd::update(std::span<const float> batch, int64_t rows) {
                                 " values is not " + std::to_string(rows) + " rows of " +
                                 std::to_string(size()));
   }
-  std::vector<double> m, v;
-  batch_moments(batch, rows, size(), m, v);
-  merge(m, v, static_cast<double>(rows));
+  update(Moments::of(batch, rows, size()));
 }
 
 void RunningMeanStd::update(std::span<const double> batch, int64_t rows) {
@@ -51,19 +82,17 @@ void RunningMeanStd::update(std::span<const double> batch, int64_t rows) {
   if (static_cast<int64_t>(batch.size()) != rows * size()) {
     throw std::invalid_argument("RunningMeanStd: batch size mismatch");
   }
-  std::vector<double> m, v;
-  batch_moments(batch, rows, size(), m, v);
-  merge(m, v, static_cast<double>(rows));
+  update(Moments::of(batch, rows, size()));
 }
 
-void RunningMeanStd::merge(const std::vector<double>& batch_mean,
-                           const std::vector<double>& batch_var, double batch_count) {
-  const double total = count_ + batch_count;
+void RunningMeanStd::update(const Moments& batch) {
+  if (batch.count <= 0) return;
+  const double total = count_ + batch.count;
   for (size_t j = 0; j < mean_.size(); ++j) {
-    const double delta = batch_mean[j] - mean_[j];
-    const double m2 = var_[j] * count_ + batch_var[j] * batch_count +
-                      delta * delta * count_ * batch_count / total;
-    mean_[j] += delta * batch_count / total;
+    const double delta = batch.mean[j] - mean_[j];
+    const double m2 = var_[j] * count_ + batch.var[j] * batch.count +
+                      delta * delta * count_ * batch.count / total;
+    mean_[j] += delta * batch.count / total;
     var_[j] = m2 / total;
   }
   count_ = total;
@@ -108,6 +137,13 @@ RewardScaler::RewardScaler(bool enabled, double gamma, double clip)
 void RewardScaler::scale(std::span<float> rewards, std::span<const uint8_t> done,
                          int64_t num_steps, int64_t num_streams, int64_t first_stream) {
   if (!enabled_) return;
+  const std::vector<double> block = accumulate(rewards, done, num_steps, num_streams, first_stream);
+  stats_.update(std::span<const double>(block), num_steps * num_streams);
+  apply(rewards);
+}
+
+std::vector<double> RewardScaler::accumulate(std::span<const float> rewards, std::span<const uint8_t> done,
+                                             int64_t num_steps, int64_t num_streams, int64_t first_stream) {
   if (static_cast<int64_t>(returns_.size()) < first_stream + num_streams) {
     returns_.resize(first_stream + num_streams, 0.0);
   }
@@ -120,7 +156,11 @@ void RewardScaler::scale(std::span<float> rewards, std::span<const uint8_t> done
       if (done[t * num_streams + i]) ret = 0.0;
     }
   }
-  stats_.update(std::span<const double>(block), num_steps * num_streams);
+  return block;
+}
+
+void RewardScaler::apply(std::span<float> rewards) const {
+  if (!enabled_) return;
   const double f = factor();
   for (auto& r : rewards) r = static_cast<float>(std::clamp(r * f, -clip_, clip_));
 }

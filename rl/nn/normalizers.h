@@ -12,6 +12,19 @@
 
 namespace rl {
 
+// Mean, population variance and count of one batch of vectors.
+struct Moments {
+  std::vector<double> mean, var;
+  double count = 0;
+
+  static Moments of(std::span<const float> batch, int64_t rows, int64_t size);
+  static Moments of(std::span<const double> batch, int64_t rows, int64_t size);
+  // [count, count * mean_j..., count * (var_j + mean_j^2)...]: sums that add
+  // across processes (an all-reduce), and back.
+  std::vector<double> to_sums() const;
+  static Moments from_sums(const std::vector<double>& sums);
+};
+
 // Running mean and variance of a vector, merged batch by batch (Chan et
 // al.'s parallel formula, as baselines/SB3/gymnasium's RunningMeanStd):
 // mean 0, var 1, count 1e-4 initially.
@@ -22,6 +35,8 @@ class RunningMeanStd {
   // Merges a batch of `rows` vectors of size() values each, row-major.
   void update(std::span<const float> batch, int64_t rows);
   void update(std::span<const double> batch, int64_t rows);
+  // Merges a batch summarized by its moments (of the whole group's batch).
+  void update(const Moments& batch);
 
   int64_t size() const { return static_cast<int64_t>(mean_.size()); }
   const std::vector<double>& mean() const { return mean_; }
@@ -34,9 +49,6 @@ class RunningMeanStd {
   bool operator==(const RunningMeanStd&) const = default;
 
  private:
-  void merge(const std::vector<double>& batch_mean, const std::vector<double>& batch_var,
-             double batch_count);
-
   std::vector<double> mean_;
   std::vector<double> var_;
   double count_ = 1e-4;
@@ -77,6 +89,12 @@ class RewardScaler {
   // marks the steps that ended an episode.
   void scale(std::span<float> rewards, std::span<const uint8_t> done, int64_t num_steps,
              int64_t num_streams, int64_t first_stream = 0);
+  // The two halves of scale(), for learners that merge statistics across
+  // processes in between: the discounted returns of the block (advancing
+  // the accumulators), then the scaling with the current statistics.
+  std::vector<double> accumulate(std::span<const float> rewards, std::span<const uint8_t> done,
+                                 int64_t num_steps, int64_t num_streams, int64_t first_stream);
+  void apply(std::span<float> rewards) const;
   // The factor rewards are multiplied by now (1 when disabled).
   double factor() const;
 
