@@ -5,7 +5,8 @@
 #   PPO on CartPole-v1 (100k steps; env steps and wall time to first reach 475),
 #   PPO on Acrobot-v1 (300k steps; target -100), PPO on Pendulum-v1 (500k;
 #   target -250), IMPALA on CartPole-v1 (500k; target 475).
-# Runs two trainings at a time (one per core). About 5 minutes here.
+# In-process collection (--actors 0: the learning-core figures; bench/distributed.sh
+# measures actor processes). Runs two trainings at a time (one per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-runs/bench-learning}
@@ -23,7 +24,7 @@ done
 run_job() {
   local program=$1 config=$2 name=$3 seed=$4
   rm -rf "$out/$name"
-  build/bin/$program --config "$config" --seed "$seed" --run-dir "$out/$name" \
+  build/bin/$program --config "$config" --seed "$seed" --actors 0 --run-dir "$out/$name" \
     --set run.log_every_seconds=60 > "$out/$name.log" 2>&1
   echo "done: $name"
 }

@@ -284,12 +284,24 @@ class ActorSource final : public UnrollSource {
 
 // Starts the other members of a learner group on this host: this program
 // with the same arguments and the torchrun variables. They die with us.
-std::vector<pid_t> start_group_members(const TrainingSetup& setup, int port) {
+std::vector<pid_t> start_group_members(const TrainingSetup& setup, int port, const fs::path& run_dir) {
   std::vector<pid_t> pids;
   const std::string program = self_executable();
   for (int rank = 1; rank < setup.learners; ++rank) {
+    // The same arguments, with the run directory made explicit (a default
+    // one is named after the time, which could differ by a second).
     std::vector<std::string> args{program};
-    args.insert(args.end(), setup.program_args.begin(), setup.program_args.end());
+    for (size_t i = 0; i < setup.program_args.size(); ++i) {
+      const std::string& a = setup.program_args[i];
+      if (a == "--run-dir") {
+        ++i;
+        continue;
+      }
+      if (a.rfind("--run-dir=", 0) == 0) continue;
+      args.push_back(a);
+    }
+    args.push_back("--run-dir");
+    args.push_back(run_dir.string());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -392,7 +404,7 @@ TrainingSummary train(const TrainingSetup& setup) {
     group = std::make_unique<LearnerGroup>(*group_info, device, setup.runtime.actor_timeout_seconds * 4,
                                            [&](int port) {
                                              if (rank == 0 && !group_from_environment()) {
-                                               group_members = start_group_members(setup, port);
+                                               group_members = start_group_members(setup, port, main_run_dir);
                                              }
                                            });
     std::printf("[%s %s] learner %d of a group of %d (c10d Gloo)\n", setup.algorithm.c_str(),
