@@ -7,6 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "learners/json_files.h"
 #include "rl/nn/actor_critic.h"
 #include "rl/runtime/checkpoint.h"
 
@@ -25,16 +26,6 @@ struct SavedConfig {
     f("normalize", normalize);
   }
 };
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("checkpoint: " + path.string() + " is missing");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error("checkpoint: " + path.string() + " is corrupt: " + e.what());
-  }
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "learners/learner.h"
 
+#include "learners/json_files.h"
 #include "learners/learner_group.h"
 
 #include <nlohmann/json.hpp>
@@ -83,22 +84,11 @@ void Learner::save(const fs::path& dir) {
       {"return_stats", {{"mean", ret.mean()}, {"var", ret.var()}, {"count", ret.count()}}},
       {"stream_returns", reward_scaler_.stream_returns()},
       {"rng", rng_.state()}};
-  std::ofstream out(dir / "learner.json");
-  out << state.dump(2) << '\n';
-  if (!out) throw std::runtime_error("cannot write " + (dir / "learner.json").string());
+  write_text(dir / "learner.json", state.dump(2) + "\n");
 }
 
 void Learner::load(const fs::path& dir) {
-  nlohmann::json state;
-  {
-    std::ifstream in(dir / "learner.json");
-    if (!in) throw std::runtime_error("checkpoint " + dir.string() + ": learner.json is missing");
-    try {
-      in >> state;
-    } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error("checkpoint " + dir.string() + ": learner.json is corrupt: " + e.what());
-    }
-  }
+  const nlohmann::json state = read_json(dir / "learner.json");
   if (state.at("obs_size").get<int64_t>() != spec_.obs_size() ||
       state.at("action_space").get<std::string>() != spec_.action_space.to_string()) {
     throw std::runtime_error("checkpoint " + dir.string() + " is for observations of " +

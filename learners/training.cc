@@ -22,6 +22,7 @@
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "learners/actor_hub.h"
+#include "learners/json_files.h"
 #include "learners/learner_group.h"
 #include "learners/supervisor.h"
 #include "rl/nn/threads.h"
@@ -51,22 +52,6 @@ std::string default_run_dir(const TrainingSetup& setup) {
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
   return "runs/" + setup.algorithm + "-" + setup.run.env + "-s" + std::to_string(setup.run.seed) +
          "-" + stamp;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path.string() + " is missing");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path.string() + " is corrupt: " + e.what());
-  }
 }
 
 std::string format_duration(double seconds) {

@@ -5,31 +5,21 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "tests/util/run_program.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Output {
-  int status = 0;
-  std::string text;
-};
+using Output = rl::testing::ProgramOutput;
 
 Output run(const std::string& program, const std::string& args) {
-  const std::string command = program + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  Output out;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.text.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  return rl::testing::run_program(program, args);
 }
 
 nlohmann::json last_json_line(const std::string& text) {

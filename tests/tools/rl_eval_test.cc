@@ -3,29 +3,17 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <string>
+
+#include "tests/util/run_program.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Output {
-  int status = 0;
-  std::string text;  // stdout and stderr together
-};
+using Output = rl::testing::ProgramOutput;
 
-Output run(const std::string& args) {
-  const std::string command = std::string(RL_EVAL_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  Output out;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.text.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+Output run(const std::string& args) { return rl::testing::run_program(RL_EVAL_PATH, args); }
 
 TEST(RlEvalTest, ListsEveryClassicEnvOneALine) {
   const Output out = run("--list-envs");
