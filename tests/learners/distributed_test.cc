@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "rl/wire/messages.h"
+#include "tests/util/metrics_csv.h"
 #include "rl/wire/socket.h"
 
 namespace {
@@ -236,24 +237,7 @@ TEST_F(DistributedTest, SigtermStopsTheRunCleanlyWithACheckpoint) {
   EXPECT_TRUE(processes_with("--run-id term").empty()) << "an actor outlived the learner";
 }
 
-std::vector<std::string> csv_column(const fs::path& path, const std::string& name) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> header;
-  std::stringstream cells(line);
-  for (std::string cell; std::getline(cells, cell, ',');) header.push_back(cell);
-  const size_t col = std::find(header.begin(), header.end(), name) - header.begin();
-  std::vector<std::string> values;
-  while (std::getline(in, line)) {
-    std::stringstream row(line);
-    std::string cell;
-    for (size_t c = 0; c <= col && std::getline(row, cell, ','); ++c) {
-    }
-    values.push_back(cell);
-  }
-  return values;
-}
+using rl::testing::csv_column_text;
 
 // Two learner processes in a c10d Gloo group, each with its own actor:
 // after every update both hold the same parameters (the checksum of every
@@ -266,13 +250,13 @@ TEST_F(DistributedTest, TwoLearnersOverGlooHoldIdenticalParametersAfterEveryUpda
                           "--set", "run.eval_episodes=2", "--set", "normalize.observations=true"});
     ASSERT_EQ(train.wait(300), 0) << train.output();
     EXPECT_THAT(train.output(), HasSubstr("learner 1 of a group of 2 (c10d Gloo)"));
-    const auto rank0 = csv_column(dir / "metrics.csv", "param_checksum");
-    const auto rank1 = csv_column(dir / "rank-1" / "metrics.csv", "param_checksum");
+    const auto rank0 = csv_column_text(dir / "metrics.csv", "param_checksum");
+    const auto rank1 = csv_column_text(dir / "rank-1" / "metrics.csv", "param_checksum");
     ASSERT_GT(rank0.size(), 10u);
     ASSERT_EQ(rank0.size(), rank1.size());
     for (size_t i = 0; i < rank0.size(); ++i) EXPECT_EQ(rank0[i], rank1[i]) << program << " update " << i;
     // Each learner trained on its own actor's data.
-    EXPECT_NE(csv_column(dir / "metrics.csv", "episodes"), csv_column(dir / "rank-1" / "metrics.csv", "episodes"));
+    EXPECT_NE(csv_column_text(dir / "metrics.csv", "episodes"), csv_column_text(dir / "rank-1" / "metrics.csv", "episodes"));
     EXPECT_TRUE(fs::exists(dir / "checkpoints" / "latest"));
     EXPECT_FALSE(fs::exists(dir / "rank-1" / "checkpoints"));
   }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/util/metrics_csv.h"
 #include "tests/util/run_program.h"
 
 namespace {
@@ -33,21 +34,8 @@ nlohmann::json read_json(const fs::path& path) {
 }
 
 std::vector<double> csv_column(const fs::path& path, const std::string& name) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> header;
-  std::stringstream cells(line);
-  for (std::string cell; std::getline(cells, cell, ',');) header.push_back(cell);
-  const size_t col = std::find(header.begin(), header.end(), name) - header.begin();
   std::vector<double> values;
-  while (std::getline(in, line)) {
-    std::stringstream row(line);
-    std::string cell;
-    for (size_t c = 0; c <= col && std::getline(row, cell, ','); ++c) {
-    }
-    values.push_back(std::stod(cell));
-  }
+  for (const auto& cell : rl::testing::csv_column_text(path, name)) values.push_back(std::stod(cell));
   return values;
 }
 
