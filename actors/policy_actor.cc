@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "rl/nn/actor_critic.h"
+#include "rl/nn/distributions.h"
+#include "rl/nn/flat_parameters.h"
 
 namespace rl {
 
@@ -17,6 +19,14 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
       rng_(seed) {
   model_->eval();
   for (auto& p : model_->parameters()) p.set_requires_grad(false);
+  // Every network built from a PolicyConfig is an MLP, so "auto" and "on"
+  // agree today; "auto" is where networks the kernels lack would fall back.
+  if (policy.fast_path != "off") {
+    fast_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
+    flat_weights_.resize(fast_->num_parameters());
+    copy_parameters(*model_, fast_->slots(), flat_weights_);
+    row_scratch_.resize(fast_->spec().head_size);
+  }
 }
 
 PolicyActor::~PolicyActor() = default;
@@ -39,6 +49,7 @@ void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, 
     }
     dst->copy_(item.value().detach().to(torch::kCPU));
   }
+  if (fast_) copy_parameters(*model_, fast_->slots(), flat_weights_);
   normalizer_.stats() = obs_stats;
   version_ = version;
 }
@@ -59,6 +70,7 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
     }
     dst->copy_(torch::from_blob(const_cast<float*>(p.values.data()), p.shape, torch::kFloat));
   }
+  if (fast_) copy_parameters(*model_, fast_->slots(), flat_weights_);
   normalizer_.stats().set(weights.obs_mean, weights.obs_var, weights.obs_count);
   version_ = weights.version;
 }
@@ -69,6 +81,10 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
   const int64_t rows = static_cast<int64_t>(obs.size()) / obs_size;
   normalized_.resize(obs.size());
   normalizer_.normalize(obs, normalized_);
+  if (fast_) {
+    act_fast(rows, deterministic, discrete, box, log_probs, values);
+    return;
+  }
 
   c10::InferenceMode inference;
   const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
@@ -93,10 +109,49 @@ void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
   if (rows == 0) return;
   normalized_.resize(obs.size());
   normalizer_.normalize(obs, normalized_);
+  if (fast_) {
+    fast_->forward(flat_weights_, normalized_, rows);
+    std::copy_n(fast_->values().begin(), rows, values.begin());
+    return;
+  }
   c10::InferenceMode inference;
   const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
   const torch::Tensor v = model_->value(input).contiguous();
   std::copy_n(v.data_ptr<float>(), rows, values.begin());
+}
+
+void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> discrete,
+                           std::span<float> box, std::span<float> log_probs, std::span<float> values) {
+  fast_->forward(flat_weights_, normalized_, rows);
+  const int64_t width = fast_->spec().head_size;
+  const float* head = fast_->head().data();
+  std::copy_n(fast_->values().begin(), rows, values.begin());
+  if (fast_->spec().discrete) {
+    // The same draws in the same order as ActorCriticImpl::sample.
+    float* log_softmax = row_scratch_.data();
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* logits = head + r * width;
+      const int64_t a = deterministic ? dist::argmax(logits, width)
+                                      : dist::sample_categorical(logits, width, rng_);
+      dist::log_softmax(logits, width, log_softmax);
+      discrete[r] = a;
+      log_probs[r] = log_softmax[a];
+    }
+    return;
+  }
+  const float* log_std = flat_weights_.data() + fast_->log_std_offset();
+  std_dev_.resize(width);
+  for (int64_t j = 0; j < width; ++j) std_dev_[j] = std::exp(log_std[j]);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* mean = head + r * width;
+    float* action = box.data() + r * width;
+    if (deterministic) {
+      std::copy_n(mean, width, action);
+    } else {
+      dist::sample_gaussian(mean, std_dev_.data(), width, rng_, action);
+    }
+    log_probs[r] = dist::gaussian_log_prob(action, mean, log_std, width);
+  }
 }
 
 ActorBatchPolicy::ActorBatchPolicy(PolicyActor& actor, const Space& action_space, bool deterministic)

@@ -2,6 +2,11 @@
 // into actions, log-probabilities and values with one forward pass of a CPU
 // copy of the network, normalizing observations with the statistics that
 // came with the weights. Used by rollout workers and by evaluation.
+//
+// Two paths compute the same thing: the MLP fast path (rl/nn/mlp.h: one flat
+// weight buffer, OpenBLAS, no per-operator dispatch), chosen by default
+// (policy.fast_path auto/on), and libtorch's module (policy.fast_path off),
+// the reference and the path for networks the fast path does not cover.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +17,7 @@
 #include "rl/env/env_spec.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/rng.h"
+#include "rl/nn/mlp.h"
 #include "rl/nn/normalizers.h"
 #include "rl/nn/policy_config.h"
 #include "rl/wire/messages.h"
@@ -44,12 +50,20 @@ class PolicyActor {
 
   int64_t version() const { return version_; }
   Rng& rng() { return rng_; }
+  // The libtorch copy of the network (kept current on the libtorch path only).
   ActorCriticImpl& model();
   const ObservationNormalizer& normalizer() const { return normalizer_; }
+  bool fast() const { return fast_ != nullptr; }
 
  private:
+  void act_fast(int64_t rows, bool deterministic, std::span<int64_t> discrete, std::span<float> box,
+                std::span<float> log_probs, std::span<float> values);
+
   EnvSpec spec_;
   std::shared_ptr<ActorCriticImpl> model_;
+  std::unique_ptr<MlpActorCritic> fast_;  // null on the libtorch path
+  std::vector<float> flat_weights_;       // the fast path's parameters
+  std::vector<float> std_dev_, row_scratch_;
   ObservationNormalizer normalizer_;
   Rng rng_;
   int64_t version_ = 0;

@@ -67,6 +67,26 @@ std::vector<int64_t> permutation(int64_t n, Rng& rng) {
   return order;
 }
 
+double explained_variance(std::span<const float> values, std::span<const float> returns) {
+  const size_t n = returns.size();
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  double mean_r = 0, mean_e = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mean_r += returns[i];
+    mean_e += double(returns[i]) - values[i];
+  }
+  mean_r /= double(n);
+  mean_e /= double(n);
+  double var_r = 0, var_e = 0;
+  for (size_t i = 0; i < n; ++i) {
+    var_r += (returns[i] - mean_r) * (returns[i] - mean_r);
+    const double e = double(returns[i]) - values[i] - mean_e;
+    var_e += e * e;
+  }
+  if (var_r == 0.0) return std::numeric_limits<double>::quiet_NaN();
+  return 1.0 - var_e / var_r;
+}
+
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns) {
   const double var_returns = returns.var(/*unbiased=*/false).item<double>();
   if (var_returns == 0.0) return std::numeric_limits<double>::quiet_NaN();

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "algorithms/ppo_config.h"
+#include "algorithms/ppo_stats.h"
 #include "rl/env/rng.h"
 #include "rl/nn/actor_critic.h"
 
@@ -51,15 +52,6 @@ PpoLoss ppo_objective(const torch::Tensor& log_probs, const torch::Tensor& entro
                       const torch::Tensor& values, const PpoBatch& minibatch,
                       const PpoConfig& config, double clip_coef);
 
-struct PpoStats {
-  double policy_loss = 0, value_loss = 0, entropy = 0;
-  double approx_kl = 0, old_approx_kl = 0, clip_fraction = 0;
-  double explained_variance = 0;  // 1 - Var(R - V_old) / Var(R) over the batch
-  double grad_norm = 0;           // mean global norm before clipping
-  int epochs = 0;                 // epochs run (fewer when target_kl stopped them)
-  int minibatch_steps = 0;
-};
-
 // Runs config.update_epochs epochs of shuffled disjoint minibatches with
 // learning rate `lr` and clip `clip_coef`; the shuffles draw from `rng`.
 // `after_backward` runs between each backward pass and the gradient clip
@@ -70,8 +62,5 @@ PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const
 
 // 1 - Var(returns - values) / Var(returns); NaN when Var(returns) is 0.
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);
-
-// A random permutation of [0, n) drawn from rng (Fisher-Yates).
-std::vector<int64_t> permutation(int64_t n, Rng& rng);
 
 }  // namespace rl

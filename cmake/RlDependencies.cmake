@@ -42,3 +42,11 @@ if(NOT RL_MSGPACK_INCLUDE)
   message(FATAL_ERROR "Missing dependency msgpack-c (msgpack.hpp): install the Debian package "
     "'libmsgpack-cxx-dev', or run scripts/install-deps.sh.")
 endif()
+
+# OpenBLAS: the BLAS behind Debian's libtorch when installed, and the sgemm of
+# the MLP fast path (rl/nn/mlp.h).
+pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
+if(NOT OPENBLAS_FOUND)
+  message(FATAL_ERROR "Missing dependency OpenBLAS: install the Debian package 'libopenblas-dev' "
+    "(sudo apt-get install libopenblas-dev), or run scripts/install-deps.sh.")
+endif()

@@ -20,6 +20,32 @@ ImpalaLearner::ImpalaLearner(const EnvSpec& spec, const PolicyConfig& policy,
     optimizer_ = std::make_unique<torch::optim::Adam>(
         model_->parameters(), torch::optim::AdamOptions(config.learning_rate).eps(config.adam_eps));
   }
+  if (fast_path()) {
+    fast_loss_ = std::make_unique<FastImpalaLoss>(fast_net_->spec());
+    const int64_t size = fast_net_->num_parameters();
+    if (config.optimizer == "rmsprop") {
+      fused_rmsprop_ = std::make_unique<FusedRmsProp>(
+          size, RmsPropSettings{.lr = config.learning_rate, .alpha = config.rmsprop_alpha,
+                                .eps = config.rmsprop_eps, .momentum = config.rmsprop_momentum});
+    } else {
+      fused_adam_ = std::make_unique<FusedAdam>(
+          size, AdamSettings{.lr = config.learning_rate, .beta1 = 0.9, .beta2 = 0.999, .eps = config.adam_eps});
+    }
+  }
+}
+
+void ImpalaLearner::store_optimizer_state() {
+  if (fused_rmsprop_) {
+    store_state(*fused_rmsprop_, static_cast<torch::optim::RMSprop&>(*optimizer_), fast_net_->slots());
+  }
+  if (fused_adam_) store_state(*fused_adam_, static_cast<torch::optim::Adam&>(*optimizer_), fast_net_->slots());
+}
+
+void ImpalaLearner::restore_optimizer_state() {
+  if (fused_rmsprop_) {
+    restore_state(*fused_rmsprop_, static_cast<torch::optim::RMSprop&>(*optimizer_), fast_net_->slots());
+  }
+  if (fused_adam_) restore_state(*fused_adam_, static_cast<torch::optim::Adam&>(*optimizer_), fast_net_->slots());
 }
 
 MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, double progress) {
@@ -30,37 +56,69 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
 
   std::vector<float> rewards;
   scale_rewards(unrolls, joined, rewards);
+  normalize_host(joined.obs, obs_);
   if (m > 0) {
     // A truncated step bootstraps from its final observation's value through
     // the reward, and its discount is 0 like every episode end (the trick of
     // ALGORITHMS.md section 4: V-trace's trace is cut at the boundary).
-    torch::NoGradGuard no_grad;
-    const torch::Tensor finals = model_->value(normalized(joined.final_obs, m)).to(torch::kCPU);
+    std::vector<float> finals_normalized;
+    normalize_host(joined.final_obs, finals_normalized);
+    const std::vector<float> finals = values_of(finals_normalized, m);
     for (int64_t j = 0; j < m; ++j) {
-      rewards[joined.final_index[j]] += static_cast<float>(config_.gamma) * finals[j].item<float>();
+      rewards[joined.final_index[j]] += static_cast<float>(config_.gamma) * finals[j];
     }
   }
   std::vector<float> discounts(N);
   for (int64_t j = 0; j < N; ++j) discounts[j] = joined.done[j] ? 0.f : static_cast<float>(config_.gamma);
-
-  ImpalaBatch batch;
-  batch.obs = normalized(joined.obs, (T + 1) * K).reshape({T + 1, K, d});
-  batch.actions = spec_.action_space.is_discrete()
-                      ? upload(joined.discrete_actions, {T, K})
-                      : upload(joined.box_actions, {T, K, spec_.action_size()});
-  batch.behaviour_log_probs = upload(joined.log_probs, {T, K});
-  batch.rewards = upload(rewards, {T, K});
-  batch.discounts = upload(discounts, {T, K});
   update_obs_stats(std::span<const float>(joined.obs).first(N * d), N);
 
   const double lr = config_.learning_rate * (config_.anneal_lr ? std::max(0.0, 1.0 - progress) : 1.0);
-  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-  ImpalaLoss loss = impala_loss(*model_, batch, config_);
-  optimizer_->zero_grad();
-  loss.total.backward();
-  reduce_gradients();
-  const double grad_norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.max_grad_norm);
-  optimizer_->step();
+  ImpalaFastStats loss;
+  double grad_norm = 0;
+  if (fast_path()) {
+    const ImpalaHostBatch batch{.num_steps = T,
+                                .num_streams = K,
+                                .obs = obs_,
+                                .discrete_actions = joined.discrete_actions,
+                                .box_actions = joined.box_actions,
+                                .behaviour_log_probs = joined.log_probs,
+                                .rewards = rewards,
+                                .discounts = discounts};
+    flat_.zero_grad();
+    loss = fast_loss_->gradient(flat_.params(), flat_.grads(), batch, config_);
+    reduce_gradients();
+    grad_norm = clip_grad_norm(flat_.grads(), config_.max_grad_norm);
+    if (fused_rmsprop_) {
+      fused_rmsprop_->set_lr(lr);
+      fused_rmsprop_->step(flat_.params(), flat_.grads());
+    } else {
+      fused_adam_->set_lr(lr);
+      fused_adam_->step(flat_.params(), flat_.grads());
+    }
+  } else {
+    ImpalaBatch batch;
+    batch.obs = upload(obs_, {T + 1, K, d});
+    batch.actions = spec_.action_space.is_discrete()
+                        ? upload(joined.discrete_actions, {T, K})
+                        : upload(joined.box_actions, {T, K, spec_.action_size()});
+    batch.behaviour_log_probs = upload(joined.log_probs, {T, K});
+    batch.rewards = upload(rewards, {T, K});
+    batch.discounts = upload(discounts, {T, K});
+    for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+    ImpalaLoss torch_loss = impala_loss(*model_, batch, config_);
+    optimizer_->zero_grad();
+    torch_loss.total.backward();
+    reduce_gradients();
+    grad_norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.max_grad_norm);
+    optimizer_->step();
+    loss.policy = torch_loss.policy.item<double>();
+    loss.baseline = torch_loss.baseline.item<double>();
+    loss.entropy = torch_loss.entropy.item<double>();
+    loss.approx_kl = torch_loss.approx_kl;
+    loss.mean_ratio = torch_loss.mean_ratio;
+    loss.clipped_rho_fraction = torch_loss.clipped_rho_fraction;
+    loss.explained_variance = torch_loss.explained_variance;
+  }
 
   double lag_sum = 0, lag_max = 0;
   for (const Unroll* u : unrolls) {
@@ -70,9 +128,9 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
   }
   ++version_;
   ++updates_;
-  return {{"policy_loss", loss.policy.item<double>()},
-          {"baseline_loss", loss.baseline.item<double>()},
-          {"entropy", loss.entropy.item<double>()},
+  return {{"policy_loss", loss.policy},
+          {"baseline_loss", loss.baseline},
+          {"entropy", loss.entropy},
           {"approx_kl", loss.approx_kl},
           {"mean_importance_weight", loss.mean_ratio},
           {"clipped_rho_fraction", loss.clipped_rho_fraction},

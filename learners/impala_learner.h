@@ -5,7 +5,9 @@
 #include <memory>
 
 #include "algorithms/impala_config.h"
+#include "algorithms/impala_fast.h"
 #include "learners/learner.h"
+#include "rl/nn/fused_optim.h"
 
 namespace rl {
 
@@ -18,10 +20,17 @@ class ImpalaLearner final : public Learner {
 
  protected:
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
+  void store_optimizer_state() override;
+  void restore_optimizer_state() override;
 
  private:
   ImpalaConfig config_;
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;  // libtorch path, and the checkpointed state
+  // Fast path: the hand-written loss gradient and one of the fused optimizers.
+  std::unique_ptr<FastImpalaLoss> fast_loss_;
+  std::unique_ptr<FusedRmsProp> fused_rmsprop_;
+  std::unique_ptr<FusedAdam> fused_adam_;
+  std::vector<float> obs_;  // normalized observations [(T+1) K, obs_size]
 };
 
 }  // namespace rl

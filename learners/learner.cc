@@ -20,6 +20,37 @@ Learner::Learner(const EnvSpec& spec, const PolicyConfig& policy, const Normaliz
       reward_scaler_(normalize.rewards, gamma, normalize.clip_reward),
       rng_(derive_seed(seed, 0x1EA7)) {
   model_->to(device_);
+  if (policy.fast_path == "on" && !device_.is_cpu()) {
+    throw std::invalid_argument("policy.fast_path=on: the fast learner update runs on the CPU; use "
+                                "--device cpu, or policy.fast_path=auto to use libtorch on " +
+                                device_.str());
+  }
+  if (policy.fast_path != "off" && device_.is_cpu()) {
+    fast_net_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
+    flat_.attach(*model_, fast_net_->slots());
+  }
+}
+
+void Learner::normalize_host(std::span<const float> raw, std::vector<float>& out) const {
+  out.resize(raw.size());
+  obs_normalizer_.normalize(raw, out);
+}
+
+std::vector<float> Learner::values_of(std::span<const float> normalized, int64_t rows) {
+  std::vector<float> values(rows);
+  if (rows == 0) return values;
+  if (fast_net_) {
+    fast_net_->forward(flat_.params(), normalized, rows);
+    std::copy_n(fast_net_->values().begin(), rows, values.begin());
+    return values;
+  }
+  torch::NoGradGuard no_grad;
+  torch::Tensor input = torch::from_blob(const_cast<float*>(normalized.data()),
+                                         {rows, spec_.obs_size()}, torch::kFloat);
+  input = device_.is_cuda() ? input.pin_memory().to(device_, /*non_blocking=*/true) : input;
+  const torch::Tensor v = model_->value(input).to(torch::kCPU).contiguous();
+  std::copy_n(v.data_ptr<float>(), rows, values.begin());
+  return values;
 }
 
 Learner::~Learner() = default;
@@ -68,6 +99,7 @@ void Learner::reduce_gradients() {
 }
 
 void Learner::save(const fs::path& dir) {
+  store_optimizer_state();
   torch::save(model_, (dir / "model.pt").string());
   torch::serialize::OutputArchive archive;
   optimizer().save(archive);
@@ -100,9 +132,12 @@ void Learner::load(const fs::path& dir) {
   try {
     torch::load(model_, (dir / "model.pt").string());
     model_->to(device_);
+    // torch::load replaced the parameters' storage: point them at flat buffers again.
+    if (fast_net_) flat_.attach(*model_, fast_net_->slots());
     torch::serialize::InputArchive archive;
     archive.load_from((dir / "optimizer.pt").string(), device_);
     optimizer().load(archive);
+    restore_optimizer_state();
   } catch (const c10::Error& e) {
     throw std::runtime_error("checkpoint " + dir.string() +
                              ": model.pt or optimizer.pt does not load (another network "

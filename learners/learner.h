@@ -16,6 +16,8 @@
 #include "rl/env/env_spec.h"
 #include "rl/env/rng.h"
 #include "rl/nn/actor_critic.h"
+#include "rl/nn/flat_parameters.h"
+#include "rl/nn/mlp.h"
 #include "rl/nn/normalizers.h"
 #include "rl/nn/policy_config.h"
 #include "rl/runtime/metrics.h"
@@ -46,6 +48,8 @@ class Learner {
   int64_t version() const { return version_; }
   int64_t updates() const { return updates_; }
   torch::Device device() const { return device_; }
+  // Whether updates run on the MLP fast path (policy.fast_path; CPU only).
+  bool fast_path() const { return flat_.attached(); }
 
   // Writes model.pt, optimizer.pt and learner.json into `dir`.
   void save(const std::filesystem::path& dir);
@@ -55,6 +59,17 @@ class Learner {
 
  protected:
   virtual torch::optim::Optimizer& optimizer() = 0;
+  // The fast path keeps its optimizer state in fused optimizers; these move
+  // it into libtorch's optimizer before a save and back after a load, so
+  // checkpoints are the same files on both paths.
+  virtual void store_optimizer_state() {}
+  virtual void restore_optimizer_state() {}
+
+  // Raw [rows, obs_size] observations normalized with the current statistics,
+  // on the host.
+  void normalize_host(std::span<const float> raw, std::vector<float>& out) const;
+  // Values [rows] of normalized host observations, on either path.
+  std::vector<float> values_of(std::span<const float> normalized, int64_t rows);
 
   // Raw [rows, obs_size] observations normalized with the current statistics,
   // as a device tensor.
@@ -80,6 +95,10 @@ class Learner {
   RewardScaler reward_scaler_;
   Rng rng_;  // minibatch shuffles
   LearnerGroup* group_ = nullptr;
+  // Fast path: the module's parameters and gradients as views of flat
+  // buffers, and the kernels' copy of the network shape.
+  FlatParameters flat_;
+  std::unique_ptr<MlpActorCritic> fast_net_;
   int64_t version_ = 0;
   int64_t updates_ = 0;
 };

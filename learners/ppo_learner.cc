@@ -11,7 +11,22 @@ PpoLearner::PpoLearner(const EnvSpec& spec, const PolicyConfig& policy,
     : Learner(spec, policy, normalize, config.gamma, device, seed),
       config_(config),
       optimizer_(model_->parameters(),
-                 torch::optim::AdamOptions(config.learning_rate).eps(config.adam_eps)) {}
+                 torch::optim::AdamOptions(config.learning_rate).eps(config.adam_eps)) {
+  if (fast_path()) {
+    fused_adam_ = std::make_unique<FusedAdam>(
+        fast_net_->num_parameters(),
+        AdamSettings{.lr = config.learning_rate, .beta1 = 0.9, .beta2 = 0.999, .eps = config.adam_eps});
+    fast_updater_ = std::make_unique<FastPpoUpdater>(fast_net_->spec());
+  }
+}
+
+void PpoLearner::store_optimizer_state() {
+  if (fused_adam_) store_state(*fused_adam_, optimizer_, fast_net_->slots());
+}
+
+void PpoLearner::restore_optimizer_state() {
+  if (fused_adam_) restore_state(*fused_adam_, optimizer_, fast_net_->slots());
+}
 
 MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double progress) {
   const JoinedUnrolls joined = join_unrolls(unrolls);
@@ -22,17 +37,11 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
   // Observations normalized with the statistics the actors used (this
   // learner's current ones: PPO is synchronous), so that the first ratios
   // of the update are exactly 1.
-  const torch::Tensor obs = normalized(joined.obs, (T + 1) * K);
-  std::vector<float> bootstrap(K), final_values(m);
-  {
-    torch::NoGradGuard no_grad;
-    const torch::Tensor last = model_->value(obs.slice(0, T * K, (T + 1) * K)).to(torch::kCPU);
-    std::copy_n(last.data_ptr<float>(), K, bootstrap.begin());
-    if (m > 0) {
-      const torch::Tensor finals = model_->value(normalized(joined.final_obs, m)).to(torch::kCPU);
-      std::copy_n(finals.data_ptr<float>(), m, final_values.begin());
-    }
-  }
+  normalize_host(joined.obs, obs_);
+  const std::vector<float> bootstrap = values_of(std::span<const float>(obs_).subspan(N * d), K);
+  std::vector<float> finals_normalized;
+  normalize_host(joined.final_obs, finals_normalized);
+  const std::vector<float> final_values = values_of(finals_normalized, m);
 
   std::vector<float> rewards;
   scale_rewards(unrolls, joined, rewards);
@@ -42,24 +51,36 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
   gae(rewards, joined.values, next_values, joined.terminated, joined.truncated, T, K, config_.gamma,
       config_.gae_lambda, advantages, returns);
 
-  PpoBatch batch;
-  batch.obs = obs.slice(0, 0, N);
-  batch.actions = spec_.action_space.is_discrete()
-                      ? upload(joined.discrete_actions, {N})
-                      : upload(joined.box_actions, {N, spec_.action_size()});
-  batch.log_probs = upload(joined.log_probs, {N});
-  batch.values = upload(joined.values, {N});
-  batch.advantages = upload(advantages, {N});
-  batch.returns = upload(returns, {N});
-
   // The statistics move on only after the batch is normalized.
   update_obs_stats(std::span<const float>(joined.obs).first(N * d), N);
 
   const double remaining = std::max(0.0, 1.0 - progress);
   const double lr = config_.learning_rate * (config_.anneal_lr ? remaining : 1.0);
-  const double clip = config_.clip_coef * (config_.anneal_clip ? remaining : 1.0);
-  const PpoStats stats = ppo_update(*model_, optimizer_, batch, config_, lr, std::max(clip, 1e-8), rng_,
-                                    [this] { reduce_gradients(); });
+  const double clip = std::max(config_.clip_coef * (config_.anneal_clip ? remaining : 1.0), 1e-8);
+  PpoStats stats;
+  if (fast_path()) {
+    PpoHostBatch batch{.size = N,
+                       .obs = std::span<const float>(obs_).first(N * d),
+                       .discrete_actions = joined.discrete_actions,
+                       .box_actions = joined.box_actions,
+                       .log_probs = joined.log_probs,
+                       .values = joined.values,
+                       .advantages = advantages,
+                       .returns = returns};
+    stats = fast_updater_->update(flat_.params(), flat_.grads(), *fused_adam_, batch, config_, lr, clip,
+                                  rng_, [this](std::span<float>) { reduce_gradients(); });
+  } else {
+    PpoBatch batch;
+    batch.obs = upload(obs_, {T + 1, K, d}).reshape({(T + 1) * K, d}).slice(0, 0, N);
+    batch.actions = spec_.action_space.is_discrete()
+                        ? upload(joined.discrete_actions, {N})
+                        : upload(joined.box_actions, {N, spec_.action_size()});
+    batch.log_probs = upload(joined.log_probs, {N});
+    batch.values = upload(joined.values, {N});
+    batch.advantages = upload(advantages, {N});
+    batch.returns = upload(returns, {N});
+    stats = ppo_update(*model_, optimizer_, batch, config_, lr, clip, rng_, [this] { reduce_gradients(); });
+  }
   ++version_;
   ++updates_;
   return {{"policy_loss", stats.policy_loss},

@@ -1,8 +1,13 @@
-// The PPO learner: GAE over the joined unrolls, then ppo_update().
+// The PPO learner: GAE over the joined unrolls, then the PPO epochs, on the
+// MLP fast path (ppo_fast.h) or with libtorch (ppo.h).
 #pragma once
 
+#include <memory>
+
 #include "algorithms/ppo_config.h"
+#include "algorithms/ppo_fast.h"
 #include "learners/learner.h"
+#include "rl/nn/fused_optim.h"
 
 namespace rl {
 
@@ -15,10 +20,15 @@ class PpoLearner final : public Learner {
 
  protected:
   torch::optim::Optimizer& optimizer() override { return optimizer_; }
+  void store_optimizer_state() override;
+  void restore_optimizer_state() override;
 
  private:
   PpoConfig config_;
-  torch::optim::Adam optimizer_;
+  torch::optim::Adam optimizer_;  // libtorch path, and the checkpointed state
+  std::unique_ptr<FusedAdam> fused_adam_;        // fast path
+  std::unique_ptr<FastPpoUpdater> fast_updater_;  // fast path
+  std::vector<float> obs_;  // normalized observations [(T+1) K, obs_size]
 };
 
 }  // namespace rl

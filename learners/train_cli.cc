@@ -12,7 +12,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
                                        const ConfigFields& fields, TrainCommand& command) {
   CLI::App app{"train_" + algorithm + ": train a policy with " + algorithm +
                " (every config key can be set with --set; --print-config lists them)"};
-  std::string env, run_dir, device, config_file;
+  std::string env, run_dir, device, config_file, fast_path;
   std::string total_steps, seed, num_envs, actors, unroll_length, bind;
   std::vector<std::string> sets, plugins;
   app.add_option("--env", env, "Env id (run.env)");
@@ -33,6 +33,8 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--actor-id", command.actor_id, "--role actor: the actor id to ask for");
   app.add_option("--run-id", command.run_id, "--role actor: the run to join (printed by the learner)");
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
+  app.add_option("--fast-path", fast_path,
+                 "auto | on | off: the MLP fast path for actor inference and CPU updates (policy.fast_path)");
   app.add_option("--config", config_file, "YAML preset applied over the defaults")
       ->check(CLI::ExistingFile);
   app.add_option("--set", sets, "Override one config key: --set ppo.learning_rate=1e-4 (repeatable)");
@@ -76,6 +78,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     set("runtime.actors", actors);
     set("runtime.bind", bind);
     set("run.device", device);
+    set("policy.fast_path", fast_path);
     if (!plugins.empty()) {
       std::string joined;
       for (const auto& p : plugins) joined += (joined.empty() ? "" : ",") + std::filesystem::absolute(p).string();

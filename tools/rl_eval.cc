@@ -36,6 +36,7 @@ struct EvalArgs {
   bool json = false;
   std::vector<std::string> plugins;
   std::vector<std::string> env_options;
+  std::string fast_path;  // overrides the checkpoint's policy.fast_path
 };
 
 void print_env_list(const rl::EnvRegistry& registry, bool verbose) {
@@ -75,6 +76,10 @@ int evaluate(rl::EnvRegistry& registry, EvalArgs args) {
   std::unique_ptr<rl::BatchPolicy> policy;
   std::unique_ptr<rl::PolicyActor> actor;
   if (checkpoint) {
+    if (!args.fast_path.empty()) {
+      checkpoint->policy.fast_path = args.fast_path;
+      checkpoint->policy.validate();
+    }
     actor = rl::load_policy(*checkpoint, env.spec(), policy_seed);
     policy = std::make_unique<rl::ActorBatchPolicy>(*actor, env.spec().action_space, args.deterministic);
   } else {
@@ -134,6 +139,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", args.seed, "Seed of the envs and the policy");
   app.add_option("--num-envs", args.num_envs, "Envs stepped together")->check(CLI::PositiveNumber);
   app.add_flag("--json", args.json, "Print one JSON object instead of text");
+  app.add_option("--fast-path", args.fast_path,
+                 "With --checkpoint: auto | on | off, the MLP fast path for inference")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--env-plugin", args.plugins, "Shared library that registers more envs")
       ->check(CLI::ExistingFile);
   app.add_option("--env-option", args.env_options, "Env constructor option key=value");

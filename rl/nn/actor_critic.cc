@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "rl/nn/distributions.h"
+
 namespace rl {
 namespace {
 
@@ -108,34 +110,14 @@ torch::Tensor ActorCriticImpl::sample(const PolicyOutput& out, Rng& rng) const {
   if (discrete_) {
     torch::Tensor actions = torch::empty({rows}, torch::kLong);
     int64_t* a = actions.data_ptr<int64_t>();
-    for (int64_t r = 0; r < rows; ++r) {
-      // Inverse CDF of softmax(logits), computed stably in double.
-      const float* logits = p + r * width;
-      double max_logit = logits[0];
-      for (int64_t j = 1; j < width; ++j) max_logit = std::max(max_logit, double(logits[j]));
-      double total = 0;
-      for (int64_t j = 0; j < width; ++j) total += std::exp(logits[j] - max_logit);
-      double u = rng.uniform() * total;
-      int64_t choice = width - 1;
-      for (int64_t j = 0; j < width; ++j) {
-        u -= std::exp(logits[j] - max_logit);
-        if (u < 0) {
-          choice = j;
-          break;
-        }
-      }
-      a[r] = choice;
-    }
+    for (int64_t r = 0; r < rows; ++r) a[r] = dist::sample_categorical(p + r * width, width, rng);
     return actions;
   }
   const torch::Tensor std_dev = torch::exp(log_std_.detach()).to(torch::kCPU).contiguous();
-  const float* s = std_dev.data_ptr<float>();
   torch::Tensor actions = torch::empty({rows, width}, torch::kFloat);
   float* a = actions.data_ptr<float>();
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < width; ++j) {
-      a[r * width + j] = static_cast<float>(p[r * width + j] + s[j] * rng.normal());
-    }
+    dist::sample_gaussian(p + r * width, std_dev.data_ptr<float>(), width, rng, a + r * width);
   }
   return actions;
 }

@@ -16,6 +16,10 @@ struct PolicyConfig {
   bool shared_trunk = false;              // one trunk for policy and value (default: two)
   bool ortho_init = true;                 // orthogonal init: gains sqrt(2) hidden, 0.01 policy, 1 value
   double log_std_init = 0.0;              // initial log std of the Gaussian policy (Box actions)
+  // The MLP fast path (rl/nn/mlp.h) for actor inference and CPU learner
+  // updates: auto (wherever it applies), on (required: an error where it
+  // cannot run), off (libtorch everywhere, the reference path).
+  std::string fast_path = "auto";
 
   void visit(ConfigFields& f) {
     f("hidden_sizes", hidden_sizes);
@@ -23,6 +27,7 @@ struct PolicyConfig {
     f("shared_trunk", shared_trunk);
     f("ortho_init", ortho_init);
     f("log_std_init", log_std_init);
+    f("fast_path", fast_path);
   }
   void validate() const {
     if (hidden_sizes.empty()) throw std::invalid_argument("policy.hidden_sizes: needs at least one layer");
@@ -31,6 +36,9 @@ struct PolicyConfig {
     }
     if (activation != "tanh" && activation != "relu" && activation != "elu") {
       throw std::invalid_argument("policy.activation: '" + activation + "' is not one of tanh, relu, elu");
+    }
+    if (fast_path != "auto" && fast_path != "on" && fast_path != "off") {
+      throw std::invalid_argument("policy.fast_path: '" + fast_path + "' is not one of auto, on, off");
     }
   }
 };

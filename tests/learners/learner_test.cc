@@ -121,5 +121,92 @@ TEST(ImpalaLearnerTest, ReportsPolicyLagAndImportanceWeights) {
   EXPECT_EQ(learner.version(), 3);
 }
 
+PolicyConfig with_fast_path(const std::string& mode) {
+  PolicyConfig c;
+  c.fast_path = mode;
+  return c;
+}
+
+void expect_same_parameters(Learner& a, Learner& b, double tol) {
+  for (const auto& p : a.model().named_parameters()) {
+    const torch::Tensor other = b.model().named_parameters()[p.key()];
+    const double diff = (p.value() - other).abs().max().item<double>();
+    EXPECT_LT(diff, tol) << p.key();
+  }
+}
+
+// The whole learner update, fast path against libtorch: same initial
+// weights, same unrolls, same shuffles, so the same weights after three
+// updates (up to float summation order).
+TEST(FastPathLearnerTest, PpoAndImpalaUpdatesMatchTheLibtorchPath) {
+  NormalizeConfig normalize{.observations = true, .rewards = true};
+  const Unroll u = make_unroll(8, 2, 0, 0.f);
+  {
+    torch::manual_seed(0);
+    PpoLearner fast(cartpole_like(), with_fast_path("on"), normalize, PpoConfig{}, torch::kCPU, 1);
+    torch::manual_seed(0);
+    PpoLearner reference(cartpole_like(), with_fast_path("off"), normalize, PpoConfig{}, torch::kCPU, 1);
+    ASSERT_TRUE(fast.fast_path());
+    ASSERT_FALSE(reference.fast_path());
+    for (double progress : {0.0, 0.3, 0.6}) {
+      const MetricRow a = fast.update({&u}, progress);
+      const MetricRow b = reference.update({&u}, progress);
+      EXPECT_NEAR(metric(a, "policy_loss"), metric(b, "policy_loss"), 1e-5);
+      EXPECT_NEAR(metric(a, "value_loss"), metric(b, "value_loss"), 1e-4 * (1 + metric(b, "value_loss")));
+      EXPECT_NEAR(metric(a, "grad_norm"), metric(b, "grad_norm"), 1e-4 * (1 + metric(b, "grad_norm")));
+    }
+    expect_same_parameters(fast, reference, 1e-5);
+  }
+  for (const char* optimizer : {"rmsprop", "adam"}) {
+    ImpalaConfig config;
+    config.optimizer = optimizer;
+    torch::manual_seed(0);
+    ImpalaLearner fast(cartpole_like(), with_fast_path("on"), normalize, config, torch::kCPU, 1);
+    torch::manual_seed(0);
+    ImpalaLearner reference(cartpole_like(), with_fast_path("off"), normalize, config, torch::kCPU, 1);
+    for (double progress : {0.0, 0.3, 0.6}) {
+      const MetricRow a = fast.update({&u}, progress);
+      const MetricRow b = reference.update({&u}, progress);
+      EXPECT_NEAR(metric(a, "baseline_loss"), metric(b, "baseline_loss"),
+                  1e-4 * (1 + metric(b, "baseline_loss")));
+    }
+    expect_same_parameters(fast, reference, 1e-5);
+  }
+}
+
+// Checkpoints are the same files on both paths: a fast-path run resumes on
+// libtorch and the other way round, optimizer state included.
+TEST(FastPathLearnerTest, CheckpointsCrossBetweenPaths) {
+  const fs::path dir = fs::temp_directory_path() / ("rl_fast_ckpt_test_" + std::to_string(::getpid()));
+  for (const auto& [from, to] : {std::pair{"on", "off"}, std::pair{"off", "on"}}) {
+    fs::create_directories(dir);
+    NormalizeConfig normalize{.observations = true};
+    const Unroll u = make_unroll(8, 2, 0, 0.f);
+    torch::manual_seed(0);
+    PpoLearner a(cartpole_like(), with_fast_path(from), normalize, PpoConfig{}, torch::kCPU, 1);
+    a.update({&u}, 0.0);
+    a.update({&u}, 0.2);
+    a.save(dir);
+    torch::manual_seed(7);
+    PpoLearner b(cartpole_like(), with_fast_path(to), normalize, PpoConfig{}, torch::kCPU, 1);
+    b.load(dir);
+    expect_same_parameters(a, b, 0.0 + 1e-12);
+    a.update({&u}, 0.4);
+    b.update({&u}, 0.4);
+    expect_same_parameters(a, b, 1e-5);
+    fs::remove_all(dir);
+  }
+}
+
+TEST(FastPathLearnerTest, FastPathOnWithCudaIsAClearError) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  try {
+    PpoLearner l(cartpole_like(), with_fast_path("on"), NormalizeConfig{}, PpoConfig{}, torch::kCUDA, 1);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("policy.fast_path=on"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace rl
