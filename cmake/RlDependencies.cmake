@@ -19,6 +19,7 @@ rl_require_package(CLI11 DEBIAN libcli11-dev CONFIG)
 rl_require_package(yaml-cpp DEBIAN libyaml-cpp-dev CONFIG)
 rl_require_package(Torch DEBIAN libtorch-dev CONFIG)
 rl_require_package(nlohmann_json DEBIAN nlohmann-json3-dev CONFIG)
+rl_require_package(Eigen3 DEBIAN libeigen3-dev CONFIG)
 if(RL_BUILD_TESTS)
   rl_require_package(GTest DEBIAN "libgtest-dev libgmock-dev" CONFIG)
 endif()
@@ -43,8 +44,8 @@ if(NOT RL_MSGPACK_INCLUDE)
     "'libmsgpack-cxx-dev', or run scripts/install-deps.sh.")
 endif()
 
-# OpenBLAS: the BLAS behind Debian's libtorch when installed, and the sgemm of
-# the MLP fast path (rl/nn/mlp.h).
+# OpenBLAS: the BLAS behind Debian's libtorch when installed; rl_bench_policy
+# measures its sgemm rate beside the fast path's.
 pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
 if(NOT OPENBLAS_FOUND)
   message(FATAL_ERROR "Missing dependency OpenBLAS: install the Debian package 'libopenblas-dev' "

@@ -7,7 +7,7 @@ packages=(
   # toolchain
   cmake g++ ninja-build ccache pkg-config
   # learning (libtorch is Debian's CPU build; OpenBLAS makes it fast, see DESIGN.md)
-  libtorch-dev libgloo-dev libopenblas0-pthread libopenblas-dev
+  libtorch-dev libgloo-dev libopenblas0-pthread libopenblas-dev libeigen3-dev
   # transport
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev
   # simulators

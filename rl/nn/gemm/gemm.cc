@@ -1,0 +1,32 @@
+// One ISA level's build of the MLP products (see gemm.h). RL_GEMM_LEVEL
+// names the entry points: rl_gemm_<level>_nt and so on.
+#include <Eigen/Core>
+
+#include <cstdint>
+
+#define RL_GEMM_CAT2(a, b) a##b
+#define RL_GEMM_CAT(a, b) RL_GEMM_CAT2(a, b)
+#define RL_GEMM_ENTRY(op) RL_GEMM_CAT(RL_GEMM_CAT(rl_gemm_, RL_GEMM_LEVEL), RL_GEMM_CAT(_, op))
+
+namespace {
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using In = Eigen::Map<const RowMajor>;
+using Out = Eigen::Map<RowMajor>;
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) void RL_GEMM_ENTRY(nt)(
+    int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  Out(c, m, n).noalias() = In(a, m, k) * In(b, n, k).transpose();
+}
+
+extern "C" __attribute__((visibility("default"))) void RL_GEMM_ENTRY(tn_add)(
+    int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  Out(c, m, n).noalias() += In(a, k, m).transpose() * In(b, k, n);
+}
+
+extern "C" __attribute__((visibility("default"))) void RL_GEMM_ENTRY(nn)(
+    int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  Out(c, m, n).noalias() = In(a, m, k) * In(b, k, n);
+}
