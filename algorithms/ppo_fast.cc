@@ -10,7 +10,7 @@ namespace rl {
 
 FastPpoUpdater::FastPpoUpdater(const MlpSpec& spec) : net_(spec) {}
 
-std::vector<double> FastPpoUpdater::minibatch_gradient(std::span<const float> params,
+PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> params,
                                                        std::span<float> grads,
                                                        const PpoHostBatch& batch,
                                                        std::span<const int64_t> index,
@@ -131,6 +131,7 @@ std::vector<double> FastPpoUpdater::minibatch_gradient(std::span<const float> pa
   entropy *= inv_m;
   const double total = policy_loss - config.ent_coef * entropy + config.vf_coef * value_loss;
   return {total, policy_loss, value_loss, entropy, kl * inv_m, old_kl * inv_m, clipped * inv_m};
+
 }
 
 PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads, FusedAdam& optimizer,
@@ -141,7 +142,7 @@ PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads,
   const int64_t n = batch.size;
   const int64_t minibatch_size = std::max<int64_t>(1, n / config.num_minibatches);
   PpoStats stats;
-  double sums[7] = {};
+  PpoMinibatchLoss sums;
   double sum_grad_norm = 0;
   for (int epoch = 0; epoch < config.update_epochs; ++epoch) {
     const std::vector<int64_t> order = permutation(n, rng);
@@ -149,14 +150,19 @@ PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads,
     bool any = false;
     for (int64_t start = 0; start + minibatch_size <= n; start += minibatch_size) {
       std::fill(grads.begin(), grads.end(), 0.f);
-      const std::vector<double> loss = minibatch_gradient(
+      const PpoMinibatchLoss loss = minibatch_gradient(
           params, grads, batch, std::span<const int64_t>(order).subspan(start, minibatch_size), config,
           clip_coef);
       if (after_backward) after_backward(grads);
       sum_grad_norm += clip_grad_norm(grads, config.max_grad_norm);
       optimizer.step(params, grads);
-      for (int k = 0; k < 7; ++k) sums[k] += loss[k];
-      last_kl = loss[4];
+      sums.policy += loss.policy;
+      sums.value += loss.value;
+      sums.entropy += loss.entropy;
+      sums.approx_kl += loss.approx_kl;
+      sums.old_approx_kl += loss.old_approx_kl;
+      sums.clip_fraction += loss.clip_fraction;
+      last_kl = loss.approx_kl;
       any = true;
       ++stats.minibatch_steps;
     }
@@ -164,12 +170,12 @@ PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads,
     if (config.target_kl > 0 && any && last_kl > config.target_kl) break;
   }
   const double steps = std::max(1, stats.minibatch_steps);
-  stats.policy_loss = sums[1] / steps;
-  stats.value_loss = sums[2] / steps;
-  stats.entropy = sums[3] / steps;
-  stats.approx_kl = sums[4] / steps;
-  stats.old_approx_kl = sums[5] / steps;
-  stats.clip_fraction = sums[6] / steps;
+  stats.policy_loss = sums.policy / steps;
+  stats.value_loss = sums.value / steps;
+  stats.entropy = sums.entropy / steps;
+  stats.approx_kl = sums.approx_kl / steps;
+  stats.old_approx_kl = sums.old_approx_kl / steps;
+  stats.clip_fraction = sums.clip_fraction / steps;
   stats.grad_norm = sum_grad_norm / steps;
   stats.explained_variance = explained_variance(batch.values, batch.returns);
   return stats;

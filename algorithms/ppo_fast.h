@@ -28,6 +28,12 @@ struct PpoHostBatch {
   std::span<const float> log_probs, values, advantages, returns;  // [N]
 };
 
+// The loss terms of one minibatch, as PpoLoss holds them.
+struct PpoMinibatchLoss {
+  double total = 0, policy = 0, value = 0, entropy = 0;
+  double approx_kl = 0, old_approx_kl = 0, clip_fraction = 0;
+};
+
 class FastPpoUpdater {
  public:
   explicit FastPpoUpdater(const MlpSpec& spec);
@@ -43,10 +49,9 @@ class FastPpoUpdater {
                   Rng& rng, const std::function<void(std::span<float>)>& after_backward = {});
 
   // The loss terms of one minibatch (rows of `batch` at `index`) and their
-  // gradient, accumulated into `grads`. Returns the statistics as PpoLoss
-  // holds them: {total, policy, value, entropy, approx_kl, old_approx_kl,
-  // clip_fraction}. Exposed for the tests against autograd.
-  std::vector<double> minibatch_gradient(std::span<const float> params, std::span<float> grads,
+  // gradient, accumulated into `grads`. Exposed for the tests against
+  // autograd.
+  PpoMinibatchLoss minibatch_gradient(std::span<const float> params, std::span<float> grads,
                                          const PpoHostBatch& batch, std::span<const int64_t> index,
                                          const PpoConfig& config, double clip_coef);
 

@@ -7,6 +7,8 @@
 #   target -250), IMPALA on CartPole-v1 (500k; target 475).
 # In-process collection (--actors 0: the learning-core figures; bench/distributed.sh
 # measures actor processes). Runs two trainings at a time (one per core).
+# EXTRA_ARGS go to every training, e.g. EXTRA_ARGS="--fast-path off" for the
+# libtorch reference path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-runs/bench-learning}
@@ -25,7 +27,7 @@ run_job() {
   local program=$1 config=$2 name=$3 seed=$4
   rm -rf "$out/$name"
   build/bin/$program --config "$config" --seed "$seed" --actors 0 --run-dir "$out/$name" \
-    --set run.log_every_seconds=60 > "$out/$name.log" 2>&1
+    --set run.log_every_seconds=60 ${EXTRA_ARGS:-} > "$out/$name.log" 2>&1
   echo "done: $name"
 }
 

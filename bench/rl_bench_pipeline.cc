@@ -18,6 +18,7 @@
 
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
+#include "rl/nn/gemm/gemm.h"
 #include "rl/nn/threads.h"
 #include "rl/wire/messages.h"
 
@@ -89,14 +90,19 @@ int main(int argc, char** argv) {
                                     {"num_envs", num_envs},
                                     {"unroll_length", unroll_length},
                                     {"blas", rl::blas_description()},
+                                    {"inference", worker.policy().fast() ? std::string("fast path, Eigen ") +
+                                                                               rl::gemm_kernels().name
+                                                                         : std::string("libtorch")},
                                     {"limit_steps_per_second", limit},
                                     {"wire_bytes_per_step", bytes_per_step},
                                     {"serialize_us_per_step", serialize_us},
                                     {"parse_validate_us_per_step", decode_us}};
       std::cout << out.dump() << std::endl;
     } else {
-      std::printf("%s, %d envs x %d steps, one thread, %s:\n", env_id.c_str(), num_envs, unroll_length,
-                  rl::blas_description().c_str());
+      std::printf("%s, %d envs x %d steps, one thread, %s; inference: %s\n", env_id.c_str(), num_envs,
+                  unroll_length, rl::blas_description().c_str(),
+                  worker.policy().fast() ? (std::string("fast path, Eigen ") + rl::gemm_kernels().name).c_str()
+                                         : "libtorch");
       std::printf("  limit (env + batched inference + unroll, no transport): %.0f env steps/s\n", limit);
       std::printf("  wire: %.1f bytes per env step; serialize %.3f us, parse + validate %.3f us per env step\n",
                   bytes_per_step, serialize_us, decode_us);

@@ -25,6 +25,7 @@
 #include "learners/json_files.h"
 #include "learners/learner_group.h"
 #include "learners/supervisor.h"
+#include "rl/nn/gemm/gemm.h"
 #include "rl/nn/threads.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
@@ -466,8 +467,11 @@ TrainingSummary train(const TrainingSetup& setup) {
     });
   };
 
+  const std::string compute = learner->fast_path()
+                                  ? std::string("fast path, Eigen ") + gemm_kernels().name
+                                  : "libtorch, " + blas_description();
   std::printf("[%s %s] run directory %s, device %s (%s), %lld env steps, %s\n", setup.algorithm.c_str(),
-              run.env.c_str(), run_dir.c_str(), device.str().c_str(), blas_description().c_str(),
+              run.env.c_str(), run_dir.c_str(), device.str().c_str(), compute.c_str(),
               static_cast<long long>(run.total_steps),
               in_process ? "collecting in this process" :
                            (std::to_string(setup.runtime.actors) + " local actor processes").c_str());

@@ -206,15 +206,15 @@ TEST(FastPpoTest, MinibatchLossAndGradientEqualAutograd) {
                         .advantages = {batch.advantages.data_ptr<float>(), size_t(n)},
                         .returns = {batch.returns.data_ptr<float>(), size_t(n)}};
       std::vector<float> grads(flat.size(), 0.f);
-      const std::vector<double> fast = updater.minibatch_gradient(flat, grads, host, index, config, clip);
+      const PpoMinibatchLoss fast = updater.minibatch_gradient(flat, grads, host, index, config, clip);
       const std::string name = c.name + (clip_vloss ? " clip_vloss" : "");
-      EXPECT_NEAR(fast[0], loss.total.item<double>(), 1e-5) << name;
-      EXPECT_NEAR(fast[1], loss.policy.item<double>(), 1e-5) << name;
-      EXPECT_NEAR(fast[2], loss.value.item<double>(), 1e-5) << name;
-      EXPECT_NEAR(fast[3], loss.entropy.item<double>(), 1e-5) << name;
-      EXPECT_NEAR(fast[4], loss.approx_kl.item<double>(), 1e-5) << name;
-      EXPECT_NEAR(fast[6], loss.clip_fraction.item<double>(), 1e-6) << name;
-      EXPECT_GT(fast[6], 0.0) << name << ": the case should exercise the clip";
+      EXPECT_NEAR(fast.total, loss.total.item<double>(), 1e-5) << name;
+      EXPECT_NEAR(fast.policy, loss.policy.item<double>(), 1e-5) << name;
+      EXPECT_NEAR(fast.value, loss.value.item<double>(), 1e-5) << name;
+      EXPECT_NEAR(fast.entropy, loss.entropy.item<double>(), 1e-5) << name;
+      EXPECT_NEAR(fast.approx_kl, loss.approx_kl.item<double>(), 1e-5) << name;
+      EXPECT_NEAR(fast.clip_fraction, loss.clip_fraction.item<double>(), 1e-6) << name;
+      EXPECT_GT(fast.clip_fraction, 0.0) << name << ": the case should exercise the clip";
       expect_gradients_match(model, updater.network(), grads, name);
     }
   }
@@ -402,7 +402,9 @@ TEST(PolicyActorTest, FastAndLibtorchPathsActAlike) {
       for (int64_t r = 0; r < rows; ++r) {
         EXPECT_NEAR(lp1[r], lp2[r], 1e-4 * (1 + std::abs(lp2[r]))) << c.name;
         EXPECT_NEAR(v1[r], v2[r], 1e-4 * (1 + std::abs(v2[r]))) << c.name;
-        if (discrete) EXPECT_EQ(d1[r], d2[r]) << c.name;  // same RNG draws
+        if (discrete) {
+          EXPECT_EQ(d1[r], d2[r]) << c.name;  // same RNG draws
+        }
       }
       for (int64_t j = 0; j < rows * width && !discrete; ++j) EXPECT_NEAR(b1[j], b2[j], 1e-4) << c.name;
     }
