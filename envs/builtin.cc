@@ -1,11 +1,13 @@
 #include "envs/builtin.h"
 
 #include "envs/classic/classic.h"
+#include "envs/mujoco/mujoco_suite.h"
 
 namespace rl::envs {
 
 void register_builtin_envs(EnvRegistry& registry) {
   register_classic_envs(registry);
+  register_mujoco_envs(registry);
 }
 
 }  // namespace rl::envs

@@ -1,0 +1,61 @@
+// The planar MuJoCo runners: HalfCheetah-v5, Hopper-v5, Walker2d-v5
+// (Gymnasium's definitions, docs/envs.md). Their options are Gymnasium's
+// constructor arguments of the same names.
+#pragma once
+
+#include "envs/mujoco/mujoco_env.h"
+
+namespace rl::envs {
+
+// Reward 1.0 * x velocity - 0.1 * |a|^2; never terminates.
+// Options: forward_reward_weight, ctrl_cost_weight, reset_noise_scale.
+class HalfCheetah final : public MujocoEnv {
+ public:
+  explicit HalfCheetah(const EnvOptions& options);
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+
+  double forward_weight_, ctrl_weight_, noise_scale_;
+};
+
+// Hopper and Walker2d: reward x velocity + healthy_reward while healthy -
+// ctrl_cost_weight * |a|^2; the episode terminates once unhealthy (torso
+// height or pitch out of range). Options: forward_reward_weight,
+// ctrl_cost_weight, healthy_reward, terminate_when_unhealthy,
+// reset_noise_scale.
+class PlanarWalker : public MujocoEnv {
+ public:
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  virtual bool healthy() const = 0;
+
+ protected:
+  PlanarWalker(const std::string& asset, int64_t obs_size, const EnvOptions& options);
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+
+  double forward_weight_, ctrl_weight_, healthy_reward_, noise_scale_;
+  bool terminate_when_unhealthy_;
+  double initial_height_;
+};
+
+// Healthy: every qpos[2:] and qvel entry in (-100, 100), torso height > 0.7,
+// pitch in (-0.2, 0.2).
+class Hopper final : public PlanarWalker {
+ public:
+  explicit Hopper(const EnvOptions& options);
+  bool healthy() const override;
+};
+
+// Healthy: torso height in (0.8, 2.0), pitch in (-1, 1).
+class Walker2d final : public PlanarWalker {
+ public:
+  explicit Walker2d(const EnvOptions& options);
+  bool healthy() const override;
+};
+
+}  // namespace rl::envs

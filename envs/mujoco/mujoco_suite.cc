@@ -1,0 +1,53 @@
+#include "envs/mujoco/mujoco_suite.h"
+
+#include <memory>
+
+#include "envs/mujoco/locomotion.h"
+#include "envs/mujoco/pendulums.h"
+
+namespace rl::envs {
+namespace {
+
+template <typename EnvT>
+EnvFactory factory_of() {
+  return [](const EnvOptions& options) -> std::unique_ptr<Env> { return std::make_unique<EnvT>(options); };
+}
+
+}  // namespace
+
+void register_mujoco_envs(EnvRegistry& registry) {
+  // Time limits, thresholds and option defaults are Gymnasium's (v5).
+  registry.add({.id = "HalfCheetah-v5",
+                .factory = factory_of<HalfCheetah>(),
+                .default_options = {{"forward_reward_weight", "1.0"},
+                                    {"ctrl_cost_weight", "0.1"},
+                                    {"reset_noise_scale", "0.1"}},
+                .max_episode_steps = 1000,
+                .reward_threshold = 4800.0,
+                .description = "planar cheetah runs forward; Box(6) torques in [-1, 1]"});
+  const EnvOptions walker_options = {{"forward_reward_weight", "1.0"},
+                                     {"ctrl_cost_weight", "0.001"},
+                                     {"healthy_reward", "1.0"},
+                                     {"terminate_when_unhealthy", "true"},
+                                     {"reset_noise_scale", "0.005"}};
+  registry.add({.id = "Hopper-v5",
+                .factory = factory_of<Hopper>(),
+                .default_options = walker_options,
+                .max_episode_steps = 1000,
+                .reward_threshold = 3800.0,
+                .description = "planar one-legged hopper hops forward; Box(3) torques in [-1, 1]"});
+  registry.add({.id = "Walker2d-v5",
+                .factory = factory_of<Walker2d>(),
+                .default_options = walker_options,
+                .max_episode_steps = 1000,
+                .reward_threshold = std::nullopt,
+                .description = "planar biped walks forward; Box(6) torques in [-1, 1]"});
+  registry.add({.id = "InvertedPendulum-v5",
+                .factory = factory_of<InvertedPendulum>(),
+                .default_options = {{"reset_noise_scale", "0.01"}},
+                .max_episode_steps = 1000,
+                .reward_threshold = 950.0,
+                .description = "balance a pole on a cart; Box(1) force in [-3, 3]"});
+}
+
+}  // namespace rl::envs

@@ -1,0 +1,11 @@
+// The MuJoCo suite (Debian's libmujoco): HalfCheetah-v5, Hopper-v5,
+// Walker2d-v5, InvertedPendulum-v5.
+#pragma once
+
+#include "rl/env/registry.h"
+
+namespace rl::envs {
+
+void register_mujoco_envs(EnvRegistry& registry);
+
+}  // namespace rl::envs
