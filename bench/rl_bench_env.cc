@@ -6,9 +6,12 @@
 // Both loops take their actions from the same precomputed random pool, so
 // the policy costs nothing and the ratio shows only the VectorEnv's
 // overhead (batch arrays, bookkeeping, auto-reset, action checks). A third
-// loop steps k raw envs in turn without the VectorEnv. The loops are run in
-// alternating rounds and the median round of each is reported,
-// which keeps a noisy neighbour from favouring one side.
+// loop steps k raw envs in turn without the VectorEnv. For MuJoCo envs a
+// fourth loop is the bare simulator: ctrl, frame_skip mj_step calls and
+// mj_rnePostConstraint on an mjData of the same model, reset (mj_resetData,
+// mj_forward) as often as the env's episodes ended in the env loop. The
+// loops are run in alternating rounds and the median round of each is
+// reported, which keeps a noisy neighbour from favouring one side.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <sched.h>
@@ -20,7 +23,10 @@
 #include <string>
 #include <vector>
 
+#include <mujoco/mujoco.h>
+
 #include "envs/builtin.h"
+#include "envs/mujoco/mujoco_env.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
 #include "rl/env/registry.h"
@@ -63,8 +69,9 @@ ActionPool make_pool(const rl::EnvSpec& spec, int k) {
 }
 
 // Steps per second of one env stepped directly, with the same time limit
-// and reset-on-done as the VectorEnv.
-double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, double seconds) {
+// and reset-on-done as the VectorEnv. Counts episodes into *episodes.
+double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, double seconds,
+                 int64_t* episodes = nullptr) {
   std::vector<float> obs(spec.obs_size());
   std::vector<float> info(spec.info_keys.size());
   const bool discrete = spec.action_space.is_discrete();
@@ -88,6 +95,7 @@ double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, 
       if (r.terminated || r.truncated || (limit > 0 && elapsed >= limit)) {
         env.reset(std::nullopt, obs);
         elapsed = 0;
+        if (episodes) ++*episodes;
       }
     }
     steps += 1024;
@@ -139,6 +147,38 @@ double raw_k_round(std::vector<std::unique_ptr<rl::Env>>& envs, const rl::EnvSpe
   return steps / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Steps per second of the bare MuJoCo simulator behind `env`, with the
+// env's frame skip, resetting every `episode_length` steps.
+double simulator_round(const rl::envs::MujocoEnv& env, const ActionPool& pool, double seconds,
+                       int64_t episode_length) {
+  const mjModel* m = env.model();
+  mjData* d = mj_makeData(m);
+  mj_forward(m, d);
+  const size_t pool_size = pool.box.size() / pool.width;
+  int64_t steps = 0, elapsed = 0;
+  size_t cursor = 0;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration<double>(seconds);
+  while (true) {
+    for (int i = 0; i < 256; ++i) {
+      const float* a = pool.box.data() + cursor * pool.width;
+      if (++cursor == pool_size) cursor = 0;
+      for (int j = 0; j < m->nu; ++j) d->ctrl[j] = a[j];
+      for (int f = 0; f < env.frame_skip(); ++f) mj_step(m, d);
+      mj_rnePostConstraint(m, d);
+      if (++elapsed >= episode_length) {
+        mj_resetData(m, d);
+        mj_forward(m, d);
+        elapsed = 0;
+      }
+    }
+    steps += 256;
+    if (Clock::now() >= deadline) break;
+  }
+  mj_deleteData(d);
+  return steps / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 double vector_round(rl::VectorEnv& env, const ActionPool& pool, double seconds) {
   const int k = env.num_envs();
   const bool discrete = env.spec().action_space.is_discrete();
@@ -186,12 +226,17 @@ void bench_env(const rl::EnvRegistry& registry, const std::string& id, const Ben
   }
   vec.reset();
 
-  const double round_seconds = args.seconds / (2.0 * args.rounds);
-  raw_round(*raw, spec, pool, round_seconds / 4);  // warm-up
+  const auto* mujoco = dynamic_cast<const rl::envs::MujocoEnv*>(raw.get());
+  const double round_seconds = args.seconds / ((mujoco ? 3.0 : 2.0) * args.rounds);
+  int64_t episodes = 0;
+  const double warm_rate = raw_round(*raw, spec, pool, round_seconds / 4, &episodes);  // warm-up
+  const int64_t episode_length = std::max<int64_t>(
+      1, static_cast<int64_t>(warm_rate * round_seconds / 4 / std::max<int64_t>(episodes, 1)));
   raw_k_round(raw_k, spec, pool, round_seconds / 4);
   vector_round(vec, pool, round_seconds / 4);
-  std::vector<double> raw_rates, raw_k_rates, vector_rates;
+  std::vector<double> raw_rates, raw_k_rates, vector_rates, sim_rates;
   for (int r = 0; r < args.rounds; ++r) {
+    if (mujoco) sim_rates.push_back(simulator_round(*mujoco, pool, round_seconds, episode_length));
     raw_rates.push_back(raw_round(*raw, spec, pool, round_seconds));
     raw_k_rates.push_back(raw_k_round(raw_k, spec, pool, round_seconds));
     vector_rates.push_back(vector_round(vec, pool, round_seconds));
@@ -199,6 +244,7 @@ void bench_env(const rl::EnvRegistry& registry, const std::string& id, const Ben
   const double raw_rate = median(raw_rates);
   const double raw_k_rate = median(raw_k_rates);
   const double vector_rate = median(vector_rates);
+  const double sim_rate = mujoco ? median(sim_rates) : 0.0;
   if (args.json) {
     nlohmann::ordered_json out = {{"env", id},
                                   {"num_envs", args.num_envs},
@@ -208,11 +254,21 @@ void bench_env(const rl::EnvRegistry& registry, const std::string& id, const Ben
                                   {"ratio", vector_rate / raw_rate},
                                   {"raw_k_steps_per_second", raw_k_rate},
                                   {"ratio_to_raw_k", vector_rate / raw_k_rate}};
+    if (mujoco) {
+      out["simulator_steps_per_second"] = sim_rate;
+      out["ratio_to_simulator"] = vector_rate / sim_rate;
+      out["simulator_episode_length"] = episode_length;
+    }
     std::cout << out.dump() << std::endl;
   } else {
-    std::printf("%-28s %5d %7d %14.0f %14.0f %14.0f %7.3f %7.3f\n", id.c_str(), args.num_envs,
+    std::printf("%-28s %5d %7d %14.0f %14.0f %14.0f %7.3f %7.3f", id.c_str(), args.num_envs,
                 vec.num_threads(), raw_rate, raw_k_rate, vector_rate, vector_rate / raw_rate,
                 vector_rate / raw_k_rate);
+    if (mujoco) {
+      std::printf(" %14.0f %7.3f\n", sim_rate, vector_rate / sim_rate);
+    } else {
+      std::printf(" %14s %7s\n", "-", "-");
+    }
     std::fflush(stdout);
   }
 }
@@ -255,8 +311,8 @@ int main(int argc, char** argv) {
       }
     }
     if (!args.json) {
-      std::printf("%-28s %5s %7s %14s %14s %14s %7s %7s\n", "env", "k", "threads", "raw 1 env/s",
-                  "raw k envs/s", "vector/s", "ratio", "vs k");
+      std::printf("%-28s %5s %7s %14s %14s %14s %7s %7s %14s %7s\n", "env", "k", "threads",
+                  "raw 1 env/s", "raw k envs/s", "vector/s", "ratio", "vs k", "simulator/s", "vs sim");
     }
     const std::vector<std::string> ids =
         args.env_id.empty() ? registry.ids() : std::vector<std::string>{args.env_id};

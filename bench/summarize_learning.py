@@ -13,7 +13,10 @@ import os
 import statistics
 import sys
 
-TARGETS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0, "Pendulum-v1": -250.0}
+TARGETS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0, "Pendulum-v1": -250.0,
+           "LunarLander-v3": 200.0,
+           # CleanRL's PPO at 1M steps (v4) and the targets for v5.
+           "HalfCheetah-v5": 1442.0, "Hopper-v5": 2400.0, "Walker2d-v5": 2300.0}
 
 
 def first_crossing(metrics_path, target):

@@ -1,5 +1,5 @@
-// The planar MuJoCo runners: HalfCheetah-v5, Hopper-v5, Walker2d-v5
-// (Gymnasium's definitions, docs/envs.md). Their options are Gymnasium's
+// The MuJoCo locomotion envs: HalfCheetah-v5, Hopper-v5, Walker2d-v5,
+// Swimmer-v5, Ant-v5 (Gymnasium's definitions, docs/envs.md). Their options are Gymnasium's
 // constructor arguments of the same names.
 #pragma once
 
@@ -56,6 +56,45 @@ class Walker2d final : public PlanarWalker {
  public:
   explicit Walker2d(const EnvOptions& options);
   bool healthy() const override;
+};
+
+// Reward 1.0 * x velocity - 1e-4 * |a|^2 in a viscous medium; never
+// terminates. Options: forward_reward_weight, ctrl_cost_weight,
+// reset_noise_scale.
+class Swimmer final : public MujocoEnv {
+ public:
+  explicit Swimmer(const EnvOptions& options);
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+
+  double forward_weight_, ctrl_weight_, noise_scale_;
+};
+
+// A quadruped on a free joint. Reward x velocity of the torso + 1 while
+// healthy - 0.5 |a|^2 - 5e-4 * sum of the squared external contact forces
+// (each clipped to [-1, 1]); terminates once the torso height leaves
+// [0.2, 1.0] or the state is not finite. Observations include the clipped
+// contact forces of the 13 bodies (105 floats). Options:
+// forward_reward_weight, ctrl_cost_weight, contact_cost_weight,
+// healthy_reward, terminate_when_unhealthy, healthy_z_min, healthy_z_max,
+// contact_force_max, reset_noise_scale.
+class Ant final : public MujocoEnv {
+ public:
+  explicit Ant(const EnvOptions& options);
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool healthy() const;
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+  double clipped_force(int index) const;  // cfrc_ext entry, clipped
+
+  double forward_weight_, ctrl_weight_, contact_weight_, healthy_reward_;
+  bool terminate_when_unhealthy_;
+  double healthy_z_min_, healthy_z_max_, contact_force_max_, noise_scale_;
 };
 
 }  // namespace rl::envs

@@ -1,5 +1,5 @@
 // The MuJoCo suite (Debian's libmujoco): HalfCheetah-v5, Hopper-v5,
-// Walker2d-v5, InvertedPendulum-v5.
+// Walker2d-v5, Swimmer-v5, Ant-v5, InvertedPendulum-v5.
 #pragma once
 
 #include "rl/env/registry.h"

@@ -29,6 +29,8 @@ const std::vector<Expected> kEnvs = {
     {"Hopper-v5", 11, 3, 1.f, 1000},
     {"Walker2d-v5", 17, 6, 1.f, 1000},
     {"InvertedPendulum-v5", 4, 1, 3.f, 1000},
+    {"Swimmer-v5", 8, 2, 1.f, 1000},
+    {"Ant-v5", 105, 8, 1.f, 1000},
 };
 
 EnvOptions defaults(const std::string& id) { return builtin_registry().find(id).default_options; }
@@ -63,6 +65,37 @@ TEST(MujocoSuiteTest, ModelsLoadWithGymnasiumsSpacesAndLimits) {
   EXPECT_EQ(walker.model()->nu, 6);
   const InvertedPendulum pendulum = make<InvertedPendulum>("InvertedPendulum-v5");
   EXPECT_NEAR(pendulum.dt(), 0.04, 1e-12);
+  const Swimmer swimmer = make<Swimmer>("Swimmer-v5");
+  EXPECT_EQ(swimmer.model()->nq, 5);
+  EXPECT_NEAR(swimmer.model()->opt.viscosity, 0.1, 1e-12);
+  EXPECT_NEAR(swimmer.dt(), 0.04, 1e-12);
+  const Ant ant = make<Ant>("Ant-v5");
+  EXPECT_EQ(ant.model()->nq, 15);
+  EXPECT_EQ(ant.model()->nv, 14);
+  EXPECT_EQ(ant.model()->nbody, 14);
+  EXPECT_NEAR(ant.model()->qpos0[2], 0.75, 1e-12);
+  EXPECT_NEAR(ant.dt(), 0.05, 1e-12);
+  // Actuators in Gymnasium's order: hip_4, ankle_4, hip_1, ankle_1, ...
+  EXPECT_EQ(std::string(mj_id2name(ant.model(), mjOBJ_JOINT, ant.model()->actuator_trnid[0])), "hip_4");
+  EXPECT_EQ(std::string(mj_id2name(ant.model(), mjOBJ_JOINT, ant.model()->actuator_trnid[2 * 7])), "ankle_3");
+}
+
+// Standing still under zero torques the ant stays healthy; the contact
+// forces of its feet on the floor show up, clipped to [-1, 1], in the
+// observation (and cost something).
+TEST(MujocoSuiteTest, AntRestsOnItsFeetWithContactForcesObserved) {
+  Ant ant = make<Ant>("Ant-v5");
+  std::vector<float> obs(105), info(8), zero(8, 0.f);
+  ant.reset(5, obs);
+  for (int t = 0; t < 40; ++t) ASSERT_FALSE(ant.step(Action::box(zero), obs, info).terminated);
+  EXPECT_TRUE(ant.healthy());
+  double contact_abs = 0;
+  for (int i = 27; i < 105; ++i) {
+    EXPECT_LE(std::abs(obs[i]), 1.f);
+    contact_abs += std::abs(obs[i]);
+  }
+  EXPECT_GT(contact_abs, 0.0);
+  EXPECT_LT(info[2], 0.f);  // reward_contact
 }
 
 TEST(MujocoSuiteTest, OneModelPerProcessIsShared) {
