@@ -70,6 +70,20 @@ void register_mujoco_envs(EnvRegistry& registry) {
                 .max_episode_steps = 1000,
                 .reward_threshold = 950.0,
                 .description = "balance a pole on a cart; Box(1) force in [-3, 3]"});
+  registry.add({.id = "InvertedDoublePendulum-v5",
+                .factory = factory_of<InvertedDoublePendulum>(),
+                .default_options = {{"healthy_reward", "10.0"}, {"reset_noise_scale", "0.1"}},
+                .max_episode_steps = 1000,
+                .reward_threshold = 9100.0,
+                .description = "balance two stacked poles on a cart; Box(1) force in [-1, 1]"});
+  registry.add({.id = "Reacher-v5",
+                .factory = factory_of<Reacher>(),
+                .default_options = {{"reward_dist_weight", "1.0"},
+                                    {"reward_control_weight", "1.0"},
+                                    {"reset_noise_scale", "0.1"}},
+                .max_episode_steps = 50,
+                .reward_threshold = -3.75,
+                .description = "move a two-link arm's fingertip to a target; Box(2) torques in [-1, 1]"});
 }
 
 }  // namespace rl::envs

@@ -1,5 +1,6 @@
-// The MuJoCo pendulums: InvertedPendulum-v5 (Gymnasium's definition,
-// docs/envs.md). Options are Gymnasium's constructor arguments.
+// The MuJoCo control tasks: InvertedPendulum-v5, InvertedDoublePendulum-v5
+// and Reacher-v5 (Gymnasium's definitions, docs/envs.md). Options are
+// Gymnasium's constructor arguments.
 #pragma once
 
 #include "envs/mujoco/mujoco_env.h"
@@ -18,6 +19,40 @@ class InvertedPendulum final : public MujocoEnv {
   void write_obs(std::span<float> obs) override;
 
   double noise_scale_;
+};
+
+// Keep two stacked poles upright: reward 10 while the pole tip is above
+// z = 1, minus 0.01 x^2 + (z - 2)^2 of the tip and 1e-3 w1^2 + 5e-3 w2^2 of
+// the hinge velocities. Options: healthy_reward, reset_noise_scale.
+// Info terms: reward_survive, reward_distance, reward_velocity (the last
+// two are Gymnasium's distance_penalty and velocity_penalty, negated).
+class InvertedDoublePendulum final : public MujocoEnv {
+ public:
+  explicit InvertedDoublePendulum(const EnvOptions& options);
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+
+  double healthy_reward_, noise_scale_;
+  int tip_site_;
+};
+
+// Move a two-link arm's fingertip to a random target: reward
+// -|fingertip - target| - |a|^2, 50 steps. Options: reward_dist_weight,
+// reward_control_weight, reset_noise_scale.
+class Reacher final : public MujocoEnv {
+ public:
+  explicit Reacher(const EnvOptions& options);
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+
+  double dist_weight_, control_weight_, noise_scale_;
+  int fingertip_body_, target_body_;
 };
 
 }  // namespace rl::envs

@@ -31,6 +31,8 @@ const std::vector<Expected> kEnvs = {
     {"InvertedPendulum-v5", 4, 1, 3.f, 1000},
     {"Swimmer-v5", 8, 2, 1.f, 1000},
     {"Ant-v5", 105, 8, 1.f, 1000},
+    {"InvertedDoublePendulum-v5", 9, 1, 1.f, 1000},
+    {"Reacher-v5", 10, 2, 1.f, 50},
 };
 
 EnvOptions defaults(const std::string& id) { return builtin_registry().find(id).default_options; }
@@ -218,6 +220,41 @@ TEST(MujocoSuiteTest, InvertedPendulumFallsWithZeroAction) {
   EXPECT_EQ(r.reward, 0.0);
   EXPECT_EQ(total, steps - 1);
   EXPECT_LT(steps, 200);
+}
+
+// The double pendulum left alone topples: its tip drops to z <= 1 and the
+// episode ends; while up, the tip of the two 0.6 m poles is near z = 1.2.
+TEST(MujocoSuiteTest, InvertedDoublePendulumFallsWithZeroAction) {
+  InvertedDoublePendulum env = make<InvertedDoublePendulum>("InvertedDoublePendulum-v5");
+  std::vector<float> obs(9), info(3), zero(1, 0.f);
+  env.reset(2, obs);
+  const int tip = mj_name2id(env.model(), mjOBJ_SITE, "tip");
+  EXPECT_NEAR(env.data()->site_xpos[3 * tip + 2], 1.2, 0.1);
+  StepResult r;
+  int steps = 0;
+  do {
+    r = env.step(Action::box(zero), obs, info);
+    ++steps;
+  } while (!r.terminated && steps < 1000);
+  ASSERT_TRUE(r.terminated);
+  EXPECT_LE(env.data()->site_xpos[3 * tip + 2], 1.0);
+  EXPECT_EQ(info[0], 0.f);
+}
+
+// The target sits inside the disc of radius 0.2 after every reset; the
+// observation's last two entries are fingertip - target, and the distance
+// term is minus its norm (the target and fingertip share z).
+TEST(MujocoSuiteTest, ReacherTargetsAndDistanceReward) {
+  Reacher env = make<Reacher>("Reacher-v5");
+  std::vector<float> obs(10), info(2), zero(2, 0.f);
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    env.reset(seed, obs);
+    EXPECT_LT(std::hypot(obs[4], obs[5]), 0.2);
+    EXPECT_EQ(env.data()->qvel[2], 0.0);
+    env.step(Action::box(zero), obs, info);
+    EXPECT_NEAR(info[0], -std::hypot(obs[8], obs[9]), 1e-5);
+    EXPECT_EQ(info[1], 0.f);
+  }
 }
 
 // A fixed open-loop gait (a 3 Hz sine per joint with these phases, found by
