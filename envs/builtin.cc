@@ -1,5 +1,6 @@
 #include "envs/builtin.h"
 
+#include "envs/box2d/box2d_suite.h"
 #include "envs/classic/classic.h"
 #include "envs/mujoco/mujoco_suite.h"
 
@@ -8,6 +9,7 @@ namespace rl::envs {
 void register_builtin_envs(EnvRegistry& registry) {
   register_classic_envs(registry);
   register_mujoco_envs(registry);
+  register_box2d_envs(registry);
 }
 
 }  // namespace rl::envs
