@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "envs/box2d/bipedal_walker.h"
 #include "envs/box2d/lunar_lander.h"
 
 namespace rl::envs {
@@ -28,6 +29,21 @@ void register_box2d_envs(EnvRegistry& registry) {
                 .max_episode_steps = 1000,
                 .reward_threshold = 200.0,
                 .description = "land a rocket on the pad; Box(2) main and lateral throttle in [-1, 1]"});
+  auto walker = [](const EnvOptions& options) -> std::unique_ptr<Env> {
+    return std::make_unique<BipedalWalker>(options);
+  };
+  registry.add({.id = "BipedalWalker-v3",
+                .factory = walker,
+                .default_options = {{"hardcore", "false"}},
+                .max_episode_steps = 1600,
+                .reward_threshold = 300.0,
+                .description = "two-legged walker on gentle terrain; Box(4) hip and knee torques in [-1, 1]"});
+  registry.add({.id = "BipedalWalkerHardcore-v3",
+                .factory = walker,
+                .default_options = {{"hardcore", "true"}},
+                .max_episode_steps = 2000,
+                .reward_threshold = 300.0,
+                .description = "two-legged walker over stumps, stairs and pits; Box(4) torques in [-1, 1]"});
 }
 
 }  // namespace rl::envs

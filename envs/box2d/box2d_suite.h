@@ -1,5 +1,5 @@
-// The Box2D suite (Debian's libbox2d 2.4): LunarLander-v3 and
-// LunarLanderContinuous-v3. (BipedalWalker-v3 is not built yet.)
+// The Box2D suite (Debian's libbox2d 2.4): LunarLander-v3,
+// LunarLanderContinuous-v3, BipedalWalker-v3, BipedalWalkerHardcore-v3.
 #pragma once
 
 #include "rl/env/registry.h"

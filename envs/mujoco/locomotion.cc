@@ -229,4 +229,80 @@ StepResult Ant::step(const Action& action, std::span<float> obs, std::span<float
   return {forward + ctrl + contact + survive, terminate_when_unhealthy_ && !is_healthy, false};
 }
 
+// ---- Humanoid -------------------------------------------------------------------------
+
+Humanoid::Humanoid(const EnvOptions& options)
+    : MujocoEnv("humanoid.xml", /*frame_skip=*/5, /*obs_size=*/348, kAntInfo),
+      forward_weight_(options.get_double("forward_reward_weight")),
+      ctrl_weight_(options.get_double("ctrl_cost_weight")),
+      contact_weight_(options.get_double("contact_cost_weight")),
+      contact_max_(options.get_double("contact_cost_max")),
+      healthy_reward_(options.get_double("healthy_reward")),
+      terminate_when_unhealthy_(options.get_bool("terminate_when_unhealthy")),
+      healthy_z_min_(options.get_double("healthy_z_min")),
+      healthy_z_max_(options.get_double("healthy_z_max")),
+      noise_scale_(options.get_double("reset_noise_scale")) {
+  const mjModel* m = model();
+  const int bodies = m->nbody - 1;
+  if ((m->nq - 2) + m->nv + 10 * bodies + 6 * bodies + (m->nv - 6) + 6 * bodies != 348) {
+    throw std::logic_error("humanoid.xml: the model does not give 348 observations");
+  }
+}
+
+void Humanoid::reset_noise() {
+  add_uniform_noise(data()->qpos, model()->nq, noise_scale_);
+  add_uniform_noise(data()->qvel, model()->nv, noise_scale_);
+}
+
+void Humanoid::mass_center(double* xy) const {
+  // The mass-weighted mean of the bodies' centres of mass (xipos).
+  const mjModel* m = model();
+  const mjData* d = data();
+  double total = 0, x = 0, y = 0;
+  for (int b = 0; b < m->nbody; ++b) {
+    total += m->body_mass[b];
+    x += m->body_mass[b] * d->xipos[3 * b];
+    y += m->body_mass[b] * d->xipos[3 * b + 1];
+  }
+  xy[0] = x / total;
+  xy[1] = y / total;
+}
+
+void Humanoid::write_obs(std::span<float> obs) {
+  const mjModel* m = model();
+  const mjData* d = data();
+  size_t k = 0;
+  for (int i = 2; i < m->nq; ++i) obs[k++] = static_cast<float>(d->qpos[i]);
+  for (int i = 0; i < m->nv; ++i) obs[k++] = static_cast<float>(d->qvel[i]);
+  for (int i = 10; i < 10 * m->nbody; ++i) obs[k++] = static_cast<float>(d->cinert[i]);
+  for (int i = 6; i < 6 * m->nbody; ++i) obs[k++] = static_cast<float>(d->cvel[i]);
+  for (int i = 6; i < m->nv; ++i) obs[k++] = static_cast<float>(d->qfrc_actuator[i]);
+  for (int i = 6; i < 6 * m->nbody; ++i) obs[k++] = static_cast<float>(d->cfrc_ext[i]);
+}
+
+bool Humanoid::healthy() const {
+  const double z = data()->qpos[2];
+  return z > healthy_z_min_ && z < healthy_z_max_;
+}
+
+StepResult Humanoid::step(const Action& action, std::span<float> obs, std::span<float> info) {
+  double before[2], after[2];
+  mass_center(before);
+  do_simulation(action.values);
+  mass_center(after);
+  const double vx = (after[0] - before[0]) / dt(), vy = (after[1] - before[1]) / dt();
+  const bool is_healthy = healthy();
+  double contact_sq = 0;
+  for (int i = 0; i < 6 * model()->nbody; ++i) contact_sq += data()->cfrc_ext[i] * data()->cfrc_ext[i];
+  const double forward = forward_weight_ * vx;
+  const double ctrl = -ctrl_weight_ * squared_norm(action.values);
+  const double contact = -std::min(contact_weight_ * contact_sq, contact_max_);
+  const double survive = is_healthy ? healthy_reward_ : 0.0;
+  write_obs(obs);
+  // Positions are the torso's (qpos), velocities the mass centre's, as in Gymnasium's info.
+  const double values[] = {forward, ctrl, contact, survive, data()->qpos[0], data()->qpos[1], vx, vy};
+  for (size_t i = 0; i < 8; ++i) info[i] = static_cast<float>(values[i]);
+  return {forward + ctrl + contact + survive, terminate_when_unhealthy_ && !is_healthy, false};
+}
+
 }  // namespace rl::envs

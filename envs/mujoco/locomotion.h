@@ -1,5 +1,5 @@
 // The MuJoCo locomotion envs: HalfCheetah-v5, Hopper-v5, Walker2d-v5,
-// Swimmer-v5, Ant-v5 (Gymnasium's definitions, docs/envs.md). Their options are Gymnasium's
+// Swimmer-v5, Ant-v5, Humanoid-v5 (Gymnasium's definitions, docs/envs.md). Their options are Gymnasium's
 // constructor arguments of the same names.
 #pragma once
 
@@ -95,6 +95,30 @@ class Ant final : public MujocoEnv {
   double forward_weight_, ctrl_weight_, contact_weight_, healthy_reward_;
   bool terminate_when_unhealthy_;
   double healthy_z_min_, healthy_z_max_, contact_force_max_, noise_scale_;
+};
+
+// A 3D humanoid. Reward 1.25 * x velocity of the centre of mass + 5 while
+// healthy - 0.1 |a|^2 - min(5e-7 * sum of the squared external contact
+// forces, 10); terminates once the torso height leaves (1, 2). Observations
+// (348): qpos without x and y, qvel, cinert, cvel, qfrc_actuator of the
+// actuated joints and cfrc_ext, every body but the world. Options:
+// forward_reward_weight, ctrl_cost_weight, contact_cost_weight,
+// contact_cost_max, healthy_reward, terminate_when_unhealthy,
+// healthy_z_min, healthy_z_max, reset_noise_scale.
+class Humanoid final : public MujocoEnv {
+ public:
+  explicit Humanoid(const EnvOptions& options);
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool healthy() const;
+
+ private:
+  void reset_noise() override;
+  void write_obs(std::span<float> obs) override;
+  void mass_center(double* xy) const;
+
+  double forward_weight_, ctrl_weight_, contact_weight_, contact_max_, healthy_reward_;
+  bool terminate_when_unhealthy_;
+  double healthy_z_min_, healthy_z_max_, noise_scale_;
 };
 
 }  // namespace rl::envs

@@ -33,6 +33,7 @@ const std::vector<Expected> kEnvs = {
     {"Ant-v5", 105, 8, 1.f, 1000},
     {"InvertedDoublePendulum-v5", 9, 1, 1.f, 1000},
     {"Reacher-v5", 10, 2, 1.f, 50},
+    {"Humanoid-v5", 348, 17, 0.4f, 1000},
 };
 
 EnvOptions defaults(const std::string& id) { return builtin_registry().find(id).default_options; }
@@ -135,6 +136,9 @@ TEST(MujocoSuiteTest, RewardTermsAddUpAndForwardTermIsTheVelocity) {
     auto env = builtin_registry().make_raw(e.id, {});
     std::vector<float> obs(e.obs), info(env->info_keys().size()), action(e.actions);
     const auto keys = env->info_keys();
+    const EnvOptions options = defaults(e.id);
+    const double forward_weight =
+        options.contains("forward_reward_weight") ? options.get_double("forward_reward_weight") : 1.0;
     Rng rng(3);
     env->reset(1, obs);
     double last_x = std::nan("");
@@ -150,9 +154,9 @@ TEST(MujocoSuiteTest, RewardTermsAddUpAndForwardTermIsTheVelocity) {
       }
       EXPECT_NEAR(r.reward, sum, 1e-4 * (1 + std::abs(r.reward)));
       if (!std::isnan(forward)) {
-        EXPECT_NEAR(forward, vx, 1e-4 * (1 + std::abs(vx)));  // weight 1
+        EXPECT_NEAR(forward, forward_weight * vx, 1e-4 * (1 + std::abs(vx)));
       }
-      if (!std::isnan(last_x) && !std::isnan(x)) {
+      if (!std::isnan(last_x) && !std::isnan(x) && e.id != "Humanoid-v5") {  // its x is the torso's, vx the mass centre's
         const double dt = dynamic_cast<MujocoEnv&>(*env).dt();
         EXPECT_NEAR(vx, (x - last_x) / dt, 1e-3 * (1 + std::abs(vx)));
       }
@@ -220,6 +224,33 @@ TEST(MujocoSuiteTest, InvertedPendulumFallsWithZeroAction) {
   EXPECT_EQ(r.reward, 0.0);
   EXPECT_EQ(total, steps - 1);
   EXPECT_LT(steps, 200);
+}
+
+// The humanoid's published dimensions; standing at 1.4 m it is healthy,
+// and with zero torques it collapses below 1 m and terminates.
+TEST(MujocoSuiteTest, HumanoidModelAndCollapse) {
+  Humanoid env = make<Humanoid>("Humanoid-v5");
+  EXPECT_EQ(env.model()->nq, 24);
+  EXPECT_EQ(env.model()->nv, 23);
+  EXPECT_EQ(env.model()->nu, 17);
+  EXPECT_EQ(env.model()->nbody, 14);
+  EXPECT_EQ(env.model()->ntendon, 2);
+  EXPECT_NEAR(env.dt(), 0.015, 1e-12);
+  EXPECT_EQ(env.model()->opt.solver, mjSOL_PGS);
+  std::vector<float> obs(348), info(8), zero(17, 0.f);
+  env.reset(1, obs);
+  EXPECT_TRUE(env.healthy());
+  EXPECT_NEAR(obs[0], 1.4, 0.02);  // qpos[2], the torso height
+  StepResult r;
+  int steps = 0;
+  do {
+    r = env.step(Action::box(zero), obs, info);
+    ++steps;
+  } while (!r.terminated && steps < 1000);
+  ASSERT_TRUE(r.terminated);
+  EXPECT_LE(obs[0], 1.0);
+  EXPECT_EQ(info[3], 0.f);  // no healthy reward on the terminating step
+  EXPECT_LE(-info[2], 10.0);  // contact cost capped
 }
 
 // The double pendulum left alone topples: its tip drops to z <= 1 and the
