@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# PPO on the MuJoCo locomotion envs, 1M env steps, three seeds each, with
-# the presets in configs/ppo/ (CleanRL's settings), written to BENCH_DIR
-# (default runs/bench-mujoco) and summarized by bench/summarize_learning.py.
+# PPO on the simulator envs of issue 5, 1M env steps, three seeds each,
+# with the presets in configs/ppo/ (HalfCheetah, Hopper, Walker2d: CleanRL's
+# settings; LunarLander: rl-zoo's), written to BENCH_DIR (default
+# runs/bench-simulators) and summarized by bench/summarize_learning.py.
 # Collection in the learner's process (--actors 0); two runs at a time (one
 # per core). EXTRA_ARGS go to every run; ENVS and SEEDS select a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${BENCH_DIR:-runs/bench-mujoco}
+out=${BENCH_DIR:-runs/bench-simulators}
 seeds=${SEEDS:-"1 2 3"}
-envs=${ENVS:-"halfcheetah hopper walker2d"}
+envs=${ENVS:-"halfcheetah hopper walker2d lunarlander"}
 mkdir -p "$out"
 
 jobs=()
