@@ -19,6 +19,9 @@ foreach(_dir rl envs algorithms actors learners)
     FILES_MATCHING PATTERN "*.h")
 endforeach()
 
+# Presets are looked up in share/rl/configs (rl/runtime/presets.h).
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/configs/" DESTINATION "${CMAKE_INSTALL_DATADIR}/rl/configs")
+
 # Env assets (MJCF models) are looked up next to the install prefix at run time.
 if(EXISTS "${PROJECT_SOURCE_DIR}/envs/mujoco/assets")
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/envs/mujoco/assets/"

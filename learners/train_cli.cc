@@ -6,6 +6,8 @@
 #include <iostream>
 #include <vector>
 
+#include "rl/runtime/presets.h"
+
 namespace rl {
 
 std::optional<int> parse_train_command(int argc, char** argv, const std::string& algorithm,
@@ -40,6 +42,9 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--set", sets, "Override one config key: --set ppo.learning_rate=1e-4 (repeatable)");
   app.add_option("--env-plugin", plugins, "Env plugin library (run.env_plugin; repeatable)")
       ->check(CLI::ExistingFile);
+  bool no_preset = false;
+  app.add_flag("--no-preset", no_preset,
+               "Start from the defaults even when configs/ has a preset for --env");
   app.add_flag("--resume", command.resume, "Continue the run in --run-dir from its latest checkpoint");
   app.add_flag("--print-config", command.print_config, "Print the resolved config and exit");
   try {
@@ -64,6 +69,15 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
         throw std::invalid_argument("--resume: " + saved.string() + " does not exist");
       }
       apply_yaml_file(fields, saved.string());
+    }
+    if (config_file.empty() && !command.resume && !no_preset && !env.empty()) {
+      if (auto preset = find_preset(algorithm, env)) {
+        config_file = preset->string();
+        // On stderr with --print-config, whose stdout is the config alone.
+        (command.print_config ? std::cerr : std::cout)
+            << "train_" << algorithm << ": using the preset " << config_file << " for " << env
+            << " (--config for another, --no-preset for the defaults)\n";
+      }
     }
     if (!config_file.empty()) apply_yaml_file(fields, config_file);
     auto set = [&](const char* key, const std::string& value) {

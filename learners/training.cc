@@ -31,6 +31,7 @@
 #include "rl/env/plugin.h"
 #include "rl/runtime/checkpoint.h"
 #include "rl/runtime/metrics.h"
+#include "rl/runtime/tensorboard.h"
 
 namespace rl {
 namespace fs = std::filesystem;
@@ -448,6 +449,7 @@ TrainingSummary train(const TrainingSetup& setup) {
   source->publish(*learner);
 
   MetricsCsv metrics(run_dir / "metrics.csv", /*append=*/setup.resume);
+  TensorBoardWriter tensorboard(run_dir / "tb");  // the same scalars, for TensorBoard
   auto save_checkpoint = [&](double wall) {
     if (!store) return;
     store->write(env_steps, [&](const fs::path& dir) {
@@ -557,6 +559,8 @@ TrainingSummary train(const TrainingSetup& setup) {
       }
     }
     metrics.write(row);
+    tensorboard.write(row, env_steps,
+                      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 
     if (seconds_since(last_log) >= run.log_every_seconds || env_steps >= run.total_steps) {
       last_log = Clock::now();

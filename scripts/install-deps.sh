@@ -12,8 +12,9 @@ packages=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev
   # simulators
   libmujoco-dev libqhull-dev libbox2d-dev libosmesa6-dev
-  # utilities
-  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev
+  # utilities (protobuf: TensorBoard event files; gnuplot: rl_plot)
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libprotobuf-dev protobuf-compiler
+  gnuplot-nox
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

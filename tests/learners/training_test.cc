@@ -16,6 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using Output = rl::testing::ProgramOutput;
 
@@ -61,6 +62,13 @@ TEST_F(TrainingTest, PpoSolvesCartPoleWithin100kSteps) {
   for (const char* file : {"config.yaml", "metrics.csv", "summary.json", "checkpoints/latest/model.pt"}) {
     EXPECT_TRUE(fs::exists(dir / file)) << file;
   }
+  // One TensorBoard event file with a record per logged update (tensorboard_test reads one back).
+  int event_files = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "tb")) {
+    event_files += entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+    EXPECT_GT(fs::file_size(entry.path()), 1000u);
+  }
+  EXPECT_EQ(event_files, 1);
   const nlohmann::json summary = read_json(dir / "summary.json");
   for (const char* key : {"env", "algorithm", "seed", "total_env_steps", "wall_seconds",
                           "env_steps_per_second", "final_eval_mean_return", "final_eval_std_return"}) {
@@ -119,6 +127,22 @@ TEST_F(TrainingTest, ImpalaTrainsAndItsCheckpointEvaluates) {
   const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 3 --json");
   ASSERT_EQ(eval.status, 0) << eval.text;
   EXPECT_EQ(last_json_line(eval.text)["policy"], "checkpoint");
+}
+
+// --env picks the env's tuned preset and says so; --no-preset and --config
+// keep it out.
+TEST_F(TrainingTest, EnvPicksItsPresetUnlessToldOtherwise) {
+  const Output picked = run(TRAIN_PPO, "--env HalfCheetah-v5 --print-config");
+  ASSERT_EQ(picked.status, 0) << picked.text;
+  EXPECT_THAT(picked.text, HasSubstr("using the preset"));
+  EXPECT_THAT(picked.text, HasSubstr("halfcheetah.yaml"));
+  EXPECT_THAT(picked.text, HasSubstr("num_steps: 2048"));
+  const Output plain = run(TRAIN_PPO, "--env HalfCheetah-v5 --no-preset --print-config");
+  ASSERT_EQ(plain.status, 0);
+  EXPECT_THAT(plain.text, Not(HasSubstr("using the preset")));
+  EXPECT_THAT(plain.text, Not(HasSubstr("num_steps: 2048")));
+  const Output none = run(TRAIN_IMPALA, "--env HalfCheetah-v5 --print-config");
+  EXPECT_THAT(none.text, Not(HasSubstr("using the preset")));
 }
 
 TEST_F(TrainingTest, BadConfigIsRejectedWithTheKeyNamed) {
