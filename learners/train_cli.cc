@@ -6,6 +6,7 @@
 #include <iostream>
 #include <vector>
 
+#include "rl/runtime/logging.h"
 #include "rl/runtime/presets.h"
 
 namespace rl {
@@ -42,6 +43,8 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--set", sets, "Override one config key: --set ppo.learning_rate=1e-4 (repeatable)");
   app.add_option("--env-plugin", plugins, "Env plugin library (run.env_plugin; repeatable)")
       ->check(CLI::ExistingFile);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off");
   bool no_preset = false;
   app.add_flag("--no-preset", no_preset,
                "Start from the defaults even when configs/ has a preset for --env");
@@ -53,6 +56,12 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     return app.exit(e);
   }
 
+  try {
+    set_log_level(log_level);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "train_" << algorithm << ": error: " << e.what() << '\n';
+    return 2;
+  }
   for (int i = 1; i < argc; ++i) command.program_args.push_back(argv[i]);
   if (command.role == "actor") {
     if (command.learner.empty()) {

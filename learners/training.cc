@@ -30,6 +30,7 @@
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
 #include "rl/runtime/checkpoint.h"
+#include "rl/runtime/logging.h"
 #include "rl/runtime/metrics.h"
 #include "rl/runtime/tensorboard.h"
 
@@ -54,6 +55,12 @@ std::string default_run_dir(const TrainingSetup& setup) {
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
   return "runs/" + setup.algorithm + "-" + setup.run.env + "-s" + std::to_string(setup.run.seed) +
          "-" + stamp;
+}
+
+std::string format_number(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.*f", decimals, value);
+  return text;
 }
 
 std::string format_duration(double seconds) {
@@ -133,9 +140,8 @@ class ActorSource final : public UnrollSource {
                        .heartbeat_seconds = setup.runtime.heartbeat_seconds,
                        .timeout_seconds = setup.runtime.actor_timeout_seconds,
                        .unroll_queue = setup.runtime.unroll_queue}) {
-    std::printf("[%s %s] learner listening on %s (run id %s)\n", setup.algorithm.c_str(),
+    logf(LogLevel::kInfo, "[%s %s] learner listening on %s (run id %s)\n", setup.algorithm.c_str(),
                 setup.run.env.c_str(), hub_.control_endpoint().c_str(), run_id.c_str());
-    std::fflush(stdout);
     if (setup.runtime.actors > 0) {
       std::vector<std::string> args{"--role", "actor", "--learner", hub_.control_endpoint(), "--run-id", run_id};
       supervisor_ = std::make_unique<ActorSupervisor>(self_executable(), args, setup.runtime.actors,
@@ -177,7 +183,7 @@ class ActorSource final : public UnrollSource {
         for (int64_t id : live) complete = complete && by_actor.count(id);
         if (complete) break;
         if (!by_actor.empty() && seconds_since(start) > setup_.runtime.actor_timeout_seconds) {
-          std::fprintf(stderr, "learner: update %lld goes on with %zu of %zu actors' unrolls\n",
+          logf(LogLevel::kWarn, "learner: update %lld goes on with %zu of %zu actors' unrolls\n",
                        static_cast<long long>(learner.updates()), by_actor.size(), live.size());
           break;
         }
@@ -251,8 +257,7 @@ class ActorSource final : public UnrollSource {
     if (g_stop_signal.load()) return false;
     if (supervisor_) {
       for (const auto& event : supervisor_->check()) {
-        std::printf("[%s %s] %s\n", setup_.algorithm.c_str(), setup_.run.env.c_str(), event.c_str());
-        std::fflush(stdout);
+        logf(LogLevel::kInfo, "[%s %s] %s\n", setup_.algorithm.c_str(), setup_.run.env.c_str(), event.c_str());
       }
       if (supervisor_->available() == 0 && hub_.live_actors().empty() && !setup_.serve_remote) {
         throw std::runtime_error("every actor has failed and none can be restarted");
@@ -394,9 +399,8 @@ TrainingSummary train(const TrainingSetup& setup) {
                                                group_members = start_group_members(setup, port, main_run_dir);
                                              }
                                            });
-    std::printf("[%s %s] learner %d of a group of %d (c10d Gloo)\n", setup.algorithm.c_str(),
+    logf(LogLevel::kInfo, "[%s %s] learner %d of a group of %d (c10d Gloo)\n", setup.algorithm.c_str(),
                 run.env.c_str(), rank, group->world_size());
-    std::fflush(stdout);
   }
 
   int64_t env_steps = 0;
@@ -417,7 +421,7 @@ TrainingSummary train(const TrainingSetup& setup) {
     episodes = state.at("episodes").get<int64_t>();
     previous_wall = state.at("wall_seconds").get<double>();
     saved_actor_rng = state.at("actor_rng").get<std::array<uint64_t, 4>>();
-    std::printf("[%s %s] resuming %s at %lld env steps, %lld updates\n", setup.algorithm.c_str(),
+    logf(LogLevel::kInfo, "[%s %s] resuming %s at %lld env steps, %lld updates\n", setup.algorithm.c_str(),
                 run.env.c_str(), dir.c_str(), static_cast<long long>(env_steps),
                 static_cast<long long>(learner->updates()));
   }
@@ -472,17 +476,16 @@ TrainingSummary train(const TrainingSetup& setup) {
   const std::string compute = learner->fast_path()
                                   ? std::string("fast path, Eigen ") + gemm_kernels().name
                                   : "libtorch, " + blas_description();
-  std::printf("[%s %s] run directory %s, device %s (%s), %lld env steps, %s\n", setup.algorithm.c_str(),
+  logf(LogLevel::kInfo, "[%s %s] run directory %s, device %s (%s), %lld env steps, %s\n", setup.algorithm.c_str(),
               run.env.c_str(), run_dir.c_str(), device.str().c_str(), compute.c_str(),
               static_cast<long long>(run.total_steps),
               in_process ? "collecting in this process" :
                            (std::to_string(setup.runtime.actors) + " local actor processes").c_str());
-  std::fflush(stdout);
   const auto start = Clock::now();
   auto wall_now = [&] { return previous_wall + seconds_since(start); };
   const int64_t start_steps = env_steps;
   const int64_t start_updates = learner->updates();
-  auto last_log = Clock::now();
+  ProgressLine progress_line(run.log_every_seconds);
   int64_t next_checkpoint = run.checkpoint_every > 0
                                 ? (env_steps / run.checkpoint_every + 1) * run.checkpoint_every
                                 : INT64_MAX;
@@ -562,26 +565,31 @@ TrainingSummary train(const TrainingSetup& setup) {
     tensorboard.write(row, env_steps,
                       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 
-    if (seconds_since(last_log) >= run.log_every_seconds || env_steps >= run.total_steps) {
-      last_log = Clock::now();
+    {
       const double eta = static_cast<double>(run.total_steps - env_steps) / std::max(sps, 1e-9);
-      std::printf("[%s %s] %lld/%lld steps (%.0f%%) | %.0f steps/s | return %.2f (last %zu) | ETA %s\n",
-                  setup.algorithm.c_str(), run.env.c_str(), static_cast<long long>(env_steps),
-                  static_cast<long long>(run.total_steps),
-                  100.0 * static_cast<double>(env_steps) / static_cast<double>(run.total_steps), sps,
-                  mean_return, recent_returns.size(), format_duration(eta).c_str());
-      std::fflush(stdout);
+      char text[320];
+      const double lag = metric(row, "policy_lag_mean");
+      std::snprintf(text, sizeof(text),
+                    "[%s %s] %lld/%lld steps (%.0f%%) | %.0f steps/s | return %.2f (last %zu)%s | ETA %s",
+                    setup.algorithm.c_str(), run.env.c_str(), static_cast<long long>(env_steps),
+                    static_cast<long long>(run.total_steps),
+                    100.0 * static_cast<double>(env_steps) / static_cast<double>(run.total_steps), sps,
+                    mean_return, recent_returns.size(),
+                    std::isnan(lag) ? "" : (" | lag " + format_number(lag, 1)).c_str(),
+                    format_duration(eta).c_str());
+      progress_line.update(text, /*force=*/env_steps >= run.total_steps);
     }
     if (env_steps >= next_checkpoint && env_steps < run.total_steps) {
       save_checkpoint(wall);
       next_checkpoint = (env_steps / run.checkpoint_every + 1) * run.checkpoint_every;
     }
   }
+  progress_line.finish();
   const double wall = wall_now();
   save_checkpoint(wall);
   source->shutdown();
   if (interrupted) {
-    std::printf("[%s %s] stopped by signal %d at %lld env steps; checkpoint written\n",
+    logf(LogLevel::kInfo, "[%s %s] stopped by signal %d at %lld env steps; checkpoint written\n",
                 setup.algorithm.c_str(), run.env.c_str(), g_stop_signal.load(),
                 static_cast<long long>(env_steps));
   }
@@ -605,7 +613,7 @@ TrainingSummary train(const TrainingSetup& setup) {
         run_episodes(eval_env, policy, run.eval_episodes, derive_seed(run.seed, 0xE7A1));
     summary.final_eval_mean_return = stats.return_summary().mean;
     summary.final_eval_std_return = stats.return_summary().std;
-    std::printf("[%s %s] final evaluation: %d deterministic episodes, return %.2f +- %.2f\n",
+    logf(LogLevel::kInfo, "[%s %s] final evaluation: %d deterministic episodes, return %.2f +- %.2f\n",
                 setup.algorithm.c_str(), run.env.c_str(), run.eval_episodes,
                 summary.final_eval_mean_return, summary.final_eval_std_return);
   }
@@ -624,7 +632,7 @@ TrainingSummary train(const TrainingSetup& setup) {
                                       {"rank", rank},
                                       {"interrupted", interrupted}};
   write_text(run_dir / "summary.json", out.dump(2) + "\n");
-  std::printf("[%s %s] done in %s: %s/summary.json\n", setup.algorithm.c_str(), run.env.c_str(),
+  logf(LogLevel::kInfo, "[%s %s] done in %s: %s/summary.json\n", setup.algorithm.c_str(), run.env.c_str(),
               format_duration(wall).c_str(), run_dir.c_str());
   return summary;
 }

@@ -147,6 +147,9 @@ TEST_F(TrainingTest, EnvPicksItsPresetUnlessToldOtherwise) {
 
 TEST_F(TrainingTest, BadConfigIsRejectedWithTheKeyNamed) {
   const std::string dir = " --run-dir " + (root_ / "bad").string();
+  const Output level = run(TRAIN_PPO, "--log-level loud" + dir);
+  EXPECT_EQ(level.status, 2);
+  EXPECT_THAT(level.text, HasSubstr("--log-level 'loud' is not one of"));
   Output out = run(TRAIN_PPO, "--set ppo.learnig_rate=1" + dir);
   EXPECT_EQ(out.status, 2);
   EXPECT_THAT(out.text, HasSubstr("unknown config key 'ppo.learnig_rate'"));
