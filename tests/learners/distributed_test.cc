@@ -192,10 +192,14 @@ TEST_F(DistributedTest, PpoWithTwoActorProcessesSolvesCartPole) {
   EXPECT_TRUE(processes_with("--run-id ppo").empty()) << "an actor outlived the learner";
 }
 
+// 1M steps: asynchronous updates on data up to ~10 versions old are noisy;
+// with the fast path (470,000 env steps/s here) 500k steps ended between
+// 160 and 460 in three runs of five, 1M steps reached 500 in six of six
+// (about 3 s each).
 TEST_F(DistributedTest, ImpalaWithTwoActorProcessesSolvesCartPole) {
   const fs::path dir = root_ / "impala";
   Child train(TRAIN_IMPALA, {"--config", RL_SOURCE_DIR "/configs/impala/cartpole.yaml", "--seed", "1",
-                             "--actors", "2", "--total-steps", "500000", "--run-dir", dir.string()});
+                             "--actors", "2", "--total-steps", "1000000", "--run-dir", dir.string()});
   ASSERT_EQ(train.wait(600), 0) << train.output();
   const auto summary = read_json(dir / "summary.json");
   EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 475.0) << train.output();
