@@ -166,6 +166,7 @@ class ActorSource final : public UnrollSource {
                                  std::to_string(static_cast<int>(setup_.runtime.actor_timeout_seconds * 4)) + " s");
       }
     }
+    started_ = Clock::now();  // per-actor throughput counts from here
   }
 
   bool next(Learner& learner, std::vector<Unroll>& batch) override {
@@ -200,10 +201,14 @@ class ActorSource final : public UnrollSource {
         if (!supervise()) return false;
       }
       for (auto& [id, unroll] : by_actor) batch.push_back(std::move(unroll));
+      for (const Unroll& unroll : batch) steps_by_actor_[unroll.actor_id] += unroll.num_samples();
     } else {
       // IMPALA: whatever arrives, of any version.
       while (static_cast<int>(batch.size()) < setup_.unrolls_per_update) {
-        if (auto unroll = receive(100)) batch.push_back(std::move(*unroll));
+        if (auto unroll = receive(100)) {
+          steps_by_actor_[unroll->actor_id] += unroll->num_samples();
+          batch.push_back(std::move(*unroll));
+        }
         if (!supervise()) return false;
       }
     }
@@ -222,6 +227,14 @@ class ActorSource final : public UnrollSource {
     for (const auto& reason : ActorHub::drop_reasons()) {
       auto it = hub_.drops().find(reason);
       row.push_back({"dropped_" + reason, it == hub_.drops().end() ? 0.0 : static_cast<double>(it->second)});
+    }
+    // Per-actor throughput of the env steps the learner took: a column for
+    // every local actor from the start (metrics.csv fixes its columns on
+    // the first row), and for remote ones as they come (TensorBoard).
+    const double elapsed = std::max(seconds_since(started_), 1e-9);
+    for (int id = 0; id < setup_.runtime.actors; ++id) steps_by_actor_.try_emplace(id, 0);
+    for (const auto& [id, steps] : steps_by_actor_) {
+      row.push_back({"actor_" + std::to_string(id) + "_env_steps_per_second", static_cast<double>(steps) / elapsed});
     }
     return row;
   }
@@ -242,6 +255,9 @@ class ActorSource final : public UnrollSource {
   }
 
  private:
+  std::map<int64_t, int64_t> steps_by_actor_;  // env steps taken from each actor
+  Clock::time_point started_ = Clock::now();
+
   std::optional<Unroll> receive(int timeout_ms) {
     if (!pending_.empty()) {
       Unroll unroll = std::move(pending_.front());
