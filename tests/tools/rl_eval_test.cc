@@ -15,12 +15,26 @@ using Output = rl::testing::ProgramOutput;
 
 Output run(const std::string& args) { return rl::testing::run_program(RL_EVAL_PATH, args); }
 
-TEST(RlEvalTest, ListsEveryClassicEnvOneALine) {
+const char* const kBuiltinEnvs[] = {
+    "CartPole-v1", "Pendulum-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Acrobot-v1",
+    "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Swimmer-v5", "Ant-v5", "Humanoid-v5",
+    "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "LunarLander-v3",
+    "LunarLanderContinuous-v3", "BipedalWalker-v3", "BipedalWalkerHardcore-v3"};
+
+TEST(RlEvalTest, ListsEveryBuiltinEnvOneALine) {
   const Output out = run("--list-envs");
   ASSERT_EQ(out.status, 0) << out.text;
-  for (const char* id : {"CartPole-v1\n", "Pendulum-v1\n", "MountainCar-v0\n",
-                         "MountainCarContinuous-v0\n", "Acrobot-v1\n"}) {
-    EXPECT_THAT(out.text, HasSubstr(id));
+  for (const char* id : kBuiltinEnvs) EXPECT_THAT(out.text, HasSubstr(std::string(id) + "\n"));
+}
+
+// A random policy runs an episode of every built-in env through the program.
+TEST(RlEvalTest, RandomPolicyRunsOnEveryBuiltinEnv) {
+  for (const char* id : kBuiltinEnvs) {
+    const Output out = run(std::string("--env ") + id + " --policy random --episodes 1 --seed 2 --json");
+    ASSERT_EQ(out.status, 0) << id << ": " << out.text;
+    const auto json = nlohmann::json::parse(out.text);
+    EXPECT_EQ(json["env"], id);
+    EXPECT_GE(json["mean_length"].get<double>(), 1.0) << id;
   }
 }
 
