@@ -2,11 +2,15 @@
 
 #include <box2d/box2d.h>
 
+#include "envs/box2d/contacts.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <tuple>
+#include <utility>
 
 namespace rl::envs {
 namespace {
@@ -44,22 +48,6 @@ struct LidarCallback final : b2RayCastCallback {
 
 }  // namespace
 
-// A hull contact ends the game; the lower legs' contact flags follow their
-// contacts.
-struct BipedalWalker::ContactListener final : b2ContactListener {
-  explicit ContactListener(BipedalWalker& env) : env(env) {}
-  void BeginContact(b2Contact* contact) override { update(contact, true); }
-  void EndContact(b2Contact* contact) override { update(contact, false); }
-  void update(b2Contact* contact, bool begin) {
-    for (b2Body* body : {contact->GetFixtureA()->GetBody(), contact->GetFixtureB()->GetBody()}) {
-      const uintptr_t tag = body->GetUserData().pointer;
-      if (tag == kHull && begin) env.game_over_ = true;
-      if (tag == kLower0) env.lower_contact_[0] = begin;
-      if (tag == kLower1) env.lower_contact_[1] = begin;
-    }
-  }
-  BipedalWalker& env;
-};
 
 BipedalWalker::BipedalWalker(const EnvOptions& options)
     : hardcore_(options.get_bool("hardcore")),
@@ -177,7 +165,12 @@ void BipedalWalker::reset(std::optional<uint64_t> seed, std::span<float> obs) {
   if (seed) rng_.reseed(*seed);
   destroy();
   world_ = std::make_unique<b2World>(b2Vec2(0.f, -10.f));
-  listener_ = std::make_unique<ContactListener>(*this);
+  listener_ = std::make_unique<TagContactListener>([this](uintptr_t tag, bool begin) {
+    // A hull contact ends the game; the lower legs' flags follow their contacts.
+    if (tag == kHull && begin) game_over_ = true;
+    if (tag == kLower0) lower_contact_[0] = begin;
+    if (tag == kLower1) lower_contact_[1] = begin;
+  });
   world_->SetContactListener(listener_.get());
   game_over_ = false;
   have_prev_shaping_ = false;
@@ -205,66 +198,45 @@ void BipedalWalker::reset(std::optional<uint64_t> seed, std::span<float> obs) {
   hull_->CreateFixture(&hull_fixture);
   hull_->ApplyForceToCenter(b2Vec2(float(rng_.uniform(-kInitialRandom, kInitialRandom)), 0.f), true);
 
+  // A leg segment: a box body hanging on a motorized revolute joint.
+  auto add_segment = [&](b2Body* parent, double y, double half_width, double angle, uintptr_t tag,
+                         double parent_anchor_y, double motor_speed, float lower, float upper) {
+    b2BodyDef def;
+    def.type = b2_dynamicBody;
+    def.position.Set(float(init_x), float(y));
+    def.angle = float(angle);
+    def.userData.pointer = tag;
+    b2Body* body = world_->CreateBody(&def);
+    b2PolygonShape shape;
+    shape.SetAsBox(float(half_width), float(kLegH / 2));
+    b2FixtureDef fixture;
+    fixture.shape = &shape;
+    fixture.density = 1.f;
+    fixture.restitution = 0.f;
+    fixture.filter.categoryBits = 0x0020;
+    fixture.filter.maskBits = 0x001;
+    body->CreateFixture(&fixture);
+    b2RevoluteJointDef joint;
+    joint.bodyA = parent;
+    joint.bodyB = body;
+    joint.localAnchorA.Set(0, float(parent_anchor_y));
+    joint.localAnchorB.Set(0, float(kLegH / 2));
+    joint.enableMotor = true;
+    joint.enableLimit = true;
+    joint.maxMotorTorque = float(kMotorsTorque);
+    joint.motorSpeed = float(motor_speed);
+    joint.lowerAngle = lower;
+    joint.upperAngle = upper;
+    return std::pair{body, static_cast<b2RevoluteJoint*>(world_->CreateJoint(&joint))};
+  };
   for (int k = 0; k < 2; ++k) {
     const int i = k == 0 ? -1 : 1;
-    // Upper leg on the hip.
-    b2BodyDef upper_def;
-    upper_def.type = b2_dynamicBody;
-    upper_def.position.Set(float(init_x), float(init_y - kLegH / 2 - kLegDown));
-    upper_def.angle = float(i * 0.05);
-    b2Body* upper = world_->CreateBody(&upper_def);
-    b2PolygonShape upper_shape;
-    upper_shape.SetAsBox(float(kLegW / 2), float(kLegH / 2));
-    b2FixtureDef upper_fixture;
-    upper_fixture.shape = &upper_shape;
-    upper_fixture.density = 1.f;
-    upper_fixture.restitution = 0.f;
-    upper_fixture.filter.categoryBits = 0x0020;
-    upper_fixture.filter.maskBits = 0x001;
-    upper->CreateFixture(&upper_fixture);
-    b2RevoluteJointDef hip;
-    hip.bodyA = hull_;
-    hip.bodyB = upper;
-    hip.localAnchorA.Set(0, float(kLegDown));
-    hip.localAnchorB.Set(0, float(kLegH / 2));
-    hip.enableMotor = true;
-    hip.enableLimit = true;
-    hip.maxMotorTorque = float(kMotorsTorque);
-    hip.motorSpeed = float(i);
-    hip.lowerAngle = -0.8f;
-    hip.upperAngle = 1.1f;
-    legs_[2 * k] = upper;
-    joints_[2 * k] = static_cast<b2RevoluteJoint*>(world_->CreateJoint(&hip));
-
-    // Lower leg on the knee.
-    b2BodyDef lower_def;
-    lower_def.type = b2_dynamicBody;
-    lower_def.position.Set(float(init_x), float(init_y - kLegH * 3 / 2 - kLegDown));
-    lower_def.angle = float(i * 0.05);
-    lower_def.userData.pointer = k == 0 ? kLower0 : kLower1;
-    b2Body* lower = world_->CreateBody(&lower_def);
-    b2PolygonShape lower_shape;
-    lower_shape.SetAsBox(float(0.8 * kLegW / 2), float(kLegH / 2));
-    b2FixtureDef lower_fixture;
-    lower_fixture.shape = &lower_shape;
-    lower_fixture.density = 1.f;
-    lower_fixture.restitution = 0.f;
-    lower_fixture.filter.categoryBits = 0x0020;
-    lower_fixture.filter.maskBits = 0x001;
-    lower->CreateFixture(&lower_fixture);
-    b2RevoluteJointDef knee;
-    knee.bodyA = upper;
-    knee.bodyB = lower;
-    knee.localAnchorA.Set(0, float(-kLegH / 2));
-    knee.localAnchorB.Set(0, float(kLegH / 2));
-    knee.enableMotor = true;
-    knee.enableLimit = true;
-    knee.maxMotorTorque = float(kMotorsTorque);
-    knee.motorSpeed = 1.f;
-    knee.lowerAngle = -1.6f;
-    knee.upperAngle = -0.1f;
-    legs_[2 * k + 1] = lower;
-    joints_[2 * k + 1] = static_cast<b2RevoluteJoint*>(world_->CreateJoint(&knee));
+    // Upper leg on the hip, lower leg (whose contacts count) on the knee.
+    std::tie(legs_[2 * k], joints_[2 * k]) = add_segment(hull_, init_y - kLegH / 2 - kLegDown, kLegW / 2, i * 0.05,
+                                                         0, kLegDown, i, -0.8f, 1.1f);
+    std::tie(legs_[2 * k + 1], joints_[2 * k + 1]) =
+        add_segment(legs_[2 * k], init_y - kLegH * 3 / 2 - kLegDown, 0.8 * kLegW / 2, i * 0.05,
+                    k == 0 ? kLower0 : kLower1, -kLegH / 2, 1, -1.6f, -0.1f);
   }
 
   // Gymnasium's reset takes one step with the zero action and returns its

@@ -16,6 +16,8 @@ class b2RevoluteJoint;
 
 namespace rl::envs {
 
+class TagContactListener;
+
 // Options: hardcore (false).
 class BipedalWalker final : public Env {
  public:
@@ -34,7 +36,6 @@ class BipedalWalker final : public Env {
   int obstacles() const { return obstacles_; }
 
  private:
-  struct ContactListener;
   void generate_terrain();
   void destroy();
 
@@ -42,7 +43,7 @@ class BipedalWalker final : public Env {
   Space observation_space_, action_space_;
   Rng rng_;
   std::unique_ptr<b2World> world_;
-  std::unique_ptr<ContactListener> listener_;
+  std::unique_ptr<TagContactListener> listener_;
   b2Body* hull_ = nullptr;
   b2Body* legs_[4] = {};  // upper -1, lower -1, upper +1, lower +1
   b2RevoluteJoint* joints_[4] = {};  // hip -1, knee -1, hip +1, knee +1

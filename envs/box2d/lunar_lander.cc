@@ -2,6 +2,8 @@
 
 #include <box2d/box2d.h>
 
+#include "envs/box2d/contacts.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -34,22 +36,6 @@ enum BodyTag : uintptr_t { kMoon = 1, kLanderBody = 2, kLeg0 = 3, kLeg1 = 4 };
 
 }  // namespace
 
-// Any contact of the lander's body ends the game; a leg's contact flag
-// follows begin and end of its contacts.
-struct LunarLander::ContactListener final : b2ContactListener {
-  explicit ContactListener(LunarLander& env) : env(env) {}
-  void BeginContact(b2Contact* contact) override { update(contact, true); }
-  void EndContact(b2Contact* contact) override { update(contact, false); }
-  void update(b2Contact* contact, bool begin) {
-    for (b2Body* body : {contact->GetFixtureA()->GetBody(), contact->GetFixtureB()->GetBody()}) {
-      const uintptr_t tag = body->GetUserData().pointer;
-      if (tag == kLanderBody && begin) env.game_over_ = true;
-      if (tag == kLeg0) env.leg_contact_[0] = begin;
-      if (tag == kLeg1) env.leg_contact_[1] = begin;
-    }
-  }
-  LunarLander& env;
-};
 
 LunarLander::LunarLander(const EnvOptions& options)
     : continuous_(options.get_bool("continuous")),
@@ -82,7 +68,12 @@ void LunarLander::reset(std::optional<uint64_t> seed, std::span<float> obs) {
   if (seed) rng_.reseed(*seed);
   destroy();
   world_ = std::make_unique<b2World>(b2Vec2(0.f, static_cast<float>(gravity_)));
-  listener_ = std::make_unique<ContactListener>(*this);
+  listener_ = std::make_unique<TagContactListener>([this](uintptr_t tag, bool begin) {
+    // Any contact of the lander's body ends the game; a leg's flag follows its contacts.
+    if (tag == kLanderBody && begin) game_over_ = true;
+    if (tag == kLeg0) leg_contact_[0] = begin;
+    if (tag == kLeg1) leg_contact_[1] = begin;
+  });
   world_->SetContactListener(listener_.get());
   game_over_ = false;
   have_prev_shaping_ = false;

@@ -13,6 +13,8 @@ class b2Body;
 
 namespace rl::envs {
 
+class TagContactListener;
+
 // Options: continuous (false: Discrete(4) noop/left/main/right; true: Box(2)
 // main throttle and lateral engine in [-1, 1]), gravity (in (-12, 0)),
 // enable_wind, wind_power, turbulence_power.
@@ -34,7 +36,6 @@ class LunarLander final : public Env {
   b2World& world() { return *world_; }
 
  private:
-  struct ContactListener;
   // Engines (main and side power in [0, 1]) from the action, then the world
   // step, observation and reward.
   StepResult advance(double main_throttle, int side_direction, double side_throttle, std::span<float> obs,
@@ -49,7 +50,7 @@ class LunarLander final : public Env {
   Rng rng_;
 
   std::unique_ptr<b2World> world_;
-  std::unique_ptr<ContactListener> listener_;
+  std::unique_ptr<TagContactListener> listener_;
   b2Body* moon_ = nullptr;
   b2Body* lander_ = nullptr;
   b2Body* legs_[2] = {nullptr, nullptr};
