@@ -17,7 +17,12 @@ namespace {
 // small MLP's forward time outside the matrix products, and AVX-512 runs it
 // 3x faster than AVX2 here (0.35 vs 1.2 ns a value). With -fno-trapping-math (CMakeLists.txt)
 // GCC vectorizes fast_math::tanh's branch-free selects.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#ifdef RL_NO_TARGET_CLONES
+#define RL_TANH_CLONES
+#else
+#define RL_TANH_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+RL_TANH_CLONES
 void add_bias_tanh(float* __restrict y, const float* __restrict b, int64_t rows, int64_t out) {
   for (int64_t r = 0; r < rows; ++r, y += out) {
     for (int64_t j = 0; j < out; ++j) {
