@@ -2,7 +2,7 @@
 # The README's first command: installs what is missing, builds, and runs the
 # main job: PPO on CartPole-v1 with two actor processes (the tuned preset's
 # 256-sample batch as 2 actors x 4 envs x 32 steps, 150k env steps, about
-# 20 s here), then rl_eval on the trained checkpoint.
+# 4 s here), then rl_eval on the trained checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
