@@ -24,18 +24,13 @@ ImpalaFastStats FastImpalaLoss::gradient(std::span<const float> params, std::spa
   log_probs_.resize(n);
   entropies_.resize(n);
   log_rhos_.resize(n);
-  log_softmax_.resize(spec.discrete ? n * width : 0);
+  log_softmax_.resize(n * width);  // read by Discrete rows only
+  // Row i's action: a discrete index, or a Box row (only the matching one is read).
+  auto discrete_action = [&](int64_t i) { return spec.discrete ? batch.discrete_actions[i] : 0; };
+  auto box_action = [&](int64_t i) { return spec.discrete ? nullptr : batch.box_actions.data() + i * width; };
   for (int64_t i = 0; i < n; ++i) {
-    const float* row = head + i * width;
-    if (spec.discrete) {
-      float* lp = log_softmax_.data() + i * width;
-      dist::log_softmax(row, width, lp);
-      log_probs_[i] = lp[batch.discrete_actions[i]];
-      entropies_[i] = dist::categorical_entropy(lp, width);
-    } else {
-      log_probs_[i] = dist::gaussian_log_prob(batch.box_actions.data() + i * width, row, log_std, width);
-      entropies_[i] = dist::gaussian_entropy(log_std, width);
-    }
+    log_probs_[i] = dist::action_log_prob(spec.discrete, width, head + i * width, log_std, discrete_action(i),
+                                          box_action(i), log_softmax_.data() + i * width, &entropies_[i]);
     log_rhos_[i] = log_probs_[i] - batch.behaviour_log_probs[i];
   }
   rewards_.assign(batch.rewards.begin(), batch.rewards.end());
@@ -64,14 +59,9 @@ ImpalaFastStats FastImpalaLoss::gradient(std::span<const float> params, std::spa
     stats.entropy += entropies_[i];
     d_values_[i] = float(-config.baseline_cost * scale) * diff;
     const float g_log_prob = float(-pg_advantages_[i] * scale);
-    float* d_row = d_head_.data() + i * width;
-    if (spec.discrete) {
-      dist::categorical_backward(log_softmax_.data() + i * width, width, batch.discrete_actions[i],
-                                 entropies_[i], g_log_prob, g_entropy, d_row);
-    } else {
-      dist::gaussian_backward(batch.box_actions.data() + i * width, head + i * width, log_std, width,
-                              g_log_prob, g_entropy, d_row, grads.data() + net_.log_std_offset());
-    }
+    dist::action_backward(spec.discrete, width, head + i * width, log_std, log_softmax_.data() + i * width,
+                          discrete_action(i), box_action(i), entropies_[i], g_log_prob, g_entropy,
+                          d_head_.data() + i * width, spec.discrete ? nullptr : grads.data() + net_.log_std_offset());
     const double ratio = std::exp(double(log_rhos_[i]));
     ratio_sum += ratio;
     clipped += ratio > config.rho_bar ? 1 : 0;

@@ -30,19 +30,14 @@ PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> param
   // New log-probabilities and entropies.
   new_log_probs_.resize(m);
   entropies_.resize(m);
-  log_softmax_.resize(spec.discrete ? m * width : 0);
+  log_softmax_.resize(m * width);  // read by Discrete rows only
+  // Sample s's action: a discrete index, or a Box row (only the matching one is read).
+  auto discrete_action = [&](int64_t s) { return spec.discrete ? batch.discrete_actions[s] : 0; };
+  auto box_action = [&](int64_t s) { return spec.discrete ? nullptr : batch.box_actions.data() + s * width; };
   for (int64_t i = 0; i < m; ++i) {
-    const float* row = head + i * width;
-    if (spec.discrete) {
-      float* lp = log_softmax_.data() + i * width;
-      dist::log_softmax(row, width, lp);
-      new_log_probs_[i] = lp[batch.discrete_actions[index[i]]];
-      entropies_[i] = dist::categorical_entropy(lp, width);
-    } else {
-      new_log_probs_[i] = dist::gaussian_log_prob(batch.box_actions.data() + index[i] * width, row,
-                                                  log_std, width);
-      entropies_[i] = dist::gaussian_entropy(log_std, width);
-    }
+    new_log_probs_[i] = dist::action_log_prob(spec.discrete, width, head + i * width, log_std,
+                                              discrete_action(index[i]), box_action(index[i]),
+                                              log_softmax_.data() + i * width, &entropies_[i]);
   }
 
   // Advantages, normalized per minibatch with the unbiased std (ppo.cc).
@@ -112,14 +107,9 @@ PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> param
     d_values_[i] = float(config.vf_coef * 0.5 * inv_m) * d_v;
     entropy += entropies_[i];
 
-    float* d_row = d_head_.data() + i * width;
-    if (spec.discrete) {
-      dist::categorical_backward(log_softmax_.data() + i * width, width, batch.discrete_actions[s],
-                                 entropies_[i], g_log_prob, g_entropy, d_row);
-    } else {
-      dist::gaussian_backward(batch.box_actions.data() + s * width, head + i * width, log_std, width,
-                              g_log_prob, g_entropy, d_row, grads.data() + net_.log_std_offset());
-    }
+    dist::action_backward(spec.discrete, width, head + i * width, log_std, log_softmax_.data() + i * width,
+                          discrete_action(s), box_action(s), entropies_[i], g_log_prob, g_entropy,
+                          d_head_.data() + i * width, spec.discrete ? nullptr : grads.data() + net_.log_std_offset());
     kl += (ratio - 1.f) - log_ratio;
     old_kl += -log_ratio;
     clipped += std::abs(ratio - 1.f) > clip_coef ? 1 : 0;

@@ -82,4 +82,25 @@ void gaussian_backward(const float* action, const float* mean, const float* log_
   }
 }
 
+float action_log_prob(bool discrete, int64_t width, const float* head, const float* log_std,
+                      int64_t discrete_action, const float* box_action, float* log_softmax, float* entropy) {
+  if (discrete) {
+    dist::log_softmax(head, width, log_softmax);
+    *entropy = categorical_entropy(log_softmax, width);
+    return log_softmax[discrete_action];
+  }
+  *entropy = gaussian_entropy(log_std, width);
+  return gaussian_log_prob(box_action, head, log_std, width);
+}
+
+void action_backward(bool discrete, int64_t width, const float* head, const float* log_std,
+                     const float* log_softmax, int64_t discrete_action, const float* box_action,
+                     float entropy, float g_log_prob, float g_entropy, float* d_head, float* d_log_std) {
+  if (discrete) {
+    categorical_backward(log_softmax, width, discrete_action, entropy, g_log_prob, g_entropy, d_head);
+  } else {
+    gaussian_backward(box_action, head, log_std, width, g_log_prob, g_entropy, d_head, d_log_std);
+  }
+}
+
 }  // namespace rl::dist

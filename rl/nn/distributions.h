@@ -38,4 +38,18 @@ float gaussian_entropy(const float* log_std, int64_t d);
 void gaussian_backward(const float* action, const float* mean, const float* log_std, int64_t d,
                        float g_log_prob, float g_entropy, float* d_mean, float* d_log_std);
 
+// ---- One row of a policy head, either distribution ----------------------------
+// What the losses of both algorithms need per sample: the log-probability
+// of the taken action (`discrete_action`, or `box_action` [width]) and the
+// entropy, under the head row [width] (logits or means) and log_std
+// (Box). Discrete rows leave their log-softmax in `log_softmax` [width] for
+// the backward.
+float action_log_prob(bool discrete, int64_t width, const float* head, const float* log_std,
+                      int64_t discrete_action, const float* box_action, float* log_softmax, float* entropy);
+// Adds the gradient of  g_log_prob * log p(action) + g_entropy * H  to
+// d_head [width] and (Box) d_log_std [width].
+void action_backward(bool discrete, int64_t width, const float* head, const float* log_std,
+                     const float* log_softmax, int64_t discrete_action, const float* box_action,
+                     float entropy, float g_log_prob, float g_entropy, float* d_head, float* d_log_std);
+
 }  // namespace rl::dist
