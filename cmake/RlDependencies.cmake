@@ -58,3 +58,17 @@ if(NOT OPENBLAS_FOUND)
   message(FATAL_ERROR "Missing dependency OpenBLAS: install the Debian package 'libopenblas-dev' "
     "(sudo apt-get install libopenblas-dev), or run scripts/install-deps.sh.")
 endif()
+
+# Pictures (rl_eval --record): cairo draws the 2D envs, giflib writes GIFs,
+# OSMesa renders MuJoCo offscreen without a display.
+pkg_check_modules(CAIRO QUIET IMPORTED_TARGET cairo)
+if(NOT CAIRO_FOUND)
+  message(FATAL_ERROR "Missing dependency cairo: install the Debian package 'libcairo2-dev' "
+    "(sudo apt-get install libcairo2-dev), or run scripts/install-deps.sh.")
+endif()
+rl_require_package(GIF DEBIAN libgif-dev)
+pkg_check_modules(OSMESA QUIET IMPORTED_TARGET osmesa)
+if(NOT OSMESA_FOUND)
+  message(FATAL_ERROR "Missing dependency OSMesa: install the Debian package 'libosmesa6-dev' "
+    "(sudo apt-get install libosmesa6-dev), or run scripts/install-deps.sh.")
+endif()

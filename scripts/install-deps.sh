@@ -12,6 +12,8 @@ packages=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev
   # simulators
   libmujoco-dev libqhull-dev libbox2d-dev libosmesa6-dev
+  # pictures (rl_eval --record): 2D drawing, GIF files
+  libcairo2-dev libgif-dev
   # utilities (protobuf: TensorBoard event files; gnuplot: rl_plot)
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libprotobuf-dev protobuf-compiler
   gnuplot-nox

@@ -3,6 +3,7 @@
 //   rl_eval --list-envs
 //   rl_eval --env CartPole-v1 --policy random --episodes 100 --seed 1 [--json]
 //   rl_eval --checkpoint runs/x/checkpoints/latest --episodes 100 [--deterministic] [--json]
+//   rl_eval --checkpoint runs/x --episodes 3 --record videos/ [--record-size 600x400]
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include <optional>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "actors/policy_actor.h"
@@ -20,6 +22,7 @@
 #include "rl/env/plugin.h"
 #include "rl/env/registry.h"
 #include "rl/env/vector_env.h"
+#include "rl/render/recording.h"
 
 namespace {
 
@@ -37,6 +40,8 @@ struct EvalArgs {
   std::vector<std::string> plugins;
   std::vector<std::string> env_options;
   std::string fast_path;  // overrides the checkpoint's policy.fast_path
+  std::string record_dir;  // non-empty: write each episode as a GIF there
+  std::string record_size = "600x400";
 };
 
 void print_env_list(const rl::EnvRegistry& registry, bool verbose) {
@@ -85,7 +90,23 @@ int evaluate(rl::EnvRegistry& registry, EvalArgs args) {
   } else {
     policy = std::make_unique<rl::RandomPolicy>(env.spec().action_space, policy_seed);
   }
-  const rl::EpisodeStatistics stats = rl::run_episodes(env, *policy, args.episodes, args.seed);
+  rl::EpisodeStatistics stats;
+  if (args.record_dir.empty()) {
+    stats = rl::run_episodes(env, *policy, args.episodes, args.seed);
+  } else {
+    // One env, rendered after every step (the VectorEnv's auto-reset would
+    // hide the terminal frame).
+    rl::RecordOptions record;
+    record.dir = args.record_dir;
+    std::tie(record.width, record.height) = rl::parse_frame_size(args.record_size);
+    rl::RecordedEpisodes recorded = rl::record_episodes(registry, args.env_id, config.env_options,
+                                                        *policy, args.episodes, args.seed, record);
+    for (size_t i = 0; i < recorded.files.size(); ++i) {
+      std::fprintf(stderr, "rl_eval: wrote %s (%d frames, return %.2f)\n", recorded.files[i].c_str(),
+                   recorded.frames[i], recorded.stats.returns[i]);
+    }
+    stats = std::move(recorded.stats);
+  }
   const rl::Summary ret = stats.return_summary();
   const rl::Summary len = stats.length_summary();
 
@@ -145,6 +166,9 @@ int main(int argc, char** argv) {
   app.add_option("--env-plugin", args.plugins, "Shared library that registers more envs")
       ->check(CLI::ExistingFile);
   app.add_option("--env-option", args.env_options, "Env constructor option key=value");
+  app.add_option("--record", args.record_dir,
+                 "Write each episode as an animated GIF into this directory (one env, rendered every step)");
+  app.add_option("--record-size", args.record_size, "Frame size of --record, WIDTHxHEIGHT");
   CLI11_PARSE(app, argc, argv);
 
   try {

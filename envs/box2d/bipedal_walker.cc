@@ -3,6 +3,7 @@
 #include <box2d/box2d.h>
 
 #include "envs/box2d/contacts.h"
+#include "envs/box2d/draw_world.h"
 
 #include <algorithm>
 #include <array>
@@ -304,6 +305,21 @@ StepResult BipedalWalker::step(const Action& action, std::span<float> obs, std::
     info[2] = static_cast<float>(terminal);
   }
   return {reward, terminated, false};
+}
+
+// Gymnasium's picture: the view scrolls with the hull (a fifth of the width
+// behind it); green terrain under a pale sky, a purple hull and legs.
+bool BipedalWalker::render(Frame& frame) {
+  if (!world_) return false;
+  frame.fps = kFps;
+  Canvas canvas(frame, Color::rgb8(215, 215, 255));
+  const double scroll = hull_->GetPosition().x - kViewportW / kScale / 5;
+  canvas.set_view(scroll, scroll + kViewportW / kScale, 0, kViewportH / kScale);
+  const Color hull = Color::rgb8(127, 51, 229), limb = Color::rgb8(178, 101, 152);
+  draw_world(canvas, *world_, {Color::rgb8(102, 153, 76), [&](const b2Body& body) {
+                                 return &body == hull_ ? hull : limb;
+                               }});
+  return true;
 }
 
 }  // namespace rl::envs

@@ -29,6 +29,7 @@ class BipedalWalker final : public Env {
   std::span<const std::string> info_keys() const override;
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
   StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool render(Frame& frame) override;
 
   // For tests.
   b2Body* hull() { return hull_; }

@@ -3,6 +3,7 @@
 #include <box2d/box2d.h>
 
 #include "envs/box2d/contacts.h"
+#include "envs/box2d/draw_world.h"
 
 #include <algorithm>
 #include <array>
@@ -275,6 +276,27 @@ StepResult LunarLander::advance(double main_power, int direction, double side_po
     info[3] = static_cast<float>(terminal);
   }
   return {reward, terminated, false};
+}
+
+// Gymnasium's picture: black sky over a white moon, a purple lander with
+// its legs, and the two flags of the helipad.
+bool LunarLander::render(Frame& frame) {
+  if (!world_) return false;
+  frame.fps = kFps;
+  Canvas canvas(frame, Color{0, 0, 0});
+  canvas.set_view(0, kW, 0, kH);
+  const Color lander = Color::rgb8(128, 102, 230), leg = Color::rgb8(77, 77, 128);
+  draw_world(canvas, *world_, {Color{1, 1, 1}, [&](const b2Body& body) {
+                                 return &body == lander_ ? lander : leg;
+                               }});
+  const double chunk = kW / (kChunks - 1);
+  for (const double x : {chunk * (kChunks / 2 - 1), chunk * (kChunks / 2 + 1)}) {
+    const double top = helipad_y_ + 50 / kScale;
+    canvas.line({x, helipad_y_}, {x, top}, 1, Color{1, 1, 1});
+    const Point flag[] = {{x, top}, {x, top - 10 / kScale}, {x + 25 / kScale, top - 5 / kScale}};
+    canvas.fill_polygon(flag, Color::rgb8(204, 204, 0));
+  }
+  return true;
 }
 
 }  // namespace rl::envs

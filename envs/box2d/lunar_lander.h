@@ -28,6 +28,7 @@ class LunarLander final : public Env {
   std::span<const std::string> info_keys() const override;
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
   StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool render(Frame& frame) override;
 
   // For tests: the simulation and its state.
   b2Body* lander() { return lander_; }

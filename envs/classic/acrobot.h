@@ -36,6 +36,7 @@ class Acrobot final : public Env {
   std::span<const std::string> info_keys() const override { return {}; }
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
   StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool render(Frame& frame) override;  // envs/classic/render.cc
 
   const State& state() const { return state_; }
   void set_state(const State& state) { state_ = state; }

@@ -31,6 +31,7 @@ class MountainCar final : public Env {
   std::span<const std::string> info_keys() const override { return {}; }
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
   StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool render(Frame& frame) override;  // envs/classic/render.cc
 
   const MountainCarState& state() const { return state_; }
   void set_state(const MountainCarState& state) { state_ = state; }
@@ -56,6 +57,7 @@ class MountainCarContinuous final : public Env {
   std::span<const std::string> info_keys() const override { return {}; }
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
   StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool render(Frame& frame) override;  // envs/classic/render.cc
 
   const MountainCarState& state() const { return state_; }
   void set_state(const MountainCarState& state) { state_ = state; }

@@ -69,6 +69,7 @@ class Swimmer final : public MujocoEnv {
  private:
   void reset_noise() override;
   void write_obs(std::span<float> obs) override;
+  CameraView camera_view() const override { return CameraView{.track_body = 1, .distance = 3, .elevation = -60}; }
 
   double forward_weight_, ctrl_weight_, noise_scale_;
 };
@@ -90,6 +91,7 @@ class Ant final : public MujocoEnv {
  private:
   void reset_noise() override;
   void write_obs(std::span<float> obs) override;
+  CameraView camera_view() const override { return CameraView{.track_body = 1, .distance = 6, .elevation = -30}; }
   double clipped_force(int index) const;  // cfrc_ext entry, clipped
 
   double forward_weight_, ctrl_weight_, contact_weight_, healthy_reward_;
@@ -114,6 +116,7 @@ class Humanoid final : public MujocoEnv {
  private:
   void reset_noise() override;
   void write_obs(std::span<float> obs) override;
+  CameraView camera_view() const override { return CameraView{.track_body = 1, .distance = 5}; }
   void mass_center(double* xy) const;
 
   double forward_weight_, ctrl_weight_, contact_weight_, contact_max_, healthy_reward_;

@@ -83,6 +83,16 @@ MujocoEnv::MujocoEnv(const std::string& asset, int frame_skip, int64_t obs_size,
 
 MujocoEnv::~MujocoEnv() { mj_deleteData(data_); }
 
+bool MujocoEnv::render(Frame& frame) {
+  if (!renderer_ || renderer_->width() != frame.width || renderer_->height() != frame.height) {
+    renderer_.reset();
+    renderer_ = std::make_unique<MujocoRenderer>(model(), frame.width, frame.height);
+  }
+  frame.fps = 1.0 / dt();
+  renderer_->render(data_, camera_view(), frame);
+  return true;
+}
+
 double MujocoEnv::dt() const { return model()->opt.timestep * frame_skip_; }
 
 void MujocoEnv::reset(std::optional<uint64_t> seed, std::span<float> obs) {

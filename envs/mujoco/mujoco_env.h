@@ -16,6 +16,7 @@
 #include "rl/env/env.h"
 #include "rl/env/env_options.h"
 #include "rl/env/rng.h"
+#include "envs/mujoco/mujoco_render.h"
 
 struct mjModel_;
 struct mjData_;
@@ -55,6 +56,8 @@ class MujocoEnv : public Env {
 
   // mj_resetData, the env's reset noise (reset_noise()), mj_forward, obs.
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
+  // Offscreen through OSMesa (mujoco_render.h); frame.fps = 1 / dt().
+  bool render(Frame& frame) override;
 
   const mjModel_* model() const { return model_->model(); }
   mjData_* data() { return data_; }
@@ -78,6 +81,10 @@ class MujocoEnv : public Env {
   void add_uniform_noise(double* values, int count, double scale);
   void add_normal_noise(double* values, int count, double scale);
 
+  // Where render() looks from. Default: track body 1 (the root) from the
+  // side, 4 m away.
+  virtual CameraView camera_view() const { return CameraView{.track_body = 1}; }
+
   Rng rng_;
 
  private:
@@ -87,6 +94,7 @@ class MujocoEnv : public Env {
   Space observation_space_;
   Space action_space_;
   std::vector<std::string> info_keys_;
+  std::unique_ptr<MujocoRenderer> renderer_;  // made by the first render()
 };
 
 // Sum of squares of an action.

@@ -17,6 +17,7 @@ class InvertedPendulum final : public MujocoEnv {
  private:
   void reset_noise() override;
   void write_obs(std::span<float> obs) override;
+  CameraView camera_view() const override { return CameraView{.lookat = {0, 0, 0.2}, .distance = 2.5, .elevation = 0}; }
 
   double noise_scale_;
 };
@@ -34,6 +35,7 @@ class InvertedDoublePendulum final : public MujocoEnv {
  private:
   void reset_noise() override;
   void write_obs(std::span<float> obs) override;
+  CameraView camera_view() const override { return CameraView{.lookat = {0, 0, 0.5}, .distance = 4, .elevation = 0}; }
 
   double healthy_reward_, noise_scale_;
   int tip_site_;
@@ -50,6 +52,7 @@ class Reacher final : public MujocoEnv {
  private:
   void reset_noise() override;
   void write_obs(std::span<float> obs) override;
+  CameraView camera_view() const override { return CameraView{.lookat = {0, 0, 0}, .distance = 0.9, .elevation = -90}; }
 
   double dist_weight_, control_weight_, noise_scale_;
   int fingertip_body_, target_body_;

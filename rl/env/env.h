@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "rl/env/render.h"
 #include "rl/env/space.h"
 
 namespace rl {
@@ -60,6 +61,15 @@ class Env {
   // framework), writes the next observation into `obs` and the info terms
   // into `info` (info_keys().size() floats).
   virtual StepResult step(const Action& action, std::span<float> obs, std::span<float> info) = 0;
+
+  // Optional: draws the current state into `frame` (frame.width x
+  // frame.height, chosen by the caller) and sets frame.fps. Returns false
+  // when the env cannot render (the default). Used by `rl_eval --record`,
+  // never during training.
+  virtual bool render(Frame& frame) {
+    (void)frame;
+    return false;
+  }
 };
 
 }  // namespace rl

@@ -19,6 +19,7 @@ class EnvWrapper : public Env {
   std::span<const std::string> info_keys() const override { return inner_->info_keys(); }
   void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
   StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+  bool render(Frame& frame) override { return inner_->render(frame); }
 
   Env& inner() { return *inner_; }
 

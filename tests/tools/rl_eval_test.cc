@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
+#include <unistd.h>
 
 #include "tests/util/run_program.h"
 
@@ -78,6 +80,26 @@ TEST(RlEvalTest, BadArgumentsAreRejected) {
   const Output option = run("--env CartPole-v1 --env-option gravity=1");
   EXPECT_NE(option.status, 0);
   EXPECT_THAT(option.text, HasSubstr("no option 'gravity'"));
+}
+
+// --record writes one GIF per episode and still prints the statistics.
+TEST(RlEvalTest, RecordWritesOneGifPerEpisode) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("rl_eval_record_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const Output out = run("--env LunarLander-v3 --episodes 2 --seed 4 --record " + dir.string() +
+                         " --record-size 160x120");
+  ASSERT_EQ(out.status, 0) << out.text;
+  EXPECT_THAT(out.text, HasSubstr("LunarLander-v3-episode-000.gif"));
+  EXPECT_THAT(out.text, HasSubstr("return: mean"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "LunarLander-v3-episode-000.gif"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "LunarLander-v3-episode-001.gif"));
+  EXPECT_GT(fs::file_size(dir / "LunarLander-v3-episode-001.gif"), 1000u);
+
+  const Output bad = run("--env CartPole-v1 --record " + dir.string() + " --record-size 600by400");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_THAT(bad.text, HasSubstr("frame size '600by400'"));
+  fs::remove_all(dir);
 }
 
 }  // namespace
