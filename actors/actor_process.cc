@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <thread>
 
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
@@ -13,6 +14,7 @@
 #include "rl/env/plugin.h"
 #include "rl/runtime/config.h"
 #include "rl/runtime/run_config.h"
+#include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
 
@@ -48,28 +50,67 @@ class Actor {
   explicit Actor(const ActorOptions& options) : options_(options), control_(SocketType::kDealer) {}
 
   int run() {
-    control_.set_routing_id("actor-" + std::to_string(options_.actor_id) + "-" + std::to_string(::getpid()));
+    if (options_.curve_key_file.empty() != options_.curve_server_key_file.empty()) {
+      throw std::invalid_argument("--curve-key and --curve-server-key go together");
+    }
+    if (!options_.curve_key_file.empty()) {
+      curve_ = wire::read_curve_key_file(options_.curve_key_file, /*need_secret=*/true);
+      curve_server_key_ = wire::read_curve_key_file(options_.curve_server_key_file, false).public_key;
+    }
+    auto lost_at = Clock::now();
+    for (int attempt = 0;; ++attempt) {
+      if (attempt > 0) {
+        // A fresh socket: the old one may hold messages for the dead learner.
+        control_ = Socket(SocketType::kDealer);
+      }
+      const int code = join_and_serve();
+      if (code != kActorLearnerSilent || options_.reconnect_seconds <= 0) return code;
+      if (served_) {
+        lost_at = Clock::now();  // it was working until now: a new window
+        served_ = false;
+      }
+      if (seconds_since(lost_at) > options_.reconnect_seconds) {
+        std::fprintf(stderr, "actor: no learner at %s for %.0f s; giving up\n", options_.learner.c_str(),
+                     options_.reconnect_seconds);
+        return code;
+      }
+      std::fprintf(stderr, "actor: lost the learner at %s; trying to rejoin\n", options_.learner.c_str());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+
+ private:
+  // hello, config, then serve() until stopped or the learner goes silent.
+  int join_and_serve() {
+    control_.set_routing_id("actor-" + std::to_string(options_.actor_id) + "-" + std::to_string(::getpid()) +
+                            "-" + std::to_string(joins_++));
+    secure(control_);
     control_.connect(options_.learner);
     sender_.run = options_.run_id;
     sender_.from = "actor-" + std::to_string(options_.actor_id);
     wire::WireMessage hello = sender_.start("hello");
     hello.body = {{"actor_id", options_.actor_id}, {"pid", static_cast<int64_t>(::getpid())}};
     control_.send(wire::serialize(std::move(hello)), 1000);
-
-    std::optional<wire::WireMessage> config = wait_control("config", options_.connect_timeout_seconds);
+    const double wait = options_.reconnect_seconds > 0 ? std::min(options_.connect_timeout_seconds, 5.0)
+                                                      : options_.connect_timeout_seconds;
+    std::optional<wire::WireMessage> config = wait_control("config", wait);
     if (!config) {
-      std::fprintf(stderr, "actor: no config from %s within %.0f s\n", options_.learner.c_str(),
-                   options_.connect_timeout_seconds);
+      std::fprintf(stderr, "actor: no config from %s within %.0f s\n", options_.learner.c_str(), wait);
       return kActorLearnerSilent;
     }
     if (config->kind == "error") {
       std::fprintf(stderr, "actor: the learner refused: %s\n", config->get_string("reason").c_str());
       return kActorRefused;
     }
+    served_ = true;
     return serve(*config);
   }
 
- private:
+  // Makes `socket` a CURVE client of the learner when keys were given.
+  void secure(Socket& socket) {
+    if (curve_) socket.set_curve_client(curve_server_key_, *curve_);
+  }
+
   // The next control message of kind `kind` (or an error), within `seconds`.
   std::optional<wire::WireMessage> wait_control(const std::string& kind, double seconds) {
     const auto start = Clock::now();
@@ -87,6 +128,8 @@ class Actor {
   }
 
   int serve(const wire::WireMessage& config) {
+    next_sequence_ = 0;  // a new worker numbers its unrolls from 0
+    consumed_ = -1;
     actor_id_ = config.get_int("actor_id");
     const int64_t incarnation = config.get_int("incarnation");
     sender_.run = config.run;
@@ -117,8 +160,10 @@ class Actor {
     unroll_queue_ = view.runtime.unroll_queue;
     Socket unrolls(SocketType::kPush);
     unrolls.set_send_hwm(view.runtime.unroll_queue);
+    secure(unrolls);
     unrolls.connect("tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")));
     Socket weights(SocketType::kSub);
+    secure(weights);
     const std::string sync_topic =
         "sync/" + std::to_string(actor_id_) + "/" + std::to_string(incarnation) + "/";
     weights.subscribe("weights");
@@ -173,7 +218,14 @@ class Actor {
         continue;
       }
 
-      worker.collect(unroll);
+      try {
+        worker.collect(unroll);
+      } catch (const std::exception& e) {
+        // An env that keeps failing (rollout.env_error_limit): tell the
+        // learner why before exiting, so that its error says it.
+        send_error(e.what());
+        return kActorFailed;
+      }
       last_sent_version = unroll.policy_version;
       next_sequence_ = unroll.sequence + 1;
       Frames frames = wire::serialize(wire::encode_unroll(sender_, unroll));
@@ -222,6 +274,10 @@ class Actor {
   int64_t next_sequence_ = 0;  // sequence of the next unroll
   int64_t consumed_ = -1;      // highest sequence the learner has taken
   Clock::time_point last_heard_ = Clock::now();
+  std::optional<wire::CurveKeyPair> curve_;  // this actor's keys
+  std::string curve_server_key_;             // the learner's public key
+  int joins_ = 0;        // hellos sent: each join gets its own routing id
+  bool served_ = false;  // the last join got a config
 };
 
 }  // namespace

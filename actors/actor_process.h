@@ -21,6 +21,14 @@ struct ActorOptions {
   int64_t actor_id = -1;     // requested id (-1: the learner assigns one)
   std::string run_id;        // the run to join ("" = any)
   double connect_timeout_seconds = 30.0;  // how long to wait for the learner's config
+  // > 0: when the learner goes silent (killed, restarting with --resume),
+  // keep trying to rejoin it at the same endpoint for this long instead of
+  // exiting. Remote actors use it to survive a learner restart.
+  double reconnect_seconds = 0.0;
+  // CURVE (rl/wire/curve.h): this actor's key file and the learner's public
+  // key file; both or neither.
+  std::string curve_key_file;
+  std::string curve_server_key_file;
 };
 
 // Exit codes of run_actor.

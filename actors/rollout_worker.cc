@@ -11,6 +11,7 @@ VectorEnvConfig vector_config(const RolloutConfig& rollout, const EnvOptions& op
   config.num_threads = rollout.env_threads;
   config.seed = seed;
   config.env_options = options;
+  config.env_error_limit = rollout.env_error_limit;
   return config;
 }
 
@@ -45,6 +46,7 @@ void RolloutWorker::collect(Unroll& out) {
   out.policy_version = policy_.version();
   out.actor_id = actor_id_;
   out.sequence = sequence_++;
+  const int64_t errors_before = env_.env_errors();
 
   for (int64_t t = 0; t < T; ++t) {
     const auto obs = env_.observations();
@@ -71,8 +73,12 @@ void RolloutWorker::collect(Unroll& out) {
       out.terminated[t * k + i] = terminated;
       out.truncated[t * k + i] = truncated;
       if (!terminated && !truncated) continue;
-      out.episodes.push_back({static_cast<int32_t>(i), env_.episode_returns()[i],
-                              env_.episode_lengths()[i]});
+      // An env that failed on an episode's first step (rollout.env_error_limit)
+      // ends an episode of no steps: a boundary, but not an episode to report.
+      if (env_.episode_lengths()[i] > 0) {
+        out.episodes.push_back({static_cast<int32_t>(i), env_.episode_returns()[i],
+                                env_.episode_lengths()[i]});
+      }
       if (truncated && !terminated) {
         out.final_index.push_back(static_cast<int32_t>(t * k + i));
         const auto final_row = env_.final_observations().subspan(i * obs_size, obs_size);
@@ -82,6 +88,8 @@ void RolloutWorker::collect(Unroll& out) {
   }
   const auto last = env_.observations();
   std::copy(last.begin(), last.end(), out.obs.begin() + T * k * obs_size);
+  out.env_errors = env_.env_errors() - errors_before;
+  if (out.env_errors > 0) last_env_error_ = env_.last_env_error();
 }
 
 }  // namespace rl

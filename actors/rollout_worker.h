@@ -33,6 +33,7 @@ class RolloutWorker {
   PolicyActor& policy() { return policy_; }
   const EnvSpec& spec() const { return env_.spec(); }
   int64_t env_steps() const { return env_.total_steps(); }
+  const std::string& last_env_error() const { return last_env_error_; }
 
  private:
   RolloutConfig config_;
@@ -40,6 +41,7 @@ class RolloutWorker {
   PolicyActor policy_;
   int64_t actor_id_;
   int64_t sequence_ = 0;
+  std::string last_env_error_;  // the latest env failure recovered from
   std::vector<int64_t> discrete_actions_;  // [k]
   std::vector<float> box_actions_;         // [k, d] unclipped samples
   std::vector<float> env_actions_;         // [k, d] clipped to the space, sent to the env

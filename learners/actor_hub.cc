@@ -16,7 +16,7 @@ const std::vector<std::string>& ActorHub::drop_reasons() {
       "malformed",   "unknown_kind",  "frame_count", "bad_dtype",   "bad_shape",   "size_mismatch",
       "oversize",    "missing_field", "missing_array", "shape_mismatch", "non_finite", "bad_action",
       "bad_flag",    "bad_index",     "bad_field",   "bad_version", "bad_run",     "unexpected_kind",
-      "unknown_actor", "out_of_order", "stale_version", "duplicate"};
+      "unknown_actor", "out_of_order", "stale_version", "duplicate", "bad_count"};
   return reasons;
 }
 
@@ -35,6 +35,17 @@ ActorHub::ActorHub(HubConfig config)
   sender_.from = "learner-0";
 
   const std::string host = wire::endpoint_host(config_.bind);
+  if (config_.curve_server) {
+    if (config_.authorized_keys.empty()) throw std::invalid_argument("CURVE needs at least one authorized actor key");
+    authenticator_ = std::make_unique<wire::CurveAuthenticator>(config_.authorized_keys);
+    for (wire::Socket* socket : {&control_, &unrolls_, &weights_}) socket->set_curve_server(*config_.curve_server);
+  } else if (!wire::is_loopback_host(host)) {
+    std::fprintf(stderr,
+                 "learner: WARNING: binding %s without CURVE keys: anyone who can reach these ports can join "
+                 "the run, send unrolls and read the weights (runtime.curve_secret_key, rl_keygen; "
+                 "docs/cluster.md)\n",
+                 config_.bind.c_str());
+  }
   control_endpoint_ = control_.bind(config_.bind);
   unrolls_.set_receive_hwm(config_.unroll_queue * 8);
   unroll_port_ = wire::endpoint_port(unrolls_.bind("tcp://" + host + ":0"));
@@ -122,6 +133,7 @@ void ActorHub::handle_control(wire::Frames frames) {
       ++actor.incarnation;
       actor.last_seen = Clock::now();
       actor.last_sequence = -1;
+      actor.pid = m.get_int("pid");
       actor.live = true;
       wire::WireMessage config = sender_.start("config");
       config.body = {{"actor_id", id},
@@ -151,6 +163,7 @@ void ActorHub::handle_control(wire::Frames frames) {
       it->second.live = true;
       reply(identity, sender_.start("heartbeat"));
     } else if (m.kind == "error") {
+      last_actor_error_ = m.from + ": " + m.get_string("reason");
       std::fprintf(stderr, "learner: %s reports: %s\n", m.from.c_str(), m.get_string("reason").c_str());
     } else {
       count_drop("unexpected_kind", "control message of kind " + m.kind);
@@ -203,10 +216,17 @@ void ActorHub::check_liveness() {
     if (actor.live && seconds_since(actor.last_seen) > config_.timeout_seconds) {
       actor.live = false;
       ++declared_dead_;
+      dead_pids_.push_back(actor.pid);
       std::fprintf(stderr, "learner: actor %lld silent for %.0f s, declared dead\n",
                    static_cast<long long>(id), config_.timeout_seconds);
     }
   }
+}
+
+std::vector<int64_t> ActorHub::take_dead_pids() {
+  std::vector<int64_t> out;
+  out.swap(dead_pids_);
+  return out;
 }
 
 std::optional<Unroll> ActorHub::receive(int timeout_ms) {

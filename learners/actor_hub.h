@@ -11,12 +11,15 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "rl/data/unroll.h"
 #include "rl/env/env_spec.h"
+#include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
 
@@ -35,6 +38,11 @@ struct HubConfig {
   int unroll_queue = 4;         // receive high-water mark, per actor
   int64_t max_steps = 1 << 16;  // largest unroll accepted
   int64_t max_envs = 1 << 14;
+  // CURVE (rl/wire/curve.h): with a server key pair every socket is a CURVE
+  // server and only `authorized_keys` may connect. Unset: plain TCP, and a
+  // warning when `bind` is not a loopback address.
+  std::optional<wire::CurveKeyPair> curve_server;
+  std::set<std::string> authorized_keys;
 };
 
 class ActorHub {
@@ -63,6 +71,15 @@ class ActorHub {
   int64_t drops_total() const;
   int64_t bytes_received() const { return bytes_received_; }
   int64_t actors_declared_dead() const { return declared_dead_; }
+  // Process ids (from their hello) of the actors declared dead since the
+  // last call: a stalled local actor is killed and restarted by its
+  // supervisor.
+  std::vector<int64_t> take_dead_pids();
+  // The latest `error` an actor reported ("actor-2: ..."), empty if none.
+  const std::string& last_actor_error() const { return last_actor_error_; }
+
+  // CURVE handshakes refused (unauthorized keys); 0 without CURVE.
+  int64_t curve_refusals() const { return authenticator_ ? authenticator_->refused() : 0; }
 
   // Every drop reason that can be counted (for fixed metric columns).
   static const std::vector<std::string>& drop_reasons();
@@ -73,6 +90,7 @@ class ActorHub {
     int64_t incarnation = 0;
     std::chrono::steady_clock::time_point last_seen;
     int64_t last_sequence = -1;
+    int64_t pid = 0;  // as the actor reported it
     bool live = false;
   };
 
@@ -83,6 +101,7 @@ class ActorHub {
   void reply(const std::string& identity, wire::WireMessage message);
 
   HubConfig config_;
+  std::unique_ptr<wire::CurveAuthenticator> authenticator_;  // before the sockets bind
   wire::UnrollLimits limits_;
   wire::Socket control_;
   wire::Socket unrolls_;
@@ -96,6 +115,8 @@ class ActorHub {
   std::map<std::string, int64_t> drops_;
   int64_t bytes_received_ = 0;
   int64_t declared_dead_ = 0;
+  std::string last_actor_error_;
+  std::vector<int64_t> dead_pids_;
   std::chrono::steady_clock::time_point last_liveness_check_;
 };
 

@@ -74,6 +74,13 @@ std::vector<std::string> ActorSupervisor::check() {
   return events;
 }
 
+bool ActorSupervisor::kill_actor(pid_t pid) {
+  for (const Slot& slot : slots_) {
+    if (pid > 0 && slot.pid == pid) return ::kill(pid, SIGKILL) == 0;
+  }
+  return false;
+}
+
 void ActorSupervisor::stop_all(double grace_seconds) {
   for (const Slot& slot : slots_) {
     if (slot.pid > 0) ::kill(slot.pid, SIGTERM);

@@ -26,6 +26,10 @@ class ActorSupervisor {
   // Asks every actor to stop (SIGTERM), waits up to `grace_seconds`, then
   // kills what is left (SIGKILL) and reaps everything.
   void stop_all(double grace_seconds);
+  // Kills (SIGKILL) the actor process `pid` if it is one of ours, so that
+  // check() restarts it: for an actor that stopped answering. False if the
+  // pid is not a running actor of this supervisor.
+  bool kill_actor(pid_t pid);
 
   int running() const;
   int restarts() const { return restarts_; }

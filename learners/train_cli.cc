@@ -35,6 +35,14 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--learner", command.learner, "--role actor: the learner's endpoint tcp://HOST:PORT");
   app.add_option("--actor-id", command.actor_id, "--role actor: the actor id to ask for");
   app.add_option("--run-id", command.run_id, "--role actor: the run to join (printed by the learner)");
+  app.add_option("--reconnect-seconds", command.reconnect_seconds,
+                 "--role actor: when the learner is lost, keep trying to rejoin it this long (0: exit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--curve-key", command.curve_key, "--role actor: this actor's CURVE key file (rl_keygen)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--curve-server-key", command.curve_server_key,
+                 "--role actor: the learner's CURVE public key file (.pub)")
+      ->check(CLI::ExistingFile);
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
   app.add_option("--fast-path", fast_path,
                  "auto | on | off: the MLP fast path for actor inference and CPU updates (policy.fast_path)");

@@ -5,7 +5,8 @@
 //           [--actors N] [--device auto|cpu|cuda] [--config FILE.yaml]
 //           [--set key=value]... [--env-plugin LIB.so]... [--resume]
 //           [--print-config] [--role learner [--bind tcp://*:PORT]]
-//   train_X --role actor --learner tcp://HOST:PORT [--actor-id N] [--run-id ID]
+//   train_X --role actor --learner tcp://HOST:PORT [--actor-id N] [--run-id ID] [--reconnect-seconds S]
+//                [--curve-key actor.key --curve-server-key learner.pub]
 //
 // The config is built in this order: defaults, the run directory's
 // config.yaml (with --resume), --config, the flags, then every --set.
@@ -27,6 +28,9 @@ struct TrainCommand {
   std::string learner;        // --role actor: the learner's control endpoint
   int64_t actor_id = -1;      // --role actor: requested actor id
   std::string run_id;         // --role actor: the run to join
+  double reconnect_seconds = 0;  // --role actor: keep rejoining a lost learner this long
+  std::string curve_key;         // --role actor: this actor's CURVE key file
+  std::string curve_server_key;  // --role actor: the learner's public key file
   int learners = 1;           // --learners N
   std::vector<std::string> program_args;  // argv[1..], to start group members
 };

@@ -23,7 +23,12 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
   TrainCommand command;
   if (auto exit_code = parse_train_command(argc, argv, algorithm, fields, command)) return *exit_code;
   if (command.role == "actor") {
-    return run_actor({.learner = command.learner, .actor_id = command.actor_id, .run_id = command.run_id});
+    return run_actor({.learner = command.learner,
+                      .actor_id = command.actor_id,
+                      .run_id = command.run_id,
+                      .reconnect_seconds = command.reconnect_seconds,
+                      .curve_key_file = command.curve_key,
+                      .curve_server_key_file = command.curve_server_key});
   }
   try {
     config.validate();

@@ -17,6 +17,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include "actors/rollout_worker.h"
@@ -25,6 +26,7 @@
 #include "learners/json_files.h"
 #include "learners/learner_group.h"
 #include "learners/supervisor.h"
+#include "rl/wire/curve.h"
 #include "rl/nn/gemm/gemm.h"
 #include "rl/nn/threads.h"
 #include "rl/env/evaluation.h"
@@ -130,6 +132,7 @@ class ActorSource final : public UnrollSource {
  public:
   ActorSource(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id, int rank)
       : setup_(setup),
+        local_keys_(LocalActorKeys::make(setup)),
         hub_(HubConfig{.run_id = run_id,
                        .algorithm = setup.algorithm,
                        .config_yaml = setup.config_yaml,
@@ -139,11 +142,17 @@ class ActorSource final : public UnrollSource {
                        .seed = derive_seed(setup.run.seed, 0xAC70000ull + static_cast<uint64_t>(rank)),
                        .heartbeat_seconds = setup.runtime.heartbeat_seconds,
                        .timeout_seconds = setup.runtime.actor_timeout_seconds,
-                       .unroll_queue = setup.runtime.unroll_queue}) {
+                       .unroll_queue = setup.runtime.unroll_queue,
+                       .curve_server = local_keys_.server,
+                       .authorized_keys = local_keys_.authorized}) {
     logf(LogLevel::kInfo, "[%s %s] learner listening on %s (run id %s)\n", setup.algorithm.c_str(),
                 setup.run.env.c_str(), hub_.control_endpoint().c_str(), run_id.c_str());
     if (setup.runtime.actors > 0) {
       std::vector<std::string> args{"--role", "actor", "--learner", hub_.control_endpoint(), "--run-id", run_id};
+      if (local_keys_.server) {
+        args.insert(args.end(), {"--curve-key", local_keys_.actor_key_file.string(), "--curve-server-key",
+                                 local_keys_.server_public_file.string()});
+      }
       supervisor_ = std::make_unique<ActorSupervisor>(self_executable(), args, setup.runtime.actors,
                                                       setup.runtime.max_restarts);
       supervisor_->start_all();
@@ -223,7 +232,8 @@ class ActorSource final : public UnrollSource {
                      {"actor_restarts", static_cast<double>(supervisor_ ? supervisor_->restarts() : 0)},
                      {"wait_seconds", wait_seconds_},
                      {"bytes_received", static_cast<double>(hub_.bytes_received())},
-                     {"dropped_messages", static_cast<double>(hub_.drops_total())}};
+                     {"dropped_messages", static_cast<double>(hub_.drops_total())},
+                     {"curve_refusals", static_cast<double>(hub_.curve_refusals())}};
     for (const auto& reason : ActorHub::drop_reasons()) {
       auto it = hub_.drops().find(reason);
       row.push_back({"dropped_" + reason, it == hub_.drops().end() ? 0.0 : static_cast<double>(it->second)});
@@ -272,17 +282,71 @@ class ActorSource final : public UnrollSource {
   bool supervise() {
     if (g_stop_signal.load()) return false;
     if (supervisor_) {
+      // A local actor declared dead (stalled, no heartbeats) may still be
+      // running: kill it so that the supervisor restarts it.
+      for (const int64_t pid : hub_.take_dead_pids()) {
+        if (supervisor_->kill_actor(static_cast<pid_t>(pid))) {
+          logf(LogLevel::kWarn, "[%s %s] actor process %lld stopped answering; killed for a restart\n",
+               setup_.algorithm.c_str(), setup_.run.env.c_str(), static_cast<long long>(pid));
+        }
+      }
       for (const auto& event : supervisor_->check()) {
         logf(LogLevel::kInfo, "[%s %s] %s\n", setup_.algorithm.c_str(), setup_.run.env.c_str(), event.c_str());
       }
       if (supervisor_->available() == 0 && hub_.live_actors().empty() && !setup_.serve_remote) {
-        throw std::runtime_error("every actor has failed and none can be restarted");
+        throw std::runtime_error("every actor has failed and none can be restarted" +
+                                 (hub_.last_actor_error().empty() ? std::string()
+                                                                  : "; the last error: " + hub_.last_actor_error()));
       }
     }
     return true;
   }
 
+  // CURVE keys of the run: the learner's pair and the authorized actors
+  // from the config, plus a pair made for this process's local actors
+  // (written 0600 into a private temporary folder, removed at the end).
+  struct LocalActorKeys {
+    std::optional<wire::CurveKeyPair> server;
+    std::set<std::string> authorized;
+    fs::path dir, actor_key_file, server_public_file;
+
+    static LocalActorKeys make(const TrainingSetup& setup) {
+      LocalActorKeys keys;
+      if (setup.runtime.curve_secret_key.empty()) return keys;
+      keys.server = wire::read_curve_key_file(setup.runtime.curve_secret_key, /*need_secret=*/true);
+      keys.authorized = wire::read_authorized_keys(setup.runtime.curve_authorized_keys);
+      if (setup.runtime.actors > 0) {
+        keys.dir = fs::temp_directory_path() / ("rl-actor-keys-" + std::to_string(::getpid()));
+        fs::remove_all(keys.dir);
+        fs::create_directories(keys.dir);
+        fs::permissions(keys.dir, fs::perms::owner_all);
+        const wire::CurveKeyPair local = wire::generate_curve_keypair();
+        wire::write_curve_keys(keys.dir, "local-actor", local);
+        wire::write_curve_keys(keys.dir, "learner", {keys.server->public_key, ""});
+        fs::remove(keys.dir / "learner.key");  // only the public half is needed
+        keys.actor_key_file = keys.dir / "local-actor.key";
+        keys.server_public_file = keys.dir / "learner.pub";
+        keys.authorized.insert(local.public_key);
+      }
+      return keys;
+    }
+    ~LocalActorKeys() {
+      std::error_code ignored;
+      if (!dir.empty()) fs::remove_all(dir, ignored);
+    }
+    LocalActorKeys() = default;
+    LocalActorKeys(LocalActorKeys&& other) noexcept
+        : server(std::move(other.server)),
+          authorized(std::move(other.authorized)),
+          dir(std::move(other.dir)),
+          actor_key_file(std::move(other.actor_key_file)),
+          server_public_file(std::move(other.server_public_file)) {
+      other.dir.clear();
+    }
+  };
+
   const TrainingSetup& setup_;
+  LocalActorKeys local_keys_;
   ActorHub hub_;
   std::unique_ptr<ActorSupervisor> supervisor_;
   std::deque<Unroll> pending_;  // received while waiting for actors to join
@@ -421,6 +485,7 @@ TrainingSummary train(const TrainingSetup& setup) {
 
   int64_t env_steps = 0;
   int64_t episodes = 0;
+  int64_t env_errors = 0;  // env failures the actors recovered from (this session)
   double previous_wall = 0;  // wall seconds of the run before this process
   std::optional<std::array<uint64_t, 4>> saved_actor_rng;
   if (setup.resume) {
@@ -534,6 +599,7 @@ TrainingSummary train(const TrainingSetup& setup) {
     pointers.clear();
     for (const auto& unroll : batch) {
       pointers.push_back(&unroll);
+      env_errors += unroll.env_errors;
       for (const auto& episode : unroll.episodes) {
         ++episodes;
         recent_returns.push_back(episode.return_);
@@ -563,6 +629,7 @@ TrainingSummary train(const TrainingSetup& setup) {
                      {"episode_length_mean", mean_of(recent_lengths)},
                      {"env_steps_per_second", sps},
                      {"updates_per_second", ups},
+                     {"env_errors", static_cast<double>(env_errors)},
                      {"wall_seconds", wall}};
     row.insert(row.end(), update_metrics.begin(), update_metrics.end());
     if (group) {

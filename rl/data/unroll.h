@@ -43,6 +43,7 @@ struct Unroll {
   int64_t actor_id = 0;        // which actor produced it
   int64_t sequence = 0;        // per-actor counter, for ordering and loss detection
   std::vector<EpisodeRecord> episodes;  // episodes finished in this unroll
+  int64_t env_errors = 0;      // env failures recovered from while collecting it
 
   // Sizes the arrays for T steps of k envs (contents unspecified).
   void resize(int64_t steps, int64_t envs, int64_t obs_floats, int64_t action_floats,

@@ -1,6 +1,7 @@
 #include "rl/env/vector_env.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -72,6 +73,13 @@ VectorEnv::VectorEnv(EnvSpec spec, std::vector<std::unique_ptr<Env>> envs,
   running_returns_.assign(k, 0.0);
   running_lengths_.assign(k, 0);
   running_info_sums_.assign(k * num_info_, 0.0);
+  if (config.env_error_limit < 0) {
+    throw std::invalid_argument("VectorEnv(" + spec_.id + "): env_error_limit must be >= 0, got " +
+                                std::to_string(config.env_error_limit));
+  }
+  env_error_limit_ = config.env_error_limit;
+  if (env_error_limit_ > 0) last_good_obs_.assign(k * obs_size_, 0.f);
+  failures_in_row_.assign(k, 0);
 
   start_workers(std::min(config.num_threads, num_envs_));
 }
@@ -90,6 +98,8 @@ void VectorEnv::start_workers(int num_threads) {
   }
   chunk_errors_.assign(num_threads, nullptr);
   chunk_episodes_.assign(num_threads, 0);
+  chunk_env_errors_.assign(num_threads, 0);
+  chunk_last_error_.assign(num_threads, std::string());
   workers_.reserve(num_threads - 1);
   for (int c = 1; c < num_threads; ++c) workers_.emplace_back([this, c] { worker_loop(c); });
 }
@@ -139,6 +149,12 @@ void VectorEnv::dispatch() {
     total_episodes_ += n;
     n = 0;
   }
+  for (size_t c = 0; c < chunk_env_errors_.size(); ++c) {
+    if (chunk_env_errors_[c] == 0) continue;
+    env_errors_ += chunk_env_errors_[c];
+    chunk_env_errors_[c] = 0;
+    last_env_error_ = chunk_last_error_[c];
+  }
 }
 
 void VectorEnv::reset(std::optional<uint64_t> seed) {
@@ -161,6 +177,7 @@ void VectorEnv::reset(std::optional<uint64_t> seed) {
   std::fill(running_returns_.begin(), running_returns_.end(), 0.0);
   std::fill(running_lengths_.begin(), running_lengths_.end(), 0);
   std::fill(running_info_sums_.begin(), running_info_sums_.end(), 0.0);
+  if (!last_good_obs_.empty()) std::copy(obs_.begin(), obs_.end(), last_good_obs_.begin());
   was_reset_ = true;
 }
 
@@ -186,6 +203,7 @@ void VectorEnv::step_range(int chunk) {
   const int end = chunk_begin_[chunk + 1];
   const size_t obs_size = obs_size_;
   const size_t num_info = num_info_;
+  const bool recover = env_error_limit_ > 0;
   int32_t finished = 0;
   for (int i = begin; i < end; ++i) {
     const Action action = kDiscrete ? Action::discrete(discrete_actions_[i])
@@ -194,40 +212,114 @@ void VectorEnv::step_range(int chunk) {
     float* obs_row = obs_.data() + i * obs_size;
     float* info_row = infos_.data() + i * num_info;
     StepResult result;
-    try {
-      result = envs_[i]->step(action, {obs_row, obs_size}, {info_row, num_info});
-    } catch (const std::exception& e) {
-      throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
-                               " failed in step: " + e.what());
+    if (!recover) {
+      try {
+        result = envs_[i]->step(action, {obs_row, obs_size}, {info_row, num_info});
+      } catch (const std::exception& e) {
+        throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                                 " failed in step: " + e.what());
+      }
+    } else {
+      const char* failure = nullptr;
+      std::string detail;
+      try {
+        result = envs_[i]->step(action, {obs_row, obs_size}, {info_row, num_info});
+        if (!std::isfinite(result.reward)) {
+          failure = "step";
+          detail = "non-finite reward " + std::to_string(result.reward);
+        } else {
+          for (size_t j = 0; j < obs_size; ++j) {
+            if (!std::isfinite(obs_row[j])) {
+              failure = "step";
+              detail = "non-finite observation element " + std::to_string(j);
+              break;
+            }
+          }
+        }
+      } catch (const std::exception& e) {
+        failure = "step";
+        detail = e.what();
+      }
+      if (failure != nullptr) {
+        // The episode ends here, cut short: truncated, from the last good
+        // observation, with nothing learnt from the failed step.
+        record_failure(i, chunk, failure, detail);
+        rewards_[i] = 0.f;
+        terminated_[i] = 0;
+        truncated_[i] = 1;
+        std::fill_n(info_row, num_info, 0.f);
+        const float* good = last_good_obs_.data() + i * obs_size;
+        std::copy_n(good, obs_size, obs_row);
+        ++finished;
+        end_episode(i, chunk, good);
+        continue;
+      }
+      failures_in_row_[i] = 0;
     }
-    const double episode_return = running_returns_[i] += result.reward;
-    const int32_t length = ++running_lengths_[i];
+    running_returns_[i] += result.reward;
+    ++running_lengths_[i];
     double* info_sum = running_info_sums_.data() + i * num_info;
     for (size_t j = 0; j < num_info; ++j) info_sum[j] += info_row[j];
 
     const bool truncated =
-        result.truncated || (max_episode_steps_ > 0 && length >= max_episode_steps_);
+        result.truncated || (max_episode_steps_ > 0 && running_lengths_[i] >= max_episode_steps_);
     rewards_[i] = static_cast<float>(result.reward);
     terminated_[i] = result.terminated;
     truncated_[i] = truncated;
     if (result.terminated || truncated) {
-      std::copy_n(obs_row, obs_size, final_obs_.data() + i * obs_size);
-      episode_returns_[i] = episode_return;
-      episode_lengths_[i] = length;
-      std::copy_n(info_sum, num_info, episode_info_sums_.data() + i * num_info);
-      std::fill_n(info_sum, num_info, 0.0);
-      running_returns_[i] = 0.0;
-      running_lengths_[i] = 0;
       ++finished;
-      try {
-        envs_[i]->reset(std::nullopt, {obs_row, obs_size});
-      } catch (const std::exception& e) {
-        throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
-                                 " failed in reset: " + e.what());
-      }
+      end_episode(i, chunk, obs_row);
+    } else if (recover) {
+      std::copy_n(obs_row, obs_size, last_good_obs_.data() + i * obs_size);
     }
   }
   chunk_episodes_[chunk] += finished;
+}
+
+bool VectorEnv::end_episode(int i, int chunk, const float* final_obs) {
+  const size_t obs_size = obs_size_;
+  const size_t num_info = num_info_;
+  float* obs_row = obs_.data() + i * obs_size;
+  double* info_sum = running_info_sums_.data() + i * num_info;
+  std::copy_n(final_obs, obs_size, final_obs_.data() + i * obs_size);
+  episode_returns_[i] = running_returns_[i];
+  episode_lengths_[i] = running_lengths_[i];
+  std::copy_n(info_sum, num_info, episode_info_sums_.data() + i * num_info);
+  std::fill_n(info_sum, num_info, 0.0);
+  running_returns_[i] = 0.0;
+  running_lengths_[i] = 0;
+  // A failed reset is retried (each try counted) until the env resets or
+  // reaches its limit of failures in a row, which throws.
+  while (true) {
+    try {
+      envs_[i]->reset(std::nullopt, {obs_row, obs_size});
+      if (env_error_limit_ == 0) return true;
+      bool finite = true;
+      for (size_t j = 0; j < obs_size && finite; ++j) finite = std::isfinite(obs_row[j]);
+      if (finite) {
+        std::copy_n(obs_row, obs_size, last_good_obs_.data() + i * obs_size);
+        return true;
+      }
+      record_failure(i, chunk, "reset", "non-finite first observation");
+    } catch (const std::exception& e) {
+      if (env_error_limit_ == 0) {
+        throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                                 " failed in reset: " + e.what());
+      }
+      record_failure(i, chunk, "reset", e.what());
+    }
+  }
+}
+
+void VectorEnv::record_failure(int i, int chunk, const char* where, const std::string& what) {
+  const std::string message = "VectorEnv(" + spec_.id + "): env " + std::to_string(i) + " failed in " +
+                              where + ": " + what;
+  ++chunk_env_errors_[chunk];
+  chunk_last_error_[chunk] = message;
+  if (++failures_in_row_[i] >= env_error_limit_) {
+    throw std::runtime_error(message + " (" + std::to_string(failures_in_row_[i]) +
+                             " failures in a row, the limit; giving up on this env)");
+  }
 }
 
 }  // namespace rl

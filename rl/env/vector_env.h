@@ -35,6 +35,13 @@ struct VectorEnvConfig {
   int num_threads = 1;      // threads that step envs, the caller's included (1: caller only)
   EnvOptions env_options;   // overrides of the registration's default options
   int max_episode_steps = -1;  // time limit; -1: the registration's, 0: none
+  // > 0: an env whose step or reset throws, or whose step returns a
+  // non-finite observation or reward, is reset and counted (env_errors());
+  // its episode ends as truncated with the last good observation as final
+  // observation and reward 0 for the failed step. After this many failures
+  // of one env in a row the step throws, naming the env and the last error.
+  // 0: the first error propagates (rl_eval, tests).
+  int env_error_limit = 0;
 };
 
 class VectorEnv {
@@ -84,6 +91,10 @@ class VectorEnv {
   int64_t total_steps() const { return total_steps_; }
   // Episodes finished since construction, over all envs.
   int64_t total_episodes() const { return total_episodes_; }
+  // Env failures recovered from since construction (env_error_limit > 0),
+  // and the message of the latest one.
+  int64_t env_errors() const { return env_errors_; }
+  const std::string& last_env_error() const { return last_env_error_; }
 
  private:
   VectorEnv(std::pair<EnvSpec, std::vector<std::unique_ptr<Env>>> built,
@@ -93,6 +104,13 @@ class VectorEnv {
   void run_chunk(int chunk);
   void dispatch();
   void worker_loop(int chunk);
+  // Ends env i's episode (terminated or truncated flags already written):
+  // final observation, episode statistics, reset. Returns false when the
+  // reset failed and was recorded as a failure of the env.
+  bool end_episode(int i, int chunk, const float* final_obs);
+  // Records a failure of env i (env_error_limit > 0); throws once the env
+  // has failed env_error_limit times in a row.
+  void record_failure(int i, int chunk, const char* where, const std::string& what);
   void start_workers(int num_threads);
 
   EnvSpec spec_;
@@ -120,6 +138,11 @@ class VectorEnv {
   std::vector<double> running_info_sums_;
   int64_t total_steps_ = 0;
   int64_t total_episodes_ = 0;
+  int env_error_limit_ = 0;
+  std::vector<float> last_good_obs_;      // [k, obs_size], kept only with env_error_limit > 0
+  std::vector<int32_t> failures_in_row_;  // [k]
+  int64_t env_errors_ = 0;
+  std::string last_env_error_;
 
   // The actions of the step in flight (one of the two is set).
   const int64_t* discrete_actions_ = nullptr;
@@ -129,6 +152,8 @@ class VectorEnv {
   std::vector<int> chunk_begin_;  // [num_threads + 1] env index boundaries
   std::vector<std::exception_ptr> chunk_errors_;
   std::vector<int32_t> chunk_episodes_;  // episodes finished per chunk this step
+  std::vector<int32_t> chunk_env_errors_;  // env failures per chunk this step
+  std::vector<std::string> chunk_last_error_;
   std::vector<std::thread> workers_;
   detail::WaitableCounter generation_;  // bumped by one to start a step
   detail::WaitableCounter pending_;     // workers still stepping

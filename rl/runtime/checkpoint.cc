@@ -6,9 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace rl {
 namespace fs = std::filesystem;
@@ -64,6 +67,11 @@ fs::path CheckpointStore::write(int64_t step,
   fs::remove_all(tmp_dir);
   fs::create_directories(tmp_dir);
   write_files(tmp_dir);
+  // Fault injection for the tests (tests/learners/fault_test.cc): a pause
+  // with the files written but not yet published, to kill the process in.
+  if (const char* pause = std::getenv("RL_FAULT_CHECKPOINT_PAUSE_MS")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(pause)));
+  }
 
   nlohmann::ordered_json manifest = {{"format", 1}, {"step", step}, {"files", nlohmann::json::object()}};
   for (const auto& entry : fs::directory_iterator(tmp_dir)) {

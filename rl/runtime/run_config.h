@@ -63,6 +63,10 @@ struct RuntimeConfig {
   int max_restarts = 5;                   // restarts of each local actor before the run goes on without it
   int unroll_queue = 4;                   // unrolls an actor may queue before sending blocks (backpressure)
   int min_actors = 1;                     // actors that must have joined before training starts
+  // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
+  // the public keys of the actors allowed in. Both or neither.
+  std::string curve_secret_key;
+  std::string curve_authorized_keys;
 
   void visit(ConfigFields& f) {
     f("actors", actors);
@@ -72,6 +76,8 @@ struct RuntimeConfig {
     f("max_restarts", max_restarts);
     f("unroll_queue", unroll_queue);
     f("min_actors", min_actors);
+    f("curve_secret_key", curve_secret_key);
+    f("curve_authorized_keys", curve_authorized_keys);
   }
   void validate() const {
     if (actors < 0) throw std::invalid_argument("runtime.actors must be >= 0, got " + std::to_string(actors));
@@ -82,6 +88,9 @@ struct RuntimeConfig {
     if (max_restarts < 0) throw std::invalid_argument("runtime.max_restarts must be >= 0");
     if (unroll_queue <= 0) throw std::invalid_argument("runtime.unroll_queue must be positive");
     if (min_actors < 1) throw std::invalid_argument("runtime.min_actors must be >= 1");
+    if (curve_secret_key.empty() != curve_authorized_keys.empty()) {
+      throw std::invalid_argument("runtime.curve_secret_key and runtime.curve_authorized_keys go together: set both or neither");
+    }
     if (bind.rfind("tcp://", 0) != 0) throw std::invalid_argument("runtime.bind must be tcp://HOST:PORT, got '" + bind + "'");
   }
 };

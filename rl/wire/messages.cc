@@ -58,7 +58,8 @@ WireMessage encode_unroll(Sender& sender, const Unroll& u) {
   m.body = {{"num_steps", T},          {"num_envs", k},
             {"obs_size", d},           {"action_size", u.action_size},
             {"discrete", u.discrete},  {"policy_version", u.policy_version},
-            {"actor_id", u.actor_id},  {"sequence", u.sequence}};
+            {"actor_id", u.actor_id},  {"sequence", u.sequence},
+            {"env_errors", u.env_errors}};
   m.add_array("obs", DType::kFloat32, {T + 1, k, d}, u.obs.data(), u.obs.size());
   if (u.discrete) {
     m.add_array("actions", DType::kInt64, {T, k}, u.discrete_actions.data(), u.discrete_actions.size());
@@ -98,6 +99,9 @@ Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
   u.policy_version = m.get_int("policy_version");
   u.actor_id = m.get_int("actor_id");
   u.sequence = m.get_int("sequence");
+  // Optional: actors before it did not send the count.
+  u.env_errors = m.body.count("env_errors") ? m.get_int("env_errors") : 0;
+  if (u.env_errors < 0) throw WireError("bad_count", "env_errors " + std::to_string(u.env_errors));
   const int64_t T = u.num_steps, k = u.num_envs, d = u.obs_size;
   if (T <= 0 || T > limits.max_steps || k <= 0 || k > limits.max_envs) {
     throw WireError("shape_mismatch", "unroll of " + std::to_string(T) + " steps x " + std::to_string(k) + " envs");
@@ -191,6 +195,7 @@ WeightsPayload decode_weights(const WireMessage& m) {
       auto values = to_vector<double>(a);
       for (double v : values) {
         if (!std::isfinite(v)) throw WireError("non_finite", a.name);
+        if (a.name == "obs_var" && v < 0) throw WireError("bad_field", "obs_var has a negative variance");
       }
       (a.name == "obs_mean" ? w.obs_mean : w.obs_var) = std::move(values);
     } else if (a.name.rfind("p:", 0) == 0) {

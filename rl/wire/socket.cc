@@ -22,10 +22,18 @@ int poll_items(zmq::pollitem_t* items, size_t count, int timeout_ms) {
   }
 }
 
-zmq::context_t& context() {
+}  // namespace
+
+// The process's one ZeroMQ context (inproc endpoints, the ZAP handler of
+// curve.cc, live in it).
+zmq::context_t& zmq_context() {
   static zmq::context_t ctx(1);
   return ctx;
 }
+
+namespace {
+
+zmq::context_t& context() { return zmq_context(); }
 
 zmq::socket_type to_zmq(SocketType type) {
   switch (type) {
@@ -81,6 +89,20 @@ void Socket::set_linger(int milliseconds) { impl_->socket.set(zmq::sockopt::ling
 void Socket::set_routing_id(const std::string& id) { impl_->socket.set(zmq::sockopt::routing_id, id); }
 void Socket::subscribe(const std::string& prefix) { impl_->socket.set(zmq::sockopt::subscribe, prefix); }
 void Socket::set_xpub_verbose(bool verbose) { impl_->socket.set(zmq::sockopt::xpub_verbose, verbose ? 1 : 0); }
+
+void Socket::set_curve_server(const CurveKeyPair& server) {
+  impl_->socket.set(zmq::sockopt::curve_server, 1);
+  impl_->socket.set(zmq::sockopt::curve_secretkey, server.secret_key);
+  // Clients are checked by the ZAP handler (CurveAuthenticator), which
+  // libzmq requires to be present once a domain is set.
+  impl_->socket.set(zmq::sockopt::zap_domain, "rl");
+}
+
+void Socket::set_curve_client(const std::string& server_public_key, const CurveKeyPair& client) {
+  impl_->socket.set(zmq::sockopt::curve_serverkey, server_public_key);
+  impl_->socket.set(zmq::sockopt::curve_publickey, client.public_key);
+  impl_->socket.set(zmq::sockopt::curve_secretkey, client.secret_key);
+}
 
 void* Socket::native() const { return impl_->socket.handle(); }
 

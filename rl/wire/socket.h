@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "rl/wire/curve.h"
+
 namespace rl::wire {
 
 using Frames = std::vector<std::string>;
@@ -33,6 +35,11 @@ class Socket {
   void set_routing_id(const std::string& id);  // DEALER
   void subscribe(const std::string& prefix);   // SUB
   void set_xpub_verbose(bool verbose);         // XPUB: report every subscription
+  // CURVE (curve.h), before bind/connect: a server socket with the
+  // learner's pair (clients checked by the process's CurveAuthenticator),
+  // or a client knowing the server's public key.
+  void set_curve_server(const CurveKeyPair& server);
+  void set_curve_client(const std::string& server_public_key, const CurveKeyPair& client);
 
   // Sends all frames as one message. Waits up to timeout_ms (-1: forever)
   // for room under the high-water mark; false on timeout, nothing sent.

@@ -10,6 +10,7 @@
 #include <new>
 
 #include "tests/rl/env/fake_env.h"
+#include "tests/util/faulty_env.h"
 
 // The replacement operator new below allocates with malloc, so delete frees
 // with free; GCC cannot see that the two replacements belong together.
@@ -234,6 +235,69 @@ TEST(VectorEnvTest, AnEnvThatThrowsIsNamed) {
       EXPECT_THAT(e.what(), HasSubstr("failed in step: fake env failure"));
     }
   }
+}
+
+EnvRegistry faulty_registry() {
+  EnvRegistry registry;
+  registry.add({.id = "Faulty-v0",
+                .factory = [](const EnvOptions& o) -> std::unique_ptr<Env> {
+                  return std::make_unique<testing::FaultyEnv>(o);
+                },
+                .default_options = testing::FaultyEnv::default_options(),
+                .max_episode_steps = 100});
+  return registry;
+}
+
+// With env_error_limit, an env that throws or returns NaN is reset and
+// counted; its episode ends truncated from its last good observation, and
+// nothing non-finite ever reaches the batch arrays.
+TEST(VectorEnvTest, RecoversFromEnvsThatThrowOrReturnNaN) {
+  const EnvRegistry registry = faulty_registry();
+  for (int threads : {1, 2}) {
+    VectorEnvConfig config = config_of(4, threads, EnvOptions{{"throw_every", "7"}, {"nan_every", "11"}});
+    config.env_error_limit = 3;
+    VectorEnv env(registry, "Faulty-v0", config);
+    env.reset(1);
+    const int64_t actions[4] = {0, 1, 0, 1};
+    std::vector<float> before(4);
+    int64_t failures_seen = 0;
+    for (int step = 0; step < 300; ++step) {
+      std::copy(env.observations().begin(), env.observations().end(), before.begin());
+      env.step(std::span<const int64_t>(actions));
+      for (int i = 0; i < 4; ++i) {
+        ASSERT_TRUE(std::isfinite(env.observations()[i])) << step;
+        ASSERT_TRUE(std::isfinite(env.final_observations()[i])) << step;
+        // A failed step: cut, reward 0, bootstrapped from the last good obs.
+        if (env.truncated()[i] && env.rewards()[i] == 0.f) {
+          ++failures_seen;
+          EXPECT_FALSE(env.terminated()[i]);
+          EXPECT_EQ(env.final_observations()[i], before[i]);
+          EXPECT_EQ(env.observations()[i], 0.f);  // reset
+        }
+      }
+    }
+    // 1200 env steps: every 7th throws and every 11th (not also 7th) is NaN.
+    EXPECT_EQ(env.env_errors(), failures_seen);
+    EXPECT_GT(env.env_errors(), 1200 / 7);
+    EXPECT_THAT(env.last_env_error(), HasSubstr("VectorEnv(Faulty-v0): env "));
+  }
+}
+
+TEST(VectorEnvTest, AnEnvThatKeepsFailingIsAClearErrorAfterTheLimit) {
+  const EnvRegistry registry = faulty_registry();
+  VectorEnvConfig config = config_of(2, 1, EnvOptions{{"fail_from", "5"}});
+  config.env_error_limit = 3;
+  VectorEnv env(registry, "Faulty-v0", config);
+  env.reset(1);
+  const int64_t actions[2] = {0, 0};
+  try {
+    for (int step = 0; step < 20; ++step) env.step(std::span<const int64_t>(actions));
+    FAIL() << "expected the env to be given up on";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("failed in step: FaultyEnv: broken for good since step 5"));
+    EXPECT_THAT(e.what(), HasSubstr("3 failures in a row"));
+  }
+  EXPECT_EQ(env.env_errors(), 2 * 2);  // two counted steps of both envs before the third
 }
 
 TEST(VectorEnvTest, RejectsInvalidConfig) {

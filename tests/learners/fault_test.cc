@@ -1,0 +1,268 @@
+// Fault injection with real processes on loopback (issue 7): actors killed
+// at random moments, a stalled actor, envs that throw or return NaN, a kill
+// while a checkpoint is written, and a learner killed and resumed while its
+// remote actors wait to rejoin. docs/reliability.md lists what each shows.
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "tests/util/metrics_csv.h"
+#include "tests/util/processes.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using rl::testing::Child;
+using Clock = std::chrono::steady_clock;
+using rl::testing::children_of;
+using rl::testing::csv_column_text;
+using rl::testing::last_metrics;
+using rl::testing::processes_with;
+using rl::testing::read_json;
+
+const std::string kImpalaCartPole = RL_SOURCE_DIR "/configs/impala/cartpole.yaml";
+
+std::vector<double> column(const fs::path& metrics, const std::string& name) {
+  std::vector<double> out;
+  for (const auto& text : csv_column_text(metrics, name)) out.push_back(text.empty() ? NAN : std::stod(text));
+  return out;
+}
+
+// Env steps per second between the rows [first, last] of metrics.csv.
+double rate_between(const std::vector<double>& steps, const std::vector<double>& wall, size_t first, size_t last) {
+  return (steps[last] - steps[first]) / std::max(wall[last] - wall[first], 1e-9);
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+// A free TCP port on loopback (bound, read back, released).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+class FaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("rl_fault_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+};
+
+// Actors SIGKILLed at random moments, six times (4 to 5 s of kills in a
+// run of about 10 s here): every kill is a restart,
+// the run reaches its step budget, and the step rate after the last kill is
+// back to at least half of what it was before the first.
+TEST_F(FaultTest, ActorsKilledAtRandomMomentsAreRestartedAndThroughputRecovers) {
+  const fs::path dir = root_ / "kills";
+  Child train(TRAIN_IMPALA, {"--config", kImpalaCartPole, "--actors", "2", "--total-steps", "4000000",
+                             "--run-dir", dir.string(), "--set", "run.log_every_seconds=0.2",
+                             "--set", "run.eval_episodes=2", "--set", "runtime.max_restarts=20"});
+  ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
+  sleep_seconds(1.5);  // a baseline of throughput
+  const size_t rows_before = column(dir / "metrics.csv", "env_steps").size();
+  std::mt19937 rng(7);
+  int kills = 0;
+  for (int i = 0; i < 6; ++i) {
+    sleep_seconds(std::uniform_real_distribution<double>(0.2, 0.8)(rng));
+    const auto actors = children_of(train.pid());
+    if (actors.empty()) continue;  // both are being restarted right now
+    const pid_t victim = actors[std::uniform_int_distribution<size_t>(0, actors.size() - 1)(rng)];
+    if (::kill(victim, SIGKILL) == 0) ++kills;
+  }
+  const size_t rows_at_last_kill = column(dir / "metrics.csv", "env_steps").size();
+  ASSERT_EQ(train.wait(600), 0) << train.output();
+  ASSERT_GE(kills, 4);
+  EXPECT_EQ(count_of(train.output(), "was killed by signal 9; restarted"), static_cast<size_t>(kills))
+      << train.output();
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_GE(summary["total_env_steps"].get<int64_t>(), 4000000);
+  EXPECT_EQ(last_metrics(dir / "metrics.csv").at("actor_restarts"), kills);
+
+  const auto steps = column(dir / "metrics.csv", "env_steps");
+  const auto wall = column(dir / "metrics.csv", "wall_seconds");
+  ASSERT_GT(rows_before, 2u);
+  ASSERT_GT(steps.size(), rows_at_last_kill + 3) << "no rows after the kills";
+  const double before = rate_between(steps, wall, 0, rows_before - 1);
+  const double after = rate_between(steps, wall, rows_at_last_kill + 1, steps.size() - 1);
+  std::printf("env steps/s before the kills %.0f, after %.0f\n", before, after);
+  EXPECT_GT(after, 0.5 * before);
+  EXPECT_TRUE(processes_with("--run-id kills").empty()) << "an actor outlived the learner";
+}
+
+// An actor that stops (SIGSTOP: alive, silent) is declared dead after the
+// actor timeout, killed and replaced, and the run goes on with two actors.
+TEST_F(FaultTest, AStalledActorIsDeclaredDeadAndReplaced) {
+  const fs::path dir = root_ / "stall";
+  Child train(TRAIN_IMPALA, {"--config", kImpalaCartPole, "--actors", "2", "--total-steps", "100000000",
+                             "--run-dir", dir.string(), "--set", "run.log_every_seconds=0.2", "--set",
+                             "runtime.actor_timeout_seconds=2", "--set", "runtime.heartbeat_seconds=0.2"});
+  ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
+  const auto actors = children_of(train.pid());
+  ASSERT_EQ(actors.size(), 2u);
+  ASSERT_EQ(::kill(actors[1], SIGSTOP), 0);
+  ASSERT_TRUE(train.wait_for("declared dead", 30)) << train.output();
+  ASSERT_TRUE(train.wait_for("killed for a restart", 10)) << train.output();
+  ASSERT_TRUE(train.wait_for("was killed by signal 9; restarted", 10)) << train.output();
+  ASSERT_TRUE(train.wait_for("joined", 30)) << train.output();
+  sleep_seconds(1.0);
+  ::kill(train.pid(), SIGTERM);
+  ASSERT_EQ(train.wait(120), 0) << train.output();
+  const auto metrics = last_metrics(dir / "metrics.csv");
+  EXPECT_EQ(metrics.at("live_actors"), 2);
+  EXPECT_EQ(metrics.at("actor_restarts"), 1);
+  EXPECT_EQ(::kill(actors[1], 0), -1) << "the stalled process is still there";
+}
+
+// Envs that throw every 97th step and return NaN every 89th: each failure
+// resets that env and is counted; the actors survive and the run finishes.
+TEST_F(FaultTest, EnvsThatThrowOrReturnNaNAreResetAndCounted) {
+  for (const char* actors : {"2", "0"}) {
+    const fs::path dir = root_ / (std::string("flaky-") + actors);
+    Child train(TRAIN_PPO, {"--env-plugin", FAULTY_ENV_PLUGIN, "--env", "Faulty-v0", "--actors", actors,
+                            "--total-steps", "40000", "--run-dir", dir.string(), "--set",
+                            "run.env_options=throw_every=97,nan_every=89", "--set", "run.eval_episodes=0"});
+    ASSERT_EQ(train.wait(300), 0) << train.output();
+    const auto metrics = last_metrics(dir / "metrics.csv");
+    // About 40000 / 97 + 40000 / 89 failures over the run.
+    EXPECT_GT(metrics.at("env_errors"), 500) << actors;
+    if (std::string(actors) != "0") EXPECT_EQ(metrics.at("actor_restarts"), 0) << actors;
+    EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), 40000);
+  }
+}
+
+// An env that fails on every step from its 30th on: after
+// rollout.env_error_limit failures in a row the actor reports it and
+// exits; when no actor is left the run fails with that reason.
+TEST_F(FaultTest, APersistentlyFailingEnvIsAClearError) {
+  const fs::path dir = root_ / "broken";
+  Child train(TRAIN_PPO, {"--env-plugin", FAULTY_ENV_PLUGIN, "--env", "Faulty-v0", "--actors", "2",
+                          "--total-steps", "40000", "--run-dir", dir.string(), "--set",
+                          "run.env_options=fail_from=30", "--set", "runtime.max_restarts=1", "--set",
+                          "runtime.actor_timeout_seconds=3"});
+  EXPECT_NE(train.wait(300), 0) << train.output();
+  EXPECT_THAT(train.output(), HasSubstr("every actor has failed"));
+  EXPECT_THAT(train.output(), HasSubstr("FaultyEnv: broken for good since step 30 (3 failures in a row"));
+  EXPECT_TRUE(processes_with("--run-id broken").empty()) << "an actor outlived the learner";
+
+  // In-process collection: the same error, straight away.
+  Child local(TRAIN_PPO, {"--env-plugin", FAULTY_ENV_PLUGIN, "--env", "Faulty-v0", "--actors", "0",
+                          "--total-steps", "40000", "--run-dir", (root_ / "broken-local").string(), "--set",
+                          "run.env_options=fail_from=30"});
+  EXPECT_NE(local.wait(300), 0) << local.output();
+  EXPECT_THAT(local.output(), HasSubstr("3 failures in a row"));
+}
+
+// SIGKILL while a checkpoint is being written (held open by the fault
+// hook RL_FAULT_CHECKPOINT_PAUSE_MS): the previous checkpoint stays
+// loadable, and --resume continues from it with its counters.
+TEST_F(FaultTest, AKillDuringACheckpointWriteKeepsThePreviousOne) {
+  const fs::path dir = root_ / "ckpt";
+  ::setenv("RL_FAULT_CHECKPOINT_PAUSE_MS", "3000", 1);
+  Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "0", "--total-steps", "100000000", "--run-dir",
+                          dir.string(), "--set", "run.checkpoint_every=10000"});
+  ::unsetenv("RL_FAULT_CHECKPOINT_PAUSE_MS");
+  const fs::path checkpoints = dir / "checkpoints";
+  auto writing = [&] {
+    if (!fs::exists(checkpoints)) return false;
+    for (const auto& entry : fs::directory_iterator(checkpoints)) {
+      if (entry.path().filename().string().rfind(".tmp-", 0) == 0) return true;
+    }
+    return false;
+  };
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  // The first checkpoint completes; kill during the second one's write.
+  while (!fs::exists(checkpoints / "latest") && Clock::now() < deadline) sleep_seconds(0.05);
+  ASSERT_TRUE(fs::exists(checkpoints / "latest")) << train.output();
+  const fs::path first = fs::canonical(checkpoints / "latest");
+  while (!writing() && Clock::now() < deadline) sleep_seconds(0.05);
+  ASSERT_TRUE(writing()) << train.output();
+  ::kill(train.pid(), SIGKILL);
+  train.wait(30);
+  ASSERT_TRUE(writing()) << "the interrupted write should be left behind";
+  EXPECT_EQ(fs::canonical(checkpoints / "latest"), first);
+  const int64_t saved_steps = read_json(first / "state.json")["env_steps"].get<int64_t>();
+
+  Child evaluate(RL_EVAL, {"--checkpoint", (checkpoints / "latest").string(), "--episodes", "2"});
+  EXPECT_EQ(evaluate.wait(60), 0) << evaluate.output();
+
+  Child resume(TRAIN_PPO, {"--resume", "--run-dir", dir.string(), "--total-steps",
+                           std::to_string(saved_steps + 8192)});
+  ASSERT_EQ(resume.wait(300), 0) << resume.output();
+  EXPECT_THAT(resume.output(), HasSubstr("at " + std::to_string(saved_steps) + " env steps"));
+  EXPECT_FALSE(writing()) << "the resumed run removes the interrupted write";
+}
+
+// The learner is SIGKILLed mid-run and started again with --resume on the
+// same endpoint; its two remote actors (--reconnect-seconds) rejoin by
+// themselves and the run finishes from the last checkpoint's counters.
+TEST_F(FaultTest, AKilledLearnerResumesAndItsActorsRejoin) {
+  const fs::path dir = root_ / "learner";
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_port());
+  const std::vector<std::string> learner_args{
+      "--config", kImpalaCartPole, "--role", "learner", "--actors", "0", "--bind", endpoint, "--total-steps", "2000000",
+      "--run-dir", dir.string(), "--set", "runtime.min_actors=2", "--set", "runtime.actor_timeout_seconds=3",
+      "--set", "run.checkpoint_every=100000", "--set", "run.eval_episodes=2", "--set",
+      "run.log_every_seconds=0.2"};
+  auto learner = std::make_unique<Child>(TRAIN_IMPALA, learner_args);
+  ASSERT_TRUE(learner->wait_for("learner listening", 60)) << learner->output();
+  std::vector<std::unique_ptr<Child>> actors;
+  for (int i = 0; i < 2; ++i) {
+    actors.push_back(std::make_unique<Child>(
+        TRAIN_IMPALA, std::vector<std::string>{"--role", "actor", "--learner", endpoint, "--reconnect-seconds", "60"}));
+  }
+  const fs::path latest = dir / "checkpoints" / "latest";
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(latest / "state.json") && Clock::now() < deadline) sleep_seconds(0.05);
+  ASSERT_TRUE(fs::exists(latest / "state.json")) << learner->output();
+  ::kill(learner->pid(), SIGKILL);
+  learner->wait(30);
+  const auto state = read_json(fs::canonical(latest) / "state.json");
+  const int64_t saved_steps = state["env_steps"].get<int64_t>();
+  ASSERT_LT(saved_steps, 2000000);
+
+  std::vector<std::string> resume_args = learner_args;
+  resume_args.push_back("--resume");
+  Child resumed(TRAIN_IMPALA, resume_args);
+  ASSERT_EQ(resumed.wait(300), 0) << resumed.output();
+  EXPECT_THAT(resumed.output(), HasSubstr("at " + std::to_string(saved_steps) + " env steps"));
+  EXPECT_EQ(count_of(resumed.output(), "joined"), 2u) << resumed.output();
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_GE(summary["total_env_steps"].get<int64_t>(), 2000000);
+  // metrics.csv goes on from the checkpoint: its env steps never go back
+  // below what the checkpoint had once the resumed rows begin.
+  const auto steps = column(dir / "metrics.csv", "env_steps");
+  EXPECT_GE(steps.back(), 2000000);
+  for (auto& actor : actors) {
+    EXPECT_EQ(actor->wait(60), 0) << actor->output();  // stopped by the resumed learner
+    EXPECT_THAT(actor->output(), HasSubstr("trying to rejoin"));
+  }
+}
+
+}  // namespace
