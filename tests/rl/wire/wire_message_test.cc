@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
 #include <random>
+#include <set>
 
 #include "rl/wire/messages.h"
 
@@ -184,6 +187,87 @@ TEST(WireTest, UnrollContentsAreCheckedAgainstTheEnv) {
     EXPECT_EQ(e.reason(), "bad_dtype");
     EXPECT_THAT(e.what(), HasSubstr("'obs' is f64, expected f32"));
   }
+}
+
+// Every body field and every array of the kinds a receiver decodes into
+// data (unroll, weights), removed, given another type, another dtype or
+// another shape: each is a WireError with a reason, never an accepted
+// message or another exception. (Optional: an unroll's env_errors.)
+TEST(WireTest, EveryFieldOfEveryDecodedKindIsChecked) {
+  Sender sender{"run", "actor-1", 0};
+  WeightsPayload weights;
+  weights.version = 2;
+  weights.parameters.push_back({"w", {2, 2}, {1, 2, 3, 4}});
+  weights.obs_mean = {0, 0, 0, 0};
+  weights.obs_var = {1, 1, 1, 1};
+  struct Case {
+    const char* name;
+    WireMessage message;
+    std::function<void(const WireMessage&)> decode;
+    std::set<std::string> optional_fields;
+  };
+  std::vector<Case> cases;
+  for (bool discrete : {true, false}) {
+    cases.push_back({discrete ? "unroll (discrete)" : "unroll (box)", encode_unroll(sender, sample_unroll(discrete)),
+                     [discrete](const WireMessage& m) { decode_unroll(m, limits_for(discrete)); },
+                     {"env_errors"}});
+  }
+  cases.push_back({"weights", encode_weights(sender, weights), [](const WireMessage& m) { decode_weights(m); }, {}});
+
+  auto outcome = [](const Case& c, const WireMessage& m) -> std::string {
+    try {
+      c.decode(m);
+      return "accepted";
+    } catch (const WireError& e) {
+      return e.reason();
+    } catch (const std::exception& e) {
+      return std::string("escaped: ") + e.what();
+    }
+  };
+  for (const Case& c : cases) {
+    ASSERT_EQ(outcome(c, c.message), "accepted") << c.name;
+    for (const auto& [key, value] : c.message.body) {
+      if (c.optional_fields.count(key)) continue;
+      WireMessage removed = c.message;
+      removed.body.erase(key);
+      EXPECT_EQ(outcome(c, removed), "missing_field") << c.name << " without " << key;
+      WireMessage retyped = c.message;
+      retyped.body[key] = std::holds_alternative<std::string>(value) ? WireValue(int64_t{1}) : WireValue(std::string("x"));
+      EXPECT_EQ(outcome(c, retyped), "missing_field") << c.name << " with a mistyped " << key;
+    }
+    for (size_t a = 0; a < c.message.arrays.size(); ++a) {
+      const WireArray& array = c.message.arrays[a];
+      if (array.name.rfind("p:", 0) == 0) continue;  // parameters: names and shapes are checked by the policy
+      WireMessage removed = c.message;
+      removed.arrays.erase(removed.arrays.begin() + static_cast<std::ptrdiff_t>(a));
+      const std::string without = outcome(c, removed);
+      EXPECT_NE(without, "accepted") << c.name << " without array " << array.name;
+      EXPECT_EQ(without.rfind("escaped", 0), std::string::npos) << without;
+      // Another dtype of the same width, so that only the dtype is wrong.
+      const std::map<DType, DType> same_width = {{DType::kFloat32, DType::kInt32}, {DType::kInt32, DType::kFloat32},
+                                                 {DType::kInt64, DType::kFloat64}, {DType::kFloat64, DType::kInt64}};
+      if (same_width.count(array.dtype)) {
+        WireMessage retyped = c.message;
+        retyped.arrays[a].dtype = same_width.at(array.dtype);
+        const std::string got = outcome(c, retyped);
+        EXPECT_NE(got, "accepted") << c.name << " with array " << array.name << " as " << dtype_name(same_width.at(array.dtype));
+        EXPECT_EQ(got.rfind("escaped", 0), std::string::npos) << got;
+      }
+      // Another shape of the same size (an extra dimension of 1).
+      WireMessage reshaped = c.message;
+      reshaped.arrays[a].shape.push_back(1);
+      const std::string got = outcome(c, reshaped);
+      EXPECT_NE(got, "accepted") << c.name << " with array " << array.name << " reshaped";
+      EXPECT_EQ(got.rfind("escaped", 0), std::string::npos) << got;
+    }
+  }
+  // Values a decoder must refuse even when the structure is right.
+  WeightsPayload negative = weights;
+  negative.obs_var[2] = -1;
+  EXPECT_THROW(decode_weights(encode_weights(sender, negative)), WireError);
+  Unroll bad_count = sample_unroll(true);
+  bad_count.env_errors = -3;
+  EXPECT_THROW(decode_unroll(encode_unroll(sender, bad_count), limits_for(true)), WireError);
 }
 
 }  // namespace
