@@ -10,7 +10,7 @@
 #
 # --quick (3 minutes here): shorter measurements, one seed per learning run
 # and only the fast simulator ones (HalfCheetah, LunarLander). The full run
-# takes about 12 minutes. Do not rebuild while it runs: the programs load
+# takes about 23 minutes (with the 10-minute soak). Do not rebuild while it runs: the programs load
 # the project's shared libraries as they start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +64,11 @@ else
   run learning classic env BENCH_DIR="$out/learning/classic" bench/learning.sh
   run learning simulators env BENCH_DIR="$out/learning/simulators" bench/simulator_learning.sh
 fi
+# 5. Reliability (issue 7): the soak (10 min) and 60 s of fuzzing, full mode only.
+if [[ $quick == 0 ]]; then
+  run reliability soak env BENCH_DIR="$out/reliability/soak" bench/soak.sh 10 20
+  run reliability fuzz bench/fuzz_wire.sh 60
+fi
 for group in classic simulators; do
   for dir in "$out/learning/$group"/*/; do
     [[ -f "$dir/metrics.csv" ]] || continue
@@ -84,7 +89,8 @@ done
   echo '```'
   cat "$out/machine.txt"
   echo '```'
-  for section in envs policy distributed learning; do
+  for section in envs policy distributed learning reliability; do
+    [[ -d "$out/$section" ]] || continue
     echo
     echo "## $section"
     echo
