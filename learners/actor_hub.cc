@@ -124,7 +124,9 @@ void ActorHub::handle_control(wire::Frames frames) {
   }
   try {
     if (m.kind == "hello") {
+      // Every field first: a bad hello must change nothing.
       int64_t id = m.get_int("actor_id");
+      const int64_t pid = m.get_int("pid");
       if (id < 0 || (actors_.count(id) && actors_[id].live && actors_[id].identity != identity)) {
         id = actors_.empty() ? 0 : actors_.rbegin()->first + 1;  // assign a free id
       }
@@ -133,7 +135,7 @@ void ActorHub::handle_control(wire::Frames frames) {
       ++actor.incarnation;
       actor.last_seen = Clock::now();
       actor.last_sequence = -1;
-      actor.pid = m.get_int("pid");
+      actor.pid = pid;
       actor.live = true;
       wire::WireMessage config = sender_.start("config");
       config.body = {{"actor_id", id},
@@ -150,7 +152,7 @@ void ActorHub::handle_control(wire::Frames frames) {
                      {"weights_port", static_cast<int64_t>(weights_port_)}};
       reply(identity, std::move(config));
       std::printf("learner: actor %lld joined (pid %lld)\n", static_cast<long long>(id),
-                  static_cast<long long>(m.get_int("pid")));
+                  static_cast<long long>(pid));
       std::fflush(stdout);
     } else if (m.kind == "heartbeat") {
       const int64_t id = m.get_int("actor_id");
