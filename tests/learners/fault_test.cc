@@ -49,6 +49,7 @@ size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+// For the kill schedule (the fault itself is timed) and bounded polls.
 void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
 // A free TCP port on loopback (bound, read back, released).
@@ -131,7 +132,7 @@ TEST_F(FaultTest, AStalledActorIsDeclaredDeadAndReplaced) {
   ASSERT_TRUE(train.wait_for("killed for a restart", 10)) << train.output();
   ASSERT_TRUE(train.wait_for("was killed by signal 9; restarted", 10)) << train.output();
   ASSERT_TRUE(train.wait_for("joined", 30)) << train.output();
-  sleep_seconds(1.0);
+  ASSERT_TRUE(train.wait_for("steps/s", 30)) << train.output();  // training goes on after the replacement
   ::kill(train.pid(), SIGTERM);
   ASSERT_EQ(train.wait(120), 0) << train.output();
   const auto metrics = last_metrics(dir / "metrics.csv");
