@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "actors/actor_link.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "rl/nn/threads.h"
@@ -17,6 +18,8 @@
 #include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
+#include "rl/wire/weights_board.h"
+#include "rl/runtime/logging.h"
 
 namespace rl {
 namespace {
@@ -128,15 +131,12 @@ class Actor {
   }
 
   int serve(const wire::WireMessage& config) {
-    next_sequence_ = 0;  // a new worker numbers its unrolls from 0
-    consumed_ = -1;
-    actor_id_ = config.get_int("actor_id");
+    const int64_t actor_id = config.get_int("actor_id");
     const int64_t incarnation = config.get_int("incarnation");
     sender_.run = config.run;
-    sender_.from = "actor-" + std::to_string(actor_id_);
-    sync_ = config.get_bool("sync");
-    const double heartbeat = config.get_double("heartbeat_seconds");
-    const double timeout = config.get_double("timeout_seconds");
+    sender_.from = "actor-" + std::to_string(actor_id);
+    const bool sync = config.get_bool("sync");
+    const bool credits = config.body.count("credits") ? config.get_bool("credits") : !sync;
 
     ActorView view;
     apply_yaml(fields_of(view), config.get_string("config_yaml"), "learner config", /*ignore_unknown=*/true);
@@ -147,133 +147,102 @@ class Actor {
     // Every actor, every restart of one, and every learner's actors (the
     // learner's seed differs per group member) get streams of their own.
     const uint64_t seed = derive_seed(static_cast<uint64_t>(config.get_int("seed")),
-                                      static_cast<uint64_t>(actor_id_) * 4096 + static_cast<uint64_t>(incarnation));
+                                      static_cast<uint64_t>(actor_id) * 4096 + static_cast<uint64_t>(incarnation));
     RolloutWorker worker(registry, view.run.env, view.run.parsed_env_options(), view.rollout, view.policy,
-                         view.normalize, seed, actor_id_);
+                         view.normalize, seed, actor_id);
+    worker.set_incarnation(incarnation);
     if (worker.spec().obs_size() != config.get_int("obs_size") ||
         worker.spec().action_space.to_string() != config.get_string("action_space")) {
-      send_error("env " + worker.spec().id + " here has other spaces than the learner's");
+      const std::string reason = "env " + worker.spec().id + " here has other spaces than the learner's";
+      logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), reason.c_str());
+      control_.send(wire::serialize(wire::make_error(sender_, reason)), 1000);
+      control_.set_linger(1000);
       return kActorFailed;
     }
 
     const std::string host = wire::endpoint_host(options_.learner);
-    unroll_queue_ = view.runtime.unroll_queue;
-    Socket unrolls(SocketType::kPush);
-    unrolls.set_send_hwm(view.runtime.unroll_queue);
-    secure(unrolls);
-    unrolls.connect("tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")));
-    Socket weights(SocketType::kSub);
-    secure(weights);
-    const std::string sync_topic =
-        "sync/" + std::to_string(actor_id_) + "/" + std::to_string(incarnation) + "/";
-    weights.subscribe("weights");
-    weights.subscribe(sync_topic);
-    weights.connect("tcp://" + host + ":" + std::to_string(config.get_int("weights_port")));
+    std::optional<wire::WeightsBoard> board;
+    if (options_.weights_fd >= 0) board.emplace(wire::WeightsBoard::attach(options_.weights_fd));
+    ActorLinkConfig link_config{
+        .unroll_endpoint = "tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")),
+        .weights_endpoint = board ? "" : "tcp://" + host + ":" + std::to_string(config.get_int("weights_port")),
+        .actor_id = actor_id,
+        .heartbeat_seconds = config.get_double("heartbeat_seconds"),
+        .timeout_seconds = config.get_double("timeout_seconds"),
+        .send_queue = std::max<int>(4, view.runtime.unroll_queue + 2),
+        .curve = curve_,
+        .curve_server_key = curve_server_key_};
+    ActorLink link(link_config, std::move(control_), sender_);
+    control_ = Socket(SocketType::kDealer);  // the link owns the joined one now
+    link.start();
 
-    last_heard_ = Clock::now();
-    auto last_heartbeat = Clock::now();
-    int64_t last_sent_version = -1;
+    // The newest weights there are, loaded if newer than what the worker has.
     bool have_weights = false;
-    Unroll unroll;
-    while (true) {
-      // Between unrolls: every pending control message and the newest weights.
-      // In sync mode (PPO) wait until weights newer than the last unroll's arrive.
-      const bool must_wait = !have_weights || (sync_ && worker.policy().version() <= last_sent_version);
-      const auto ready = wire::poll_readable({&control_, &weights}, must_wait ? 100 : 0);
-      if (ready[0]) {
-        if (int code = drain_control(); code >= 0) return code;
-      }
-      if (ready[1]) {
-        while (auto frames = weights.receive(0)) {
-          last_heard_ = Clock::now();
-          if (frames->size() < 2) continue;
-          frames->erase(frames->begin());  // the topic
-          try {
-            const wire::WeightsPayload payload = wire::decode_weights(wire::parse(std::move(*frames)));
-            if (!have_weights || payload.version > worker.policy().version()) {
-              worker.policy().load(payload);
-              have_weights = true;
-            }
-          } catch (const std::exception& e) {
-            std::fprintf(stderr, "actor %lld: dropped bad weights: %s\n", static_cast<long long>(actor_id_), e.what());
-          }
+    int64_t board_seen = -1;  // the newest board version read, loaded or not
+    wire::Frames board_frames;
+    auto load_newest = [&](double wait_seconds) {
+      const int64_t have = have_weights ? worker.policy().version() : -1;
+      try {
+        if (board) {
+          if (wait_seconds > 0) board->wait_newer(board_seen, wait_seconds);
+          const auto version = board->read_newer(board_seen, board_frames);
+          if (!version) return;
+          board_seen = *version;  // a version that fails to load is not retried
+          worker.policy().load(wire::decode_weights(wire::parse(std::move(board_frames))));
+          board->count_load();
+        } else {
+          auto payload = link.take_weights(wait_seconds);
+          if (!payload || (have_weights && payload->version <= have)) return;
+          worker.policy().load(*payload);
+          link.loaded(payload->version);
         }
+        have_weights = true;
+      } catch (const std::exception& e) {
+        // A bad version is skipped; the next one replaces it.
+        logf(LogLevel::kWarn, "actor %lld: dropped bad weights: %s\n", static_cast<long long>(actor_id), e.what());
+        if (!board) link.loaded(have);
       }
-      if (seconds_since(last_heartbeat) >= heartbeat) {
-        wire::WireMessage beat = sender_.start("heartbeat");
-        beat.body = {{"actor_id", actor_id_}, {"env_steps", worker.env_steps()}};
-        control_.send(wire::serialize(std::move(beat)), 0);
-        last_heartbeat = Clock::now();
-      }
-      if (seconds_since(last_heard_) > timeout) {
-        std::fprintf(stderr, "actor %lld: the learner has been silent for %.0f s; exiting\n",
-                     static_cast<long long>(actor_id_), timeout);
-        return kActorLearnerSilent;
-      }
-      if (!have_weights || (sync_ && worker.policy().version() <= last_sent_version)) continue;
-      // Flow control: at most unroll_queue unrolls not yet taken by the learner.
-      if (next_sequence_ - consumed_ > unroll_queue_) {
-        wire::poll_readable({&control_}, 100);
-        if (int code = drain_control(); code >= 0) return code;
-        continue;
-      }
+    };
 
+    Unroll buffers[2];
+    int next_buffer = 0;
+    int64_t last_sent_version = -1;
+    while (!link.finished()) {
+      if (sync) {
+        // PPO: one unroll per version, with weights newer than the last.
+        load_newest(0);
+        if (!have_weights || worker.policy().version() <= last_sent_version) {
+          load_newest(0.05);
+          continue;
+        }
+      } else {
+        if (!have_weights) {
+          load_newest(0.05);
+          continue;
+        }
+        if (credits && !link.take_credit(0.05)) continue;
+        load_newest(0);  // the newest at the start of this unroll
+      }
+      Unroll& unroll = buffers[next_buffer];
+      next_buffer = 1 - next_buffer;
       try {
         worker.collect(unroll);
       } catch (const std::exception& e) {
         // An env that keeps failing (rollout.env_error_limit): tell the
         // learner why before exiting, so that its error says it.
-        send_error(e.what());
+        logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
+        link.report_error(e.what());
         return kActorFailed;
       }
       last_sent_version = unroll.policy_version;
-      next_sequence_ = unroll.sequence + 1;
-      Frames frames = wire::serialize(wire::encode_unroll(sender_, unroll));
-      // Backpressure: wait for room in the queue, still answering the learner.
-      // (send leaves the frames untouched when it times out.)
-      while (!unrolls.send(std::move(frames), 200)) {
-        if (int code = drain_control(); code >= 0) return code;
-        if (seconds_since(last_heard_) > timeout) return kActorLearnerSilent;
-      }
+      if (!link.send(unroll)) break;
     }
-  }
-
-  // Handles pending control messages; returns an exit code to stop with, or -1.
-  int drain_control() {
-    while (auto frames = control_.receive(0)) {
-      last_heard_ = Clock::now();
-      try {
-        const wire::WireMessage m = wire::parse(std::move(*frames));
-        if (m.kind == "stop") return kActorStopped;
-        if (m.kind == "heartbeat" && m.body.count("consumed")) {
-          consumed_ = std::max(consumed_, m.get_int("consumed"));
-        }
-        if (m.kind == "error") {
-          std::fprintf(stderr, "actor %lld: the learner reports: %s\n", static_cast<long long>(actor_id_),
-                       m.get_string("reason").c_str());
-          return kActorRefused;
-        }
-      } catch (const wire::WireError& e) {
-        std::fprintf(stderr, "actor: dropped a bad control message: %s\n", e.what());
-      }
-    }
-    return -1;
-  }
-
-  void send_error(const std::string& reason) {
-    std::fprintf(stderr, "actor %lld: %s\n", static_cast<long long>(actor_id_), reason.c_str());
-    control_.send(wire::serialize(wire::make_error(sender_, reason)), 1000);
+    return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
   }
 
   ActorOptions options_;
   Socket control_;
   wire::Sender sender_;
-  int64_t actor_id_ = -1;
-  bool sync_ = false;
-  int64_t unroll_queue_ = 4;   // unrolls in flight at most
-  int64_t next_sequence_ = 0;  // sequence of the next unroll
-  int64_t consumed_ = -1;      // highest sequence the learner has taken
-  Clock::time_point last_heard_ = Clock::now();
   std::optional<wire::CurveKeyPair> curve_;  // this actor's keys
   std::string curve_server_key_;             // the learner's public key
   int joins_ = 0;        // hellos sent: each join gets its own routing id

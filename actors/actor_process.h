@@ -4,11 +4,14 @@
 //   train_ppo --role actor --learner tcp://HOST:PORT [--actor-id N] [--run-id ID]
 //
 // Protocol (docs/wire-protocol.md): hello -> config over DEALER/ROUTER;
-// SUB to the learner's weights (XPUB) with a per-actor sync topic, whose
-// subscription tells the learner when to send this actor its first weights
-// (no sleep, no slow-joiner race); PUSH unrolls with a high-water mark;
-// heartbeats both ways; exits on `stop`, on an `error`, or when the learner
-// has been silent longer than the timeout.
+// then two threads: this one collects unrolls (one per credit from the
+// learner when asynchronous, one per new weights version when synchronous),
+// loading the newest weights when it starts each; the link (actor_link.h)
+// sends them, beats the heart and counts credits meanwhile. Weights come
+// from the host's weights board (shared memory, --weights-fd, for actors
+// the learner started) or by request from the learner's weights socket.
+// Exits on `stop`, on an `error`, or when the learner has been silent
+// longer than the timeout.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,9 @@ struct ActorOptions {
   // key file; both or neither.
   std::string curve_key_file;
   std::string curve_server_key_file;
+  // A weights board inherited from the parent (rl/wire/weights_board.h):
+  // the learner's, for its local actors. -1: request weights over the wire.
+  int weights_fd = -1;
 };
 
 // Exit codes of run_actor.

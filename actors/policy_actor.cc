@@ -52,15 +52,24 @@ void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, 
   if (fast_) copy_parameters(*model_, fast_->slots(), flat_weights_);
   normalizer_.stats() = obs_stats;
   version_ = version;
+  has_values_ = true;
 }
 
 void PolicyActor::load(const wire::WeightsPayload& weights) {
   torch::NoGradGuard no_grad;
   auto target = model_->named_parameters(/*recurse=*/true);
-  if (weights.parameters.size() != target.size()) {
+  auto is_value = [](const std::string& name) { return name.rfind("v_", 0) == 0; };
+  size_t values_received = 0;
+  for (const auto& p : weights.parameters) values_received += is_value(p.name);
+  size_t values_expected = 0;
+  for (const auto& item : target) values_expected += is_value(item.key());
+  // Everything, or everything but the value function.
+  const size_t policy_expected = target.size() - values_expected;
+  if (weights.parameters.size() != target.size() &&
+      !(values_received == 0 && weights.parameters.size() == policy_expected)) {
     throw std::invalid_argument("weights: " + std::to_string(weights.parameters.size()) +
-                                " parameters received, the actor's network has " +
-                                std::to_string(target.size()));
+                                " parameters received, the actor's network has " + std::to_string(target.size()) +
+                                " (" + std::to_string(policy_expected) + " without the value function)");
   }
   for (const auto& p : weights.parameters) {
     torch::Tensor* dst = target.find(p.name);
@@ -73,6 +82,7 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
   if (fast_) copy_parameters(*model_, fast_->slots(), flat_weights_);
   normalizer_.stats().set(weights.obs_mean, weights.obs_var, weights.obs_count);
   version_ = weights.version;
+  has_values_ = values_received == values_expected;
 }
 
 void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<int64_t> discrete,
@@ -92,8 +102,12 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
   const torch::Tensor actions = deterministic ? model_->mode(out) : model_->sample(out, rng_);
   const torch::Tensor lp = model_->log_prob(out, actions).contiguous();
   std::copy_n(lp.data_ptr<float>(), rows, log_probs.begin());
-  const torch::Tensor v = out.value.contiguous();
-  std::copy_n(v.data_ptr<float>(), rows, values.begin());
+  if (has_values_) {
+    const torch::Tensor v = out.value.contiguous();
+    std::copy_n(v.data_ptr<float>(), rows, values.begin());
+  } else {
+    std::fill_n(values.begin(), rows, 0.f);
+  }
   if (model_->discrete()) {
     const torch::Tensor a = actions.to(torch::kLong).contiguous();
     std::copy_n(a.data_ptr<int64_t>(), rows, discrete.begin());
@@ -122,7 +136,7 @@ void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
 
 void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> discrete,
                            std::span<float> box, std::span<float> log_probs, std::span<float> values) {
-  fast_->forward(flat_weights_, normalized_, rows);
+  fast_->forward(flat_weights_, normalized_, rows, has_values_);
   const int64_t width = fast_->spec().head_size;
   const float* head = fast_->head().data();
   std::copy_n(fast_->values().begin(), rows, values.begin());

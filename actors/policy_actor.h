@@ -36,8 +36,13 @@ class PolicyActor {
   // observation statistics, as version `version`.
   void load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, int64_t version);
   // Takes weights that came over the wire. Throws std::invalid_argument
-  // naming a parameter that is missing or has another shape.
+  // naming a parameter that is missing or has another shape. The value
+  // function's parameters (v_trunk, v_head) may be left out, as learners
+  // that recompute values (IMPALA) send them: values() then reads 0.
   void load(const wire::WeightsPayload& weights);
+  // Whether the values act() writes are the value function's (false after
+  // policy-only weights).
+  bool has_values() const { return has_values_; }
 
   // rows = obs.size() / obs_size. Writes actions (Discrete: `discrete`; Box:
   // `box`, the unclipped samples), their log-probabilities and the values.
@@ -67,6 +72,7 @@ class PolicyActor {
   ObservationNormalizer normalizer_;
   Rng rng_;
   int64_t version_ = 0;
+  bool has_values_ = true;
   std::vector<float> normalized_;  // scratch for normalized observations
 };
 

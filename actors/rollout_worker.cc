@@ -45,6 +45,7 @@ void RolloutWorker::collect(Unroll& out) {
   out.resize(T, k, obs_size, action_size, discrete);
   out.policy_version = policy_.version();
   out.actor_id = actor_id_;
+  out.incarnation = incarnation_;
   out.sequence = sequence_++;
   const int64_t errors_before = env_.env_errors();
 

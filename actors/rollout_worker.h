@@ -30,6 +30,9 @@ class RolloutWorker {
   // Starts new episodes in every env from a new seed (after a resume).
   void reset_envs(uint64_t seed);
 
+  // The learner's count of this actor's starts, carried by every unroll.
+  void set_incarnation(int64_t incarnation) { incarnation_ = incarnation; }
+
   PolicyActor& policy() { return policy_; }
   const EnvSpec& spec() const { return env_.spec(); }
   int64_t env_steps() const { return env_.total_steps(); }
@@ -40,6 +43,7 @@ class RolloutWorker {
   VectorEnv env_;
   PolicyActor policy_;
   int64_t actor_id_;
+  int64_t incarnation_ = 0;
   int64_t sequence_ = 0;
   std::string last_env_error_;  // the latest env failure recovered from
   std::vector<int64_t> discrete_actions_;  // [k]

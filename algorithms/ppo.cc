@@ -95,12 +95,13 @@ double explained_variance(const torch::Tensor& values, const torch::Tensor& retu
 
 PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const PpoBatch& batch,
                     const PpoConfig& config, double lr, double clip_coef, Rng& rng,
-                    const std::function<void()>& after_backward) {
+                    const std::function<void()>& after_backward,
+                    const std::function<double(double)>& group_mean) {
   for (auto& group : optimizer.param_groups()) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   }
   const int64_t n = batch.size();
-  const int64_t minibatch_size = std::max<int64_t>(1, n / config.num_minibatches);
+  const int64_t minibatches = std::min<int64_t>(config.num_minibatches, n);
   const torch::Device device = batch.obs.device();
 
   PpoStats stats;
@@ -113,8 +114,9 @@ PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const
     const torch::Tensor order_tensor =
         torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong).to(device);
     torch::Tensor last_kl;
-    for (int64_t start = 0; start + minibatch_size <= n; start += minibatch_size) {
-      const PpoBatch mb = batch.select(order_tensor.slice(0, start, start + minibatch_size));
+    for (int64_t j = 0; j < minibatches; ++j) {
+      const auto [start, end] = minibatch_range(n, minibatches, j);
+      const PpoBatch mb = batch.select(order_tensor.slice(0, start, end));
       PpoLoss loss = ppo_loss(model, mb, config, clip_coef);
       optimizer.zero_grad();
       loss.total.backward();
@@ -134,7 +136,12 @@ PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const
     ++stats.epochs;
     // CleanRL's rule: stop the remaining epochs when the last minibatch's
     // KL estimate went past the target.
-    if (config.target_kl > 0 && last_kl.defined() && last_kl.item<double>() > config.target_kl) break;
+    // In a learner group every member decides on the group's mean, so that
+    // all run the same number of epochs (and all-reduces).
+    if (config.target_kl > 0 && last_kl.defined()) {
+      const double kl = group_mean ? group_mean(last_kl.item<double>()) : last_kl.item<double>();
+      if (kl > config.target_kl) break;
+    }
   }
   const double steps = std::max(1, stats.minibatch_steps);
   stats.policy_loss = sum_policy.item<double>() / steps;

@@ -55,10 +55,12 @@ PpoLoss ppo_objective(const torch::Tensor& log_probs, const torch::Tensor& entro
 // Runs config.update_epochs epochs of shuffled disjoint minibatches with
 // learning rate `lr` and clip `clip_coef`; the shuffles draw from `rng`.
 // `after_backward` runs between each backward pass and the gradient clip
-// (a learner group averages the gradients there).
+// (a learner group averages the gradients there); `group_mean` turns this
+// learner's KL into the group's mean for the target_kl stop.
 PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const PpoBatch& batch,
                     const PpoConfig& config, double lr, double clip_coef, Rng& rng,
-                    const std::function<void()>& after_backward = {});
+                    const std::function<void()>& after_backward = {},
+                    const std::function<double(double)>& group_mean = {});
 
 // 1 - Var(returns - values) / Var(returns); NaN when Var(returns) is 0.
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);

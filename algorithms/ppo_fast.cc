@@ -127,10 +127,11 @@ PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> param
 PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads, FusedAdam& optimizer,
                                 const PpoHostBatch& batch, const PpoConfig& config, double lr,
                                 double clip_coef, Rng& rng,
-                                const std::function<void(std::span<float>)>& after_backward) {
+                                const std::function<void(std::span<float>)>& after_backward,
+                                const std::function<double(double)>& group_mean) {
   optimizer.set_lr(lr);
   const int64_t n = batch.size;
-  const int64_t minibatch_size = std::max<int64_t>(1, n / config.num_minibatches);
+  const int64_t minibatches = std::min<int64_t>(config.num_minibatches, n);
   PpoStats stats;
   PpoMinibatchLoss sums;
   double sum_grad_norm = 0;
@@ -138,11 +139,11 @@ PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads,
     const std::vector<int64_t> order = permutation(n, rng);
     double last_kl = 0;
     bool any = false;
-    for (int64_t start = 0; start + minibatch_size <= n; start += minibatch_size) {
+    for (int64_t j = 0; j < minibatches; ++j) {
+      const auto [start, end] = minibatch_range(n, minibatches, j);
       std::fill(grads.begin(), grads.end(), 0.f);
       const PpoMinibatchLoss loss = minibatch_gradient(
-          params, grads, batch, std::span<const int64_t>(order).subspan(start, minibatch_size), config,
-          clip_coef);
+          params, grads, batch, std::span<const int64_t>(order).subspan(start, end - start), config, clip_coef);
       if (after_backward) after_backward(grads);
       sum_grad_norm += clip_grad_norm(grads, config.max_grad_norm);
       optimizer.step(params, grads);
@@ -157,7 +158,7 @@ PpoStats FastPpoUpdater::update(std::span<float> params, std::span<float> grads,
       ++stats.minibatch_steps;
     }
     ++stats.epochs;
-    if (config.target_kl > 0 && any && last_kl > config.target_kl) break;
+    if (config.target_kl > 0 && any && (group_mean ? group_mean(last_kl) : last_kl) > config.target_kl) break;
   }
   const double steps = std::max(1, stats.minibatch_steps);
   stats.policy_loss = sums.policy / steps;

@@ -43,10 +43,13 @@ class FastPpoUpdater {
   // Runs config.update_epochs epochs of shuffled minibatches (shuffles drawn
   // from `rng` exactly as ppo_update() draws them) on `params`/`grads`.
   // `after_backward(grads)` runs between each backward pass and the
-  // gradient clip (a learner group averages the gradients there).
+  // gradient clip (a learner group averages the gradients there);
+  // `group_mean` turns this learner's KL into the group's mean, on which
+  // the target_kl stop is decided.
   PpoStats update(std::span<float> params, std::span<float> grads, FusedAdam& optimizer,
                   const PpoHostBatch& batch, const PpoConfig& config, double lr, double clip_coef,
-                  Rng& rng, const std::function<void(std::span<float>)>& after_backward = {});
+                  Rng& rng, const std::function<void(std::span<float>)>& after_backward = {},
+                  const std::function<double(double)>& group_mean = {});
 
   // The loss terms of one minibatch (rows of `batch` at `index`) and their
   // gradient, accumulated into `grads`. Exposed for the tests against

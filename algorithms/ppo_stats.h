@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "rl/env/rng.h"
@@ -22,6 +23,14 @@ struct PpoStats {
 
 // A random permutation of [0, n) drawn from rng (Fisher-Yates).
 std::vector<int64_t> permutation(int64_t n, Rng& rng);
+
+// Rows [start, end) of minibatch j of `count` over a shuffled batch of n
+// rows: every epoch has exactly `count` minibatches whose sizes differ by
+// at most one (so that every member of a learner group takes the same
+// number of steps, whatever its batch size).
+inline std::pair<int64_t, int64_t> minibatch_range(int64_t n, int64_t count, int64_t j) {
+  return {j * n / count, (j + 1) * n / count};
+}
 
 // 1 - Var(returns - values) / Var(returns); NaN when Var(returns) is 0.
 double explained_variance(std::span<const float> values, std::span<const float> returns);

@@ -63,6 +63,7 @@ struct PpoRun {
   rl::RolloutWorker worker;
   rl::PpoLearner learner;
   rl::Unroll unroll;
+  rl::Batch batch;
   double rollout_s = 0, update_s = 0;
   int64_t iterations = 0;
 
@@ -78,7 +79,9 @@ struct PpoRun {
     worker.policy().load(learner.model(), learner.obs_stats(), learner.version());
     worker.collect(unroll);
     auto t1 = Clock::now();
-    learner.update({&unroll}, 0.0);
+    const std::vector<const rl::Unroll*> unrolls{&unroll};
+    batch.assemble(unrolls);
+    learner.update(batch, 0.0);
     auto t2 = Clock::now();
     rollout_s += std::chrono::duration<double>(t1 - t0).count();
     update_s += std::chrono::duration<double>(t2 - t1).count();

@@ -1,4 +1,4 @@
-// train_ppo: trains a policy with PPO. Flags: learners/train_cli.h, or --help.
-#include "learners/train_main.h"
+// train_ppo: trains a policy with PPO. Flags: examples/train_cli.h, or --help.
+#include "examples/train_main.h"
 
 int main(int argc, char** argv) { return rl::train_ppo_main(argc, argv); }

@@ -9,7 +9,9 @@ namespace rl {
 ImpalaLearner::ImpalaLearner(const EnvSpec& spec, const PolicyConfig& policy,
                              const NormalizeConfig& normalize, const ImpalaConfig& config,
                              torch::Device device, uint64_t seed)
-    : Learner(spec, policy, normalize, config.gamma, device, seed), config_(config) {
+    : Learner(spec, policy, normalize, config.gamma, device, seed), config_(config), loss_config_(config) {
+  // The learner clips rewards itself (update()), before adding bootstraps.
+  loss_config_.reward_clip = "none";
   if (config.optimizer == "rmsprop") {
     optimizer_ = std::make_unique<torch::optim::RMSprop>(
         model_->parameters(), torch::optim::RMSpropOptions(config.learning_rate)
@@ -48,28 +50,32 @@ void ImpalaLearner::restore_optimizer_state() {
   if (fused_adam_) restore_state(*fused_adam_, static_cast<torch::optim::Adam&>(*optimizer_), fast_net_->slots());
 }
 
-MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, double progress) {
-  const JoinedUnrolls joined = join_unrolls(unrolls);
+MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
   const int64_t T = joined.num_steps, K = joined.num_streams, N = T * K;
   const int64_t d = spec_.obs_size();
   const int64_t m = static_cast<int64_t>(joined.final_index.size());
 
-  std::vector<float> rewards;
-  scale_rewards(unrolls, joined, rewards);
+  std::vector<float>& rewards = rewards_;
+  scale_rewards(joined, rewards);
+  // The reward clip (abs_one) applies to the env's rewards, here, before the
+  // truncation bootstrap joins them: a bootstrap value is not a reward.
+  if (config_.reward_clip == "abs_one") {
+    for (auto& r : rewards) r = std::clamp(r, -1.f, 1.f);
+  }
   normalize_host(joined.obs, obs_);
   if (m > 0) {
     // A truncated step bootstraps from its final observation's value through
     // the reward, and its discount is 0 like every episode end (the trick of
     // ALGORITHMS.md section 4: V-trace's trace is cut at the boundary).
-    std::vector<float> finals_normalized;
-    normalize_host(joined.final_obs, finals_normalized);
-    const std::vector<float> finals = values_of(finals_normalized, m);
+    normalize_host(joined.final_obs, finals_normalized_);
+    const std::vector<float> finals = values_of(finals_normalized_, m);
     for (int64_t j = 0; j < m; ++j) {
       rewards[joined.final_index[j]] += static_cast<float>(config_.gamma) * finals[j];
     }
   }
-  std::vector<float> discounts(N);
-  for (int64_t j = 0; j < N; ++j) discounts[j] = joined.done[j] ? 0.f : static_cast<float>(config_.gamma);
+  discounts_.resize(N);
+  for (int64_t j = 0; j < N; ++j) discounts_[j] = joined.done[j] ? 0.f : static_cast<float>(config_.gamma);
+  const std::vector<float>& discounts = discounts_;
   update_obs_stats(std::span<const float>(joined.obs).first(N * d), N);
 
   const double lr = config_.learning_rate * (config_.anneal_lr ? std::max(0.0, 1.0 - progress) : 1.0);
@@ -85,7 +91,7 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
                                 .rewards = rewards,
                                 .discounts = discounts};
     flat_.zero_grad();
-    loss = fast_loss_->gradient(flat_.params(), flat_.grads(), batch, config_);
+    loss = fast_loss_->gradient(flat_.params(), flat_.grads(), batch, loss_config_);
     reduce_gradients();
     grad_norm = clip_grad_norm(flat_.grads(), config_.max_grad_norm);
     if (fused_rmsprop_) {
@@ -105,7 +111,7 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
     batch.rewards = upload(rewards, {T, K});
     batch.discounts = upload(discounts, {T, K});
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-    ImpalaLoss torch_loss = impala_loss(*model_, batch, config_);
+    ImpalaLoss torch_loss = impala_loss(*model_, batch, loss_config_);
     optimizer_->zero_grad();
     torch_loss.total.backward();
     reduce_gradients();
@@ -121,8 +127,8 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
   }
 
   double lag_sum = 0, lag_max = 0;
-  for (const Unroll* u : unrolls) {
-    const double lag = static_cast<double>(version_ - u->policy_version);
+  for (const Batch::Source& source : joined.sources) {
+    const double lag = static_cast<double>(version_ - source.policy_version);
     lag_sum += lag;
     lag_max = std::max(lag_max, lag);
   }
@@ -137,7 +143,7 @@ MetricRow ImpalaLearner::update(const std::vector<const Unroll*>& unrolls, doubl
           {"explained_variance", loss.explained_variance},
           {"grad_norm", grad_norm},
           {"learning_rate", lr},
-          {"policy_lag_mean", lag_sum / static_cast<double>(unrolls.size())},
+          {"policy_lag_mean", lag_sum / static_cast<double>(joined.sources.size())},
           {"policy_lag_max", lag_max},
           {"reward_scale", reward_scaler_.factor()}};
 }

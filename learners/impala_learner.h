@@ -16,7 +16,8 @@ class ImpalaLearner final : public Learner {
   ImpalaLearner(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize,
                 const ImpalaConfig& config, torch::Device device, uint64_t seed);
 
-  MetricRow update(const std::vector<const Unroll*>& unrolls, double progress) override;
+  MetricRow update(const Batch& batch, double progress) override;
+  bool actors_need_values() const override { return false; }
 
  protected:
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
@@ -25,12 +26,15 @@ class ImpalaLearner final : public Learner {
 
  private:
   ImpalaConfig config_;
+  ImpalaConfig loss_config_;  // config_ with the reward clip left to update()
   std::unique_ptr<torch::optim::Optimizer> optimizer_;  // libtorch path, and the checkpointed state
   // Fast path: the hand-written loss gradient and one of the fused optimizers.
   std::unique_ptr<FastImpalaLoss> fast_loss_;
   std::unique_ptr<FusedRmsProp> fused_rmsprop_;
   std::unique_ptr<FusedAdam> fused_adam_;
+  // Workspaces reused from update to update.
   std::vector<float> obs_;  // normalized observations [(T+1) K, obs_size]
+  std::vector<float> rewards_, discounts_, finals_normalized_;
 };
 
 }  // namespace rl

@@ -74,28 +74,42 @@ void Learner::update_obs_stats(std::span<const float> raw, int64_t rows) {
   obs_normalizer_.stats().update(batch);
 }
 
-void Learner::scale_rewards(const std::vector<const Unroll*>& unrolls, const JoinedUnrolls& joined,
-                            std::vector<float>& rewards) {
-  const int64_t T = joined.num_steps, K = joined.num_streams;
-  rewards = joined.rewards;
+void Learner::scale_rewards(const Batch& batch, std::vector<float>& rewards) {
+  rewards.assign(batch.rewards.begin(), batch.rewards.end());
   if (!reward_scaler_.enabled()) return;
-  std::vector<double> returns;
-  for (size_t u = 0; u < unrolls.size(); ++u) {
-    const Unroll& unroll = *unrolls[u];
-    std::vector<uint8_t> done(T * unroll.num_envs);
-    for (size_t j = 0; j < done.size(); ++j) done[j] = unroll.terminated[j] || unroll.truncated[j];
-    const auto block = reward_scaler_.accumulate(unroll.rewards, done, T, unroll.num_envs,
-                                                 joined.stream_offset[u]);
-    returns.insert(returns.end(), block.begin(), block.end());
-  }
-  Moments batch = Moments::of(std::span<const double>(returns), T * K, 1);
-  if (group_) batch = Moments::from_sums(group_->sum(batch.to_sums()));
-  reward_scaler_.stats().update(batch);
+  reward_scaler_.accumulate_columns(batch.rewards, batch.done, batch.num_steps, batch.stream, scaled_returns_);
+  Moments moments = Moments::of(std::span<const double>(scaled_returns_), batch.env_steps(), 1);
+  if (group_) moments = Moments::from_sums(group_->sum(moments.to_sums()));
+  reward_scaler_.stats().update(moments);
   reward_scaler_.apply(rewards);
+}
+
+wire::WeightsPayload Learner::snapshot() {
+  torch::NoGradGuard no_grad;
+  wire::WeightsPayload w;
+  w.version = version_;
+  const bool values = actors_need_values();
+  for (const auto& item : model_->named_parameters(/*recurse=*/true)) {
+    // The value function's modules: v_trunk (separate networks) and v_head.
+    if (!values && item.key().rfind("v_", 0) == 0) continue;
+    const torch::Tensor cpu = item.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
+    w.parameters.push_back({item.key(), cpu.sizes().vec(),
+                            std::vector<float>(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel())});
+  }
+  const RunningMeanStd& obs = obs_normalizer_.stats();
+  w.obs_mean = obs.mean();
+  w.obs_var = obs.var();
+  w.obs_count = obs.count();
+  return w;
 }
 
 void Learner::reduce_gradients() {
   if (group_) group_->average_gradients(model_->parameters());
+}
+
+std::function<double(double)> Learner::group_mean() {
+  if (!group_) return {};
+  return [group = group_](double value) { return group->sum({value})[0] / group->world_size(); };
 }
 
 void Learner::save(const fs::path& dir) {
@@ -151,65 +165,6 @@ void Learner::load(const fs::path& dir) {
   reward_scaler_.stats().set(r.at("mean"), r.at("var"), r.at("count"));
   reward_scaler_.set_stream_returns(state.at("stream_returns").get<std::vector<double>>());
   rng_.set_state(state.at("rng").get<std::array<uint64_t, 4>>());
-}
-
-JoinedUnrolls join_unrolls(const std::vector<const Unroll*>& unrolls) {
-  if (unrolls.empty()) throw std::invalid_argument("join_unrolls: no unrolls");
-  JoinedUnrolls j;
-  const Unroll& first = *unrolls.front();
-  j.num_steps = first.num_steps;
-  const int64_t T = j.num_steps;
-  const int64_t d = first.obs_size;
-  const int64_t a = first.action_size;
-  for (const Unroll* u : unrolls) {
-    u->check_consistent();
-    if (u->num_steps != T || u->obs_size != d || u->discrete != first.discrete ||
-        u->action_size != a) {
-      throw std::invalid_argument("join_unrolls: unrolls of different shapes in one batch");
-    }
-    j.stream_offset.push_back(u->actor_id * u->num_envs);
-    j.num_streams += u->num_envs;
-  }
-  const int64_t K = j.num_streams;
-  j.obs.resize((T + 1) * K * d);
-  j.rewards.resize(T * K);
-  j.terminated.resize(T * K);
-  j.truncated.resize(T * K);
-  j.done.resize(T * K);
-  j.log_probs.resize(T * K);
-  j.values.resize(T * K);
-  j.discrete_actions.resize(first.discrete ? T * K : 0);
-  j.box_actions.resize(first.discrete ? 0 : T * K * a);
-  int64_t col = 0;  // first stream of the current unroll
-  for (const Unroll* u : unrolls) {
-    const int64_t k = u->num_envs;
-    for (int64_t t = 0; t <= T; ++t) {
-      std::copy_n(u->obs.data() + t * k * d, k * d, j.obs.data() + (t * K + col) * d);
-    }
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t i = 0; i < k; ++i) {
-        const int64_t src = t * k + i, dst = t * K + col + i;
-        j.rewards[dst] = u->rewards[src];
-        j.terminated[dst] = u->terminated[src];
-        j.truncated[dst] = u->truncated[src];
-        j.done[dst] = u->terminated[src] || u->truncated[src];
-        j.log_probs[dst] = u->behaviour_log_probs[src];
-        j.values[dst] = u->values[src];
-        if (first.discrete) {
-          j.discrete_actions[dst] = u->discrete_actions[src];
-        } else {
-          std::copy_n(u->box_actions.data() + src * a, a, j.box_actions.data() + dst * a);
-        }
-      }
-    }
-    for (size_t m = 0; m < u->final_index.size(); ++m) {
-      const int64_t t = u->final_index[m] / k, i = u->final_index[m] % k;
-      j.final_index.push_back(static_cast<int32_t>(t * K + col + i));
-    }
-    j.final_obs.insert(j.final_obs.end(), u->final_obs.begin(), u->final_obs.end());
-    col += k;
-  }
-  return j;
 }
 
 }  // namespace rl

@@ -1,18 +1,20 @@
-// Learners: turn unrolls into updates of the policy. One class per
-// algorithm over a shared base that owns the network, the normalizer
+// Learners: turn batches of unrolls into updates of the policy. One class
+// per algorithm over a shared base that owns the network, the normalizer
 // statistics, the counters and the checkpoint files. The update rules
-// themselves are the functions of algorithms/; a learner only assembles
-// batches for them, the same way in-process and behind sockets.
+// themselves are the functions of algorithms/; a learner only prepares
+// batches for them. In the learner process only the updater thread touches
+// a Learner (learners/updater.h).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
-#include "rl/data/unroll.h"
+#include "learners/batch.h"
 #include "rl/env/env_spec.h"
 #include "rl/env/rng.h"
 #include "rl/nn/actor_critic.h"
@@ -21,11 +23,11 @@
 #include "rl/nn/normalizers.h"
 #include "rl/nn/policy_config.h"
 #include "rl/runtime/metrics.h"
+#include "rl/wire/messages.h"
 
 namespace rl {
 
 class LearnerGroup;
-struct JoinedUnrolls;
 
 class Learner {
  public:
@@ -33,10 +35,19 @@ class Learner {
           double gamma, torch::Device device, uint64_t seed);
   virtual ~Learner();
 
-  // One update from `unrolls` (same T each). `progress` in [0, 1] is the
-  // share of the run's env steps done before this update (for annealing).
-  // Returns the update's metrics. Bumps version().
-  virtual MetricRow update(const std::vector<const Unroll*>& unrolls, double progress) = 0;
+  // One update from `batch`. `progress` in [0, 1] is the share of the run's
+  // env steps done before this update (for annealing). Returns the update's
+  // metrics. Bumps version().
+  virtual MetricRow update(const Batch& batch, double progress) = 0;
+
+  // Whether actors need the value function's weights: PPO stores the values
+  // of its behaviour policy, IMPALA recomputes them on the learner, so its
+  // actors take the policy's parameters alone (half the bytes on the wire).
+  virtual bool actors_need_values() const { return true; }
+  // The current weights as actors load them (the policy's parameters, the
+  // value function's too when actors_need_values(), the observation
+  // statistics), tagged with version().
+  wire::WeightsPayload snapshot();
 
   // Trains together with the other learners of `group` from now on: takes
   // rank 0's parameters, then averages gradients and merges statistics over
@@ -76,12 +87,14 @@ class Learner {
   torch::Tensor normalized(std::span<const float> raw, int64_t rows);
   // Adds raw observations to the statistics (the whole group's, in a group).
   void update_obs_stats(std::span<const float> raw, int64_t rows);
-  // Rewards of the joined unrolls, scaled with the running return statistics
-  // (each unroll's envs keep their own return accumulators), into `rewards`.
-  void scale_rewards(const std::vector<const Unroll*>& unrolls, const JoinedUnrolls& joined,
-                     std::vector<float>& rewards);
+  // The batch's rewards scaled with the running return statistics (every
+  // actor's env keeps its own return accumulator), into `rewards`.
+  void scale_rewards(const Batch& batch, std::vector<float>& rewards);
   // Averages the gradients over the group (nothing alone).
   void reduce_gradients();
+  // In a group: a function from this learner's value to the group's mean
+  // (PPO's target_kl stop is decided on it); empty alone.
+  std::function<double(double)> group_mean();
 
   // A device tensor of its own holding a copy of `data` (float or int64):
   // through pinned memory with a non-blocking copy on CUDA.
@@ -101,6 +114,7 @@ class Learner {
   std::unique_ptr<MlpActorCritic> fast_net_;
   int64_t version_ = 0;
   int64_t updates_ = 0;
+  std::vector<double> scaled_returns_;  // scale_rewards' scratch
 };
 
 template <typename T>
@@ -110,20 +124,5 @@ torch::Tensor Learner::upload(const std::vector<T>& data, std::vector<int64_t> s
   if (device_.is_cuda()) return host.pin_memory().to(device_, /*non_blocking=*/true);
   return host.clone();
 }
-
-// Unrolls side by side along the env axis: [T, sum k] time-major arrays.
-struct JoinedUnrolls {
-  int64_t num_steps = 0, num_streams = 0;
-  std::vector<float> obs;          // [T+1, K, obs_size] raw
-  std::vector<float> rewards;      // [T, K] raw
-  std::vector<uint8_t> terminated, truncated, done;  // [T, K]
-  std::vector<float> log_probs, values;              // [T, K]
-  std::vector<int64_t> discrete_actions;             // [T, K]
-  std::vector<float> box_actions;                    // [T, K, d]
-  std::vector<int32_t> final_index;                  // into [T, K]
-  std::vector<float> final_obs;                      // [m, obs_size] raw
-  std::vector<int64_t> stream_offset;                // reward-scaler stream of each unroll's env 0
-};
-JoinedUnrolls join_unrolls(const std::vector<const Unroll*>& unrolls);
 
 }  // namespace rl

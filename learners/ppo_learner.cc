@@ -28,8 +28,7 @@ void PpoLearner::restore_optimizer_state() {
   if (fused_adam_) restore_state(*fused_adam_, optimizer_, fast_net_->slots());
 }
 
-MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double progress) {
-  const JoinedUnrolls joined = join_unrolls(unrolls);
+MetricRow PpoLearner::update(const Batch& joined, double progress) {
   const int64_t T = joined.num_steps, K = joined.num_streams, N = T * K;
   const int64_t d = spec_.obs_size();
   const int64_t m = static_cast<int64_t>(joined.final_index.size());
@@ -39,13 +38,17 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
   // of the update are exactly 1.
   normalize_host(joined.obs, obs_);
   const std::vector<float> bootstrap = values_of(std::span<const float>(obs_).subspan(N * d), K);
-  std::vector<float> finals_normalized;
-  normalize_host(joined.final_obs, finals_normalized);
-  const std::vector<float> final_values = values_of(finals_normalized, m);
+  normalize_host(joined.final_obs, finals_normalized_);
+  const std::vector<float> final_values = values_of(finals_normalized_, m);
 
-  std::vector<float> rewards;
-  scale_rewards(unrolls, joined, rewards);
-  std::vector<float> next_values(N), advantages(N), returns(N);
+  scale_rewards(joined, rewards_);
+  std::vector<float>& rewards = rewards_;
+  next_values_.resize(N);
+  advantages_.resize(N);
+  returns_.resize(N);
+  std::vector<float>& next_values = next_values_;
+  std::vector<float>& advantages = advantages_;
+  std::vector<float>& returns = returns_;
   successor_values(joined.values, bootstrap, joined.final_index, final_values, joined.terminated,
                    joined.truncated, T, K, next_values);
   gae(rewards, joined.values, next_values, joined.terminated, joined.truncated, T, K, config_.gamma,
@@ -68,7 +71,7 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
                        .advantages = advantages,
                        .returns = returns};
     stats = fast_updater_->update(flat_.params(), flat_.grads(), *fused_adam_, batch, config_, lr, clip,
-                                  rng_, [this](std::span<float>) { reduce_gradients(); });
+                                  rng_, [this](std::span<float>) { reduce_gradients(); }, group_mean());
   } else {
     PpoBatch batch;
     batch.obs = upload(obs_, {T + 1, K, d}).reshape({(T + 1) * K, d}).slice(0, 0, N);
@@ -79,7 +82,8 @@ MetricRow PpoLearner::update(const std::vector<const Unroll*>& unrolls, double p
     batch.values = upload(joined.values, {N});
     batch.advantages = upload(advantages, {N});
     batch.returns = upload(returns, {N});
-    stats = ppo_update(*model_, optimizer_, batch, config_, lr, clip, rng_, [this] { reduce_gradients(); });
+    stats = ppo_update(*model_, optimizer_, batch, config_, lr, clip, rng_, [this] { reduce_gradients(); },
+                       group_mean());
   }
   ++version_;
   ++updates_;

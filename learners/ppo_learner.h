@@ -16,7 +16,7 @@ class PpoLearner final : public Learner {
   PpoLearner(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize,
              const PpoConfig& config, torch::Device device, uint64_t seed);
 
-  MetricRow update(const std::vector<const Unroll*>& unrolls, double progress) override;
+  MetricRow update(const Batch& batch, double progress) override;
 
  protected:
   torch::optim::Optimizer& optimizer() override { return optimizer_; }
@@ -28,7 +28,9 @@ class PpoLearner final : public Learner {
   torch::optim::Adam optimizer_;  // libtorch path, and the checkpointed state
   std::unique_ptr<FusedAdam> fused_adam_;        // fast path
   std::unique_ptr<FastPpoUpdater> fast_updater_;  // fast path
+  // Workspaces reused from update to update.
   std::vector<float> obs_;  // normalized observations [(T+1) K, obs_size]
+  std::vector<float> finals_normalized_, rewards_, next_values_, advantages_, returns_;
 };
 
 }  // namespace rl

@@ -1,8 +1,9 @@
-// The training loop: unrolls from actor processes (or, with --actors 0, from
-// a rollout worker in the learner's own process) feed a learner, inside a
-// run directory (config, metrics.csv, atomic checkpoints, summary.json,
-// final evaluation). SIGINT and SIGTERM end the run cleanly: a last
-// checkpoint, then every actor stopped.
+// The runner of a training run: builds the learner and the stages around it
+// (docs/architecture.md), starts them, waits while the updater trains and
+// the supervisor keeps the local actors alive, stops them, evaluates and
+// writes the summary. Inside one run directory: config, metrics.csv,
+// TensorBoard files, atomic checkpoints, summary.json. SIGINT and SIGTERM
+// end the run cleanly: a last checkpoint, then every actor stopped and reaped.
 #pragma once
 
 #include <torch/torch.h>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/rollout_config.h"
 #include "learners/learner.h"
@@ -26,10 +28,10 @@ struct TrainingSetup {
   PolicyConfig policy;
   NormalizeConfig normalize;
   std::string config_yaml;       // the resolved config, saved with the run and each checkpoint
-  int unrolls_per_update = 1;    // unrolls gathered for one learner update (IMPALA)
+  int unrolls_per_update = 1;    // asynchronous: unrolls in one learner update
   bool sync = false;             // PPO: an update takes one unroll of the current version per actor
   bool resume = false;           // continue from run.run_dir's latest checkpoint
-  bool serve_remote = false;     // --role learner: use the actor hub even with no local actors
+  bool serve_remote = false;     // --role learner: serve remote actors even with no local ones
   int learners = 1;              // --learners N: a group of N learner processes on this host
   std::vector<std::string> program_args;  // this program's arguments (to start the group's other learners)
   std::function<std::unique_ptr<Learner>(const EnvSpec&, torch::Device)> make_learner;
@@ -40,6 +42,7 @@ struct TrainingSummary {
   int64_t total_env_steps = 0;
   double wall_seconds = 0;
   double env_steps_per_second = 0;
+  bool evaluated = false;  // the final evaluation ran (not after an interruption)
   double final_eval_mean_return = 0;
   double final_eval_std_return = 0;
 };

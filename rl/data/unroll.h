@@ -41,7 +41,8 @@ struct Unroll {
 
   int64_t policy_version = 0;  // version of the weights that acted
   int64_t actor_id = 0;        // which actor produced it
-  int64_t sequence = 0;        // per-actor counter, for ordering and loss detection
+  int64_t incarnation = 0;     // which start of that actor (the learner's count; 0: unknown)
+  int64_t sequence = 0;        // per-incarnation counter, for ordering and loss detection
   std::vector<EpisodeRecord> episodes;  // episodes finished in this unroll
   int64_t env_errors = 0;      // env failures recovered from while collecting it
 

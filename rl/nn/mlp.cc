@@ -167,7 +167,8 @@ void MlpActorCritic::run_trunk(const float* params, Trunk& trunk, const float* i
   }
 }
 
-void MlpActorCritic::forward(std::span<const float> params, std::span<const float> obs, int64_t rows) {
+void MlpActorCritic::forward(std::span<const float> params, std::span<const float> obs, int64_t rows,
+                             bool with_values) {
   if (static_cast<int64_t>(params.size()) != num_parameters_ ||
       static_cast<int64_t>(obs.size()) < rows * spec_.obs_size) {
     throw std::invalid_argument("MlpActorCritic::forward: " + std::to_string(params.size()) +
@@ -180,9 +181,13 @@ void MlpActorCritic::forward(std::span<const float> params, std::span<const floa
   input_ = obs.data();
   const float* p = params.data();
   run_trunk(p, pi_trunk_, input_);
+  run_layer(p, pi_head_, pi_trunk_.outputs.back().data(), head_.data());
+  if (!with_values) {
+    std::fill_n(values_.begin(), rows, 0.f);
+    return;
+  }
   const Trunk& v_trunk = spec_.shared_trunk ? pi_trunk_ : v_trunk_;
   if (!spec_.shared_trunk) run_trunk(p, v_trunk_, input_);
-  run_layer(p, pi_head_, pi_trunk_.outputs.back().data(), head_.data());
   run_layer(p, v_head_, v_trunk.outputs.back().data(), values_.data());
 }
 

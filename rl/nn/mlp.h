@@ -63,8 +63,10 @@ class MlpActorCritic {
 
   // Forward pass of `rows` observations [rows, obs_size]. The results (and
   // the activations a following backward() needs) stay in the workspace
-  // until the next call.
-  void forward(std::span<const float> params, std::span<const float> obs, int64_t rows);
+  // until the next call. Without `with_values` the value function is not
+  // computed (actors of algorithms that recompute values on the learner)
+  // and values() reads 0.
+  void forward(std::span<const float> params, std::span<const float> obs, int64_t rows, bool with_values = true);
   std::span<const float> head() const { return {head_.data(), size_t(rows_ * spec_.head_size)}; }
   std::span<const float> values() const { return {values_.data(), size_t(rows_)}; }
 

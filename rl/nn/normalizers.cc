@@ -159,6 +159,26 @@ std::vector<double> RewardScaler::accumulate(std::span<const float> rewards, std
   return block;
 }
 
+void RewardScaler::accumulate_columns(std::span<const float> rewards, std::span<const uint8_t> done,
+                                      int64_t num_steps, std::span<const int64_t> streams,
+                                      std::vector<double>& out) {
+  const int64_t K = static_cast<int64_t>(streams.size());
+  int64_t needed = 0;
+  for (int64_t s : streams) needed = std::max(needed, s + 1);
+  if (static_cast<int64_t>(returns_.size()) < needed) returns_.resize(needed, 0.0);
+  out.resize(num_steps * K);
+  // Column by column: a stream that appears in two columns (two unrolls of
+  // one actor in a batch) continues in time order.
+  for (int64_t j = 0; j < K; ++j) {
+    double& ret = returns_[streams[j]];
+    for (int64_t t = 0; t < num_steps; ++t) {
+      ret = gamma_ * ret + rewards[t * K + j];
+      out[t * K + j] = ret;
+      if (done[t * K + j]) ret = 0.0;
+    }
+  }
+}
+
 void RewardScaler::apply(std::span<float> rewards) const {
   if (!enabled_) return;
   const double f = factor();

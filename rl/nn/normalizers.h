@@ -94,6 +94,10 @@ class RewardScaler {
   // the accumulators), then the scaling with the current statistics.
   std::vector<double> accumulate(std::span<const float> rewards, std::span<const uint8_t> done,
                                  int64_t num_steps, int64_t num_streams, int64_t first_stream);
+  // The same over a [T, K] block whose column j is stream `streams[j]`
+  // (a learner's batch of several actors' unrolls), into `out` [T * K].
+  void accumulate_columns(std::span<const float> rewards, std::span<const uint8_t> done, int64_t num_steps,
+                          std::span<const int64_t> streams, std::vector<double>& out);
   void apply(std::span<float> rewards) const;
   // The factor rewards are multiplied by now (1 when disabled).
   double factor() const;

@@ -57,12 +57,18 @@ struct RunConfig {
 // How the learner reaches its actors (the distributed runtime).
 struct RuntimeConfig {
   int actors = 2;                         // local actor processes (0: collect in the learner's process, for debugging)
-  std::string bind = "tcp://127.0.0.1:0"; // learner's control endpoint; port 0 picks a free one
+  std::string bind = "tcp://127.0.0.1:0"; // learner's control endpoint; port 0 picks free ports for all three sockets
+  int unroll_port = -1;                   // unroll socket's port (-1: the control port + 1)
+  int weights_port = -1;                  // weights socket's port (-1: the control port + 2)
   double heartbeat_seconds = 1.0;         // actors send a heartbeat this often
   double actor_timeout_seconds = 15.0;    // silence after which an actor is dead (and the learner, for an actor)
   int max_restarts = 5;                   // restarts of each local actor before the run goes on without it
-  int unroll_queue = 4;                   // unrolls an actor may queue before sending blocks (backpressure)
+  int unroll_queue = 2;                   // asynchronous: unrolls one actor may have granted and not yet taken
+  int unrolls_in_flight = 0;              // asynchronous: unrolls granted and not yet taken, over all actors (0: twice the batch)
+  int64_t max_policy_lag = 20;            // asynchronous: drop unrolls whose policy is more versions behind (0: keep all)
+  int max_actors = 1024;                  // actor ids (and their reward accumulators) are bounded by this
   int min_actors = 1;                     // actors that must have joined before training starts
+  std::string weights_dtype = "f32";      // parameters on the wire: f32, or f16 / bf16 (half the bytes)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
   // the public keys of the actors allowed in. Both or neither.
   std::string curve_secret_key;
@@ -71,23 +77,47 @@ struct RuntimeConfig {
   void visit(ConfigFields& f) {
     f("actors", actors);
     f("bind", bind);
+    f("unroll_port", unroll_port);
+    f("weights_port", weights_port);
     f("heartbeat_seconds", heartbeat_seconds);
     f("actor_timeout_seconds", actor_timeout_seconds);
     f("max_restarts", max_restarts);
     f("unroll_queue", unroll_queue);
+    f("unrolls_in_flight", unrolls_in_flight);
+    f("max_policy_lag", max_policy_lag);
+    f("max_actors", max_actors);
     f("min_actors", min_actors);
+    f("weights_dtype", weights_dtype);
     f("curve_secret_key", curve_secret_key);
     f("curve_authorized_keys", curve_authorized_keys);
   }
   void validate() const {
     if (actors < 0) throw std::invalid_argument("runtime.actors must be >= 0, got " + std::to_string(actors));
+    if (actors > max_actors) {
+      throw std::invalid_argument("runtime.actors (" + std::to_string(actors) + ") exceeds runtime.max_actors (" +
+                                  std::to_string(max_actors) + ")");
+    }
     if (!(heartbeat_seconds > 0)) throw std::invalid_argument("runtime.heartbeat_seconds must be positive");
     if (!(actor_timeout_seconds > heartbeat_seconds)) {
       throw std::invalid_argument("runtime.actor_timeout_seconds must exceed runtime.heartbeat_seconds");
     }
     if (max_restarts < 0) throw std::invalid_argument("runtime.max_restarts must be >= 0");
     if (unroll_queue <= 0) throw std::invalid_argument("runtime.unroll_queue must be positive");
+    if (unrolls_in_flight < 0) throw std::invalid_argument("runtime.unrolls_in_flight must be >= 0 (0: twice the batch)");
+    if (max_policy_lag < 0) throw std::invalid_argument("runtime.max_policy_lag must be >= 0 (0: no cap)");
+    if (max_actors < 1 || max_actors > 65536) {
+      throw std::invalid_argument("runtime.max_actors must be in [1, 65536], got " + std::to_string(max_actors));
+    }
     if (min_actors < 1) throw std::invalid_argument("runtime.min_actors must be >= 1");
+    for (int port : {unroll_port, weights_port}) {
+      if (port < -1 || port > 65535) {
+        throw std::invalid_argument("runtime.unroll_port and runtime.weights_port must be -1 (the control port + 1, + 2) "
+                                    "or a port in [0, 65535], got " + std::to_string(port));
+      }
+    }
+    if (weights_dtype != "f32" && weights_dtype != "f16" && weights_dtype != "bf16") {
+      throw std::invalid_argument("runtime.weights_dtype: '" + weights_dtype + "' is not one of f32, f16, bf16");
+    }
     if (curve_secret_key.empty() != curve_authorized_keys.empty()) {
       throw std::invalid_argument("runtime.curve_secret_key and runtime.curve_authorized_keys go together: set both or neither");
     }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "rl/wire/half.h"
+
 namespace rl::wire {
 namespace {
 
@@ -10,6 +12,25 @@ template <typename T>
 std::vector<T> to_vector(const WireArray& a) {
   std::vector<T> out(static_cast<size_t>(a.count()));
   if (!out.empty()) std::memcpy(out.data(), a.bytes.data(), a.bytes.size());
+  return out;
+}
+
+// Into an existing vector (its capacity reused).
+template <typename T>
+void copy_into(const WireArray& a, std::vector<T>& out) {
+  out.resize(static_cast<size_t>(a.count()));
+  if (!out.empty()) std::memcpy(out.data(), a.bytes.data(), a.bytes.size());
+}
+
+// Parameters as floats, whatever dtype they travelled in.
+std::vector<float> widen(const WireArray& a) {
+  std::vector<float> out(static_cast<size_t>(a.count()));
+  const auto* half = reinterpret_cast<const uint8_t*>(a.bytes.data());
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint16_t h;
+    std::memcpy(&h, half + 2 * i, 2);
+    out[i] = a.dtype == DType::kFloat16 ? f16_to_float(h) : bf16_to_float(h);
+  }
   return out;
 }
 
@@ -59,7 +80,7 @@ WireMessage encode_unroll(Sender& sender, const Unroll& u) {
             {"obs_size", d},           {"action_size", u.action_size},
             {"discrete", u.discrete},  {"policy_version", u.policy_version},
             {"actor_id", u.actor_id},  {"sequence", u.sequence},
-            {"env_errors", u.env_errors}};
+            {"incarnation", u.incarnation}, {"env_errors", u.env_errors}};
   m.add_array("obs", DType::kFloat32, {T + 1, k, d}, u.obs.data(), u.obs.size());
   if (u.discrete) {
     m.add_array("actions", DType::kInt64, {T, k}, u.discrete_actions.data(), u.discrete_actions.size());
@@ -89,8 +110,14 @@ WireMessage encode_unroll(Sender& sender, const Unroll& u) {
 }
 
 Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
-  if (m.kind != "unroll") throw WireError("unexpected_kind", "expected an unroll, got " + m.kind);
   Unroll u;
+  decode_unroll(m, limits, u);
+  return u;
+}
+
+void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) {
+  if (m.kind != "unroll") throw WireError("unexpected_kind", "expected an unroll, got " + m.kind);
+  u.episodes.clear();
   u.num_steps = m.get_int("num_steps");
   u.num_envs = m.get_int("num_envs");
   u.obs_size = m.get_int("obs_size");
@@ -99,12 +126,18 @@ Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
   u.policy_version = m.get_int("policy_version");
   u.actor_id = m.get_int("actor_id");
   u.sequence = m.get_int("sequence");
+  u.incarnation = m.get_int("incarnation");
   // Optional: actors before it did not send the count.
   u.env_errors = m.body.count("env_errors") ? m.get_int("env_errors") : 0;
   if (u.env_errors < 0) throw WireError("bad_count", "env_errors " + std::to_string(u.env_errors));
   const int64_t T = u.num_steps, k = u.num_envs, d = u.obs_size;
   if (T <= 0 || T > limits.max_steps || k <= 0 || k > limits.max_envs) {
     throw WireError("shape_mismatch", "unroll of " + std::to_string(T) + " steps x " + std::to_string(k) + " envs");
+  }
+  if ((limits.num_steps > 0 && T != limits.num_steps) || (limits.num_envs > 0 && k != limits.num_envs)) {
+    throw WireError("shape_mismatch", "unroll of " + std::to_string(T) + " steps x " + std::to_string(k) +
+                                          " envs; this run's unrolls are " + std::to_string(limits.num_steps) +
+                                          " x " + std::to_string(limits.num_envs));
   }
   if (d != limits.obs_size) {
     throw WireError("shape_mismatch", "observations of " + std::to_string(d) + " floats, the env has " +
@@ -113,30 +146,36 @@ Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
   if (u.discrete != limits.discrete || (!u.discrete && u.action_size != limits.action_size)) {
     throw WireError("shape_mismatch", "actions do not match the env's action space");
   }
-  if (u.policy_version < 0 || u.actor_id < 0 || u.sequence < 0) {
-    throw WireError("bad_field", "negative version, actor id or sequence");
+  if (u.policy_version < 0 || u.actor_id < 0 || u.sequence < 0 || u.incarnation < 0) {
+    throw WireError("bad_field", "negative version, actor id, incarnation or sequence");
+  }
+  if (u.actor_id >= limits.max_actor_id) {
+    throw WireError("bad_actor_id", "actor id " + std::to_string(u.actor_id) + " is not below this run's " +
+                                        std::to_string(limits.max_actor_id) + " actors");
   }
 
-  u.obs = to_vector<float>(expect(m, "obs", DType::kFloat32, {T + 1, k, d}));
+  copy_into(expect(m, "obs", DType::kFloat32, {T + 1, k, d}), u.obs);
   if (u.discrete) {
-    u.discrete_actions = to_vector<int64_t>(expect(m, "actions", DType::kInt64, {T, k}));
+    copy_into(expect(m, "actions", DType::kInt64, {T, k}), u.discrete_actions);
+    u.box_actions.clear();
     for (int64_t a : u.discrete_actions) {
       if (a < 0 || a >= limits.num_actions) throw WireError("bad_action", "action " + std::to_string(a));
     }
   } else {
-    u.box_actions = to_vector<float>(expect(m, "actions", DType::kFloat32, {T, k, u.action_size}));
+    copy_into(expect(m, "actions", DType::kFloat32, {T, k, u.action_size}), u.box_actions);
+    u.discrete_actions.clear();
     check_finite(u.box_actions, "actions");
   }
-  u.rewards = to_vector<float>(expect(m, "rewards", DType::kFloat32, {T, k}));
-  u.terminated = to_vector<uint8_t>(expect(m, "terminated", DType::kUInt8, {T, k}));
-  u.truncated = to_vector<uint8_t>(expect(m, "truncated", DType::kUInt8, {T, k}));
-  u.behaviour_log_probs = to_vector<float>(expect(m, "log_probs", DType::kFloat32, {T, k}));
-  u.values = to_vector<float>(expect(m, "values", DType::kFloat32, {T, k}));
+  copy_into(expect(m, "rewards", DType::kFloat32, {T, k}), u.rewards);
+  copy_into(expect(m, "terminated", DType::kUInt8, {T, k}), u.terminated);
+  copy_into(expect(m, "truncated", DType::kUInt8, {T, k}), u.truncated);
+  copy_into(expect(m, "log_probs", DType::kFloat32, {T, k}), u.behaviour_log_probs);
+  copy_into(expect(m, "values", DType::kFloat32, {T, k}), u.values);
   const WireArray& final_index = m.array("final_index");
   const int64_t f = final_index.shape.empty() ? -1 : final_index.shape[0];
   if (f < 0 || f > T * k) throw WireError("shape_mismatch", "final_index has a bad shape");
-  u.final_index = to_vector<int32_t>(expect(m, "final_index", DType::kInt32, {f}));
-  u.final_obs = to_vector<float>(expect(m, "final_obs", DType::kFloat32, {f, d}));
+  copy_into(expect(m, "final_index", DType::kInt32, {f}), u.final_index);
+  copy_into(expect(m, "final_obs", DType::kFloat32, {f, d}), u.final_obs);
   const int64_t e = m.array("episode_env").shape.empty() ? -1 : m.array("episode_env").shape[0];
   if (e < 0 || e > T * k) throw WireError("shape_mismatch", "episode arrays have a bad shape");
   const auto env = to_vector<int32_t>(expect(m, "episode_env", DType::kInt32, {e}));
@@ -150,10 +189,17 @@ Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
   check_finite(u.final_obs, "final_obs");
   check_flags(u.terminated, "terminated");
   check_flags(u.truncated, "truncated");
+  int64_t previous = -1;
   for (int32_t index : u.final_index) {
     if (index < 0 || index >= T * k || !u.truncated[index] || u.terminated[index]) {
       throw WireError("bad_index", "final_index " + std::to_string(index) + " is not a truncated step");
     }
+    // In step order, once each: the learner places final observations by it.
+    if (index <= previous) {
+      throw WireError("bad_index", "final_index " + std::to_string(index) + " after " + std::to_string(previous) +
+                                       " (duplicate or unsorted)");
+    }
+    previous = index;
   }
   // Every step ended by truncation alone needs its final observation.
   int64_t truncated_only = 0;
@@ -168,17 +214,28 @@ Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
     }
     u.episodes.push_back({env[i], returns[i], length[i]});
   }
-  return u;
 }
 
-WireMessage encode_weights(Sender& sender, const WeightsPayload& w) {
+WireMessage encode_weights(Sender& sender, const WeightsPayload& w, DType dtype) {
+  if (dtype != DType::kFloat32 && dtype != DType::kFloat16 && dtype != DType::kBFloat16) {
+    throw std::invalid_argument(std::string("weights travel as f32, f16 or bf16, not ") + dtype_name(dtype));
+  }
   WireMessage m = sender.start("weights");
   m.body = {{"version", w.version}, {"obs_count", w.obs_count}};
   const int64_t d = static_cast<int64_t>(w.obs_mean.size());
   m.add_array("obs_mean", DType::kFloat64, {d}, w.obs_mean.data(), w.obs_mean.size());
   m.add_array("obs_var", DType::kFloat64, {d}, w.obs_var.data(), w.obs_var.size());
+  std::vector<uint16_t> half;
   for (const auto& p : w.parameters) {
-    m.add_array("p:" + p.name, DType::kFloat32, p.shape, p.values.data(), p.values.size());
+    if (dtype == DType::kFloat32) {
+      m.add_array("p:" + p.name, DType::kFloat32, p.shape, p.values.data(), p.values.size());
+      continue;
+    }
+    half.resize(p.values.size());
+    for (size_t i = 0; i < half.size(); ++i) {
+      half[i] = dtype == DType::kFloat16 ? float_to_f16(p.values[i]) : float_to_bf16(p.values[i]);
+    }
+    m.add_array("p:" + p.name, dtype, p.shape, half.data(), half.size());
   }
   return m;
 }
@@ -199,14 +256,28 @@ WeightsPayload decode_weights(const WireMessage& m) {
       }
       (a.name == "obs_mean" ? w.obs_mean : w.obs_var) = std::move(values);
     } else if (a.name.rfind("p:", 0) == 0) {
-      if (a.dtype != DType::kFloat32) throw WireError("bad_dtype", a.name);
-      NamedArray p{a.name.substr(2), a.shape, to_vector<float>(a)};
+      if (a.dtype != DType::kFloat32 && a.dtype != DType::kFloat16 && a.dtype != DType::kBFloat16) {
+        throw WireError("bad_dtype", a.name);
+      }
+      NamedArray p{a.name.substr(2), a.shape, a.dtype == DType::kFloat32 ? to_vector<float>(a) : widen(a)};
       check_finite(p.values, a.name.c_str());
       w.parameters.push_back(std::move(p));
     }
   }
   if (w.obs_mean.size() != w.obs_var.size()) throw WireError("shape_mismatch", "obs_mean and obs_var");
   return w;
+}
+
+WireMessage make_credit(Sender& sender, int64_t grant) {
+  WireMessage m = sender.start("credit");
+  m.body["grant"] = grant;
+  return m;
+}
+
+WireMessage make_want(Sender& sender, int64_t have) {
+  WireMessage m = sender.start("want");
+  m.body["have"] = have;
+  return m;
 }
 
 WireMessage make_error(Sender& sender, const std::string& reason) {

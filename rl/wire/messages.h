@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -27,14 +28,22 @@ struct UnrollLimits {
   int64_t action_size = 0;   // Box floats per action
   int64_t max_steps = 1 << 16;
   int64_t max_envs = 1 << 14;
+  // The learner pins the shape it sent in its config: every accepted unroll
+  // has exactly these T and k (0: any within the maxima).
+  int64_t num_steps = 0;
+  int64_t num_envs = 0;
+  int64_t max_actor_id = INT64_MAX;  // ids in [0, max_actor_id)
 };
 
 WireMessage encode_unroll(Sender& sender, const Unroll& unroll);
 // Checks shapes against the limits, dtypes, flags in {0, 1}, discrete actions
-// in [0, n), final indices on truncated steps, and every float finite;
-// throws WireError with the reason ("shape_mismatch", "non_finite",
-// "bad_action", "bad_flag", "bad_index", ...).
+// in [0, n), final indices strictly increasing and on truncated steps, the
+// actor id in range, and every float finite; throws WireError with the
+// reason ("shape_mismatch", "non_finite", "bad_action", "bad_flag",
+// "bad_index", "bad_actor_id", ...). The second form decodes into `out`,
+// reusing its arrays' memory.
 Unroll decode_unroll(const WireMessage& message, const UnrollLimits& limits);
+void decode_unroll(const WireMessage& message, const UnrollLimits& limits, Unroll& out);
 
 // Policy weights as named float arrays plus the observation statistics.
 struct NamedArray {
@@ -48,8 +57,16 @@ struct WeightsPayload {
   std::vector<double> obs_mean, obs_var;
   double obs_count = 1e-4;
 };
-WireMessage encode_weights(Sender& sender, const WeightsPayload& weights);
+// `dtype`: how parameters travel: f32 (exact), or f16 / bf16 (half the
+// bytes; the receiver widens them back to float). Statistics stay f64.
+WireMessage encode_weights(Sender& sender, const WeightsPayload& weights, DType dtype = DType::kFloat32);
 WeightsPayload decode_weights(const WireMessage& message);
+
+// Flow control (learner -> actor): `grant` more unrolls may be collected.
+WireMessage make_credit(Sender& sender, int64_t grant);
+// A weights request (actor or host relay -> the learner's weights socket):
+// answered with the first version newer than `have`, now or when it exists.
+WireMessage make_want(Sender& sender, int64_t have);
 
 // An `error` message carrying a reason a human can act on.
 WireMessage make_error(Sender& sender, const std::string& reason);

@@ -2,6 +2,7 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 
@@ -89,6 +90,11 @@ void Socket::set_linger(int milliseconds) { impl_->socket.set(zmq::sockopt::ling
 void Socket::set_routing_id(const std::string& id) { impl_->socket.set(zmq::sockopt::routing_id, id); }
 void Socket::subscribe(const std::string& prefix) { impl_->socket.set(zmq::sockopt::subscribe, prefix); }
 void Socket::set_xpub_verbose(bool verbose) { impl_->socket.set(zmq::sockopt::xpub_verbose, verbose ? 1 : 0); }
+void Socket::set_tcp_keepalive(int idle_seconds) {
+  impl_->socket.set(zmq::sockopt::tcp_keepalive, 1);
+  impl_->socket.set(zmq::sockopt::tcp_keepalive_idle, idle_seconds);
+  impl_->socket.set(zmq::sockopt::tcp_keepalive_intvl, std::max(1, idle_seconds / 3));
+}
 
 void Socket::set_curve_server(const CurveKeyPair& server) {
   impl_->socket.set(zmq::sockopt::curve_server, 1);
@@ -156,8 +162,13 @@ std::optional<Frames> Socket::receive(int timeout_ms) {
 }
 
 std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, int timeout_ms) {
+  return poll_readable(sockets, {}, timeout_ms);
+}
+
+std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, const std::vector<int>& fds, int timeout_ms) {
   std::vector<zmq::pollitem_t> items;
   for (Socket* s : sockets) items.push_back({s->native(), 0, ZMQ_POLLIN, 0});
+  for (int fd : fds) items.push_back({nullptr, fd, ZMQ_POLLIN, 0});
   poll_items(items.data(), items.size(), timeout_ms);
   std::vector<bool> ready;
   for (const auto& item : items) ready.push_back(item.revents & ZMQ_POLLIN);

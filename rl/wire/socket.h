@@ -35,6 +35,9 @@ class Socket {
   void set_routing_id(const std::string& id);  // DEALER
   void subscribe(const std::string& prefix);   // SUB
   void set_xpub_verbose(bool verbose);         // XPUB: report every subscription
+  // TCP keepalive probes after `idle_seconds` of silence, so that a peer on a
+  // host that vanished (a cut link) is noticed by the kernel.
+  void set_tcp_keepalive(int idle_seconds);
   // CURVE (curve.h), before bind/connect: a server socket with the
   // learner's pair (clients checked by the process's CurveAuthenticator),
   // or a client knowing the server's public key.
@@ -57,6 +60,9 @@ class Socket {
 // Waits until one of `sockets` has a message to read or timeout_ms passes;
 // returns which are readable.
 std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, int timeout_ms);
+// The same with plain file descriptors after the sockets (an eventfd that
+// wakes the thread, wakeup.h): one flag per socket, then one per descriptor.
+std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, const std::vector<int>& fds, int timeout_ms);
 
 // "tcp://host:port" -> "host" (for joining a host with the ports a learner
 // reports); throws std::invalid_argument on another form.

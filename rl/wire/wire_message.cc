@@ -8,8 +8,8 @@
 namespace rl::wire {
 namespace {
 
-constexpr std::array<const char*, 7> kKinds = {"hello", "config", "unroll", "weights",
-                                               "heartbeat", "stop", "error"};
+constexpr std::array<const char*, 10> kKinds = {"hello",     "config", "unroll", "weights", "heartbeat",
+                                                "stop",      "error",  "credit", "want",    "assign"};
 
 std::string key_of(const msgpack::object& o) {
   if (o.type != msgpack::type::STR) throw WireError("malformed", "a map key is not a string");
@@ -33,7 +33,8 @@ std::string string_of(const msgpack::object& o, const char* what) {
 }
 
 DType dtype_of(const std::string& name) {
-  for (DType d : {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kUInt8}) {
+  for (DType d : {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kUInt8, DType::kFloat16,
+                  DType::kBFloat16}) {
     if (name == dtype_name(d)) return d;
   }
   throw WireError("bad_dtype", "unknown dtype '" + name + "'");
@@ -54,6 +55,8 @@ const char* dtype_name(DType dtype) {
     case DType::kInt64: return "i64";
     case DType::kInt32: return "i32";
     case DType::kUInt8: return "u8";
+    case DType::kFloat16: return "f16";
+    case DType::kBFloat16: return "bf16";
   }
   return "?";
 }
@@ -65,6 +68,8 @@ size_t dtype_size(DType dtype) {
     case DType::kInt64: return 8;
     case DType::kInt32: return 4;
     case DType::kUInt8: return 1;
+    case DType::kFloat16: return 2;
+    case DType::kBFloat16: return 2;
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 // Frame 0, a msgpack map:
 //   proto  int     protocol version (kProtocolVersion)
 //   kind   string  hello | config | unroll | weights | heartbeat | stop | error
+//                  | credit | want | assign
 //   run    string  run id
 //   from   string  sender ("learner-0", "actor-3")
 //   seq    uint    per-sender sequence number
@@ -22,10 +23,12 @@
 
 namespace rl::wire {
 
-inline constexpr int64_t kProtocolVersion = 1;
+// 2: credits and weight requests (credit, want), pinned unroll shapes, the
+// unroll's incarnation, rank assignment (assign), half-precision weights.
+inline constexpr int64_t kProtocolVersion = 2;
 
-enum class DType : uint8_t { kFloat32, kFloat64, kInt64, kInt32, kUInt8 };
-const char* dtype_name(DType dtype);  // "f32", "f64", "i64", "i32", "u8"
+enum class DType : uint8_t { kFloat32, kFloat64, kInt64, kInt32, kUInt8, kFloat16, kBFloat16 };
+const char* dtype_name(DType dtype);  // "f32", "f64", "i64", "i32", "u8", "f16", "bf16"
 size_t dtype_size(DType dtype);
 
 // A received message that breaks the protocol. `reason` is a short stable

@@ -1,4 +1,4 @@
-// ZeroMQ CURVE between a real ActorHub and actor-side sockets on loopback:
+// ZeroMQ CURVE between a real hub and publisher and actor-side sockets on loopback:
 // an actor with an authorized key joins, submits and reads weights; one
 // with another key, or none, gets nothing through any of the three sockets.
 // Then a whole CURVE run: train_impala with keys from rl_keygen.
@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 #include "envs/builtin.h"
-#include "learners/actor_hub.h"
+#include "learners/hub.h"
+#include "learners/publisher.h"
 #include "rl/env/vector_env.h"
 #include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
@@ -77,7 +79,7 @@ TEST(CurveKeysTest, LoopbackHosts) {
   }
 }
 
-// The hub under test and a pump that serves it while a client waits.
+// The hub and publisher under test, on their own threads, as in a learner.
 class CurveHubTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,27 +88,24 @@ class CurveHubTest : public ::testing::Test {
     VectorEnv env(registry, "CartPole-v1", {});
     server_ = wire::generate_curve_keypair();
     authorized_ = wire::generate_curve_keypair();
+    authenticator_.emplace(std::set<std::string>{authorized_.public_key});
+    weights_.version = 1;
+    weights_.parameters.push_back({"w", {2}, {0.5f, -0.5f}});
+    publisher_.emplace(PublisherConfig{.run_id = "curve", .board = false, .curve_server = server_}, weights_);
     HubConfig config{.run_id = "curve",
                      .algorithm = "impala",
                      .config_yaml = "",
                      .bind = "tcp://127.0.0.1:0",
+                     .weights_port = publisher_->port(),
                      .spec = env.spec(),
-                     .curve_server = server_,
-                     .authorized_keys = {authorized_.public_key}};
-    hub_.emplace(config);
-    weights_.version = 1;
-    weights_.parameters.push_back({"w", {2}, {0.5f, -0.5f}});
-    hub_->publish(weights_);
+                     .curve_server = server_};
+    hub_.emplace(config, deliveries_);
+    hub_->start();
+    publisher_->start();
   }
-
-  // Runs the hub for `seconds` while polling `client` for one message.
-  std::optional<wire::Frames> pump_until_reply(Socket& client, double seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      hub_->receive(10);
-      if (auto frames = client.receive(0)) return frames;
-    }
-    return std::nullopt;
+  void TearDown() override {
+    hub_.reset();
+    publisher_.reset();
   }
 
   struct Attempt {
@@ -116,7 +115,7 @@ class CurveHubTest : public ::testing::Test {
   };
 
   // An actor's three sockets with `keys` (none: plain TCP): hello on the
-  // control socket, a message on the unroll port, a weights subscription.
+  // control socket, a message on the unroll port, a weights request.
   Attempt try_actor(const std::optional<CurveKeyPair>& keys, int64_t unroll_port, int64_t weights_port) {
     Attempt out;
     auto secure = [&](Socket& s) {
@@ -129,7 +128,7 @@ class CurveHubTest : public ::testing::Test {
     wire::WireMessage hello = sender.start("hello");
     hello.body = {{"actor_id", int64_t{7}}, {"pid", static_cast<int64_t>(::getpid())}};
     control.send(wire::serialize(std::move(hello)), 1000);
-    if (auto reply = pump_until_reply(control, 2.0)) out.got_config = wire::parse(std::move(*reply)).kind == "config";
+    if (auto reply = control.receive(2000)) out.got_config = wire::parse(std::move(*reply)).kind == "config";
 
     const int64_t drops_before = hub_->drops_total();
     Socket push(SocketType::kPush);
@@ -137,23 +136,24 @@ class CurveHubTest : public ::testing::Test {
     push.connect("tcp://127.0.0.1:" + std::to_string(unroll_port));
     wire::WireMessage junk = sender.start("unroll");  // no arrays: dropped as malformed if it arrives
     push.send(wire::serialize(std::move(junk)), 0);
-    Socket sub(SocketType::kSub);
-    secure(sub);
-    sub.subscribe("weights");
-    sub.connect("tcp://127.0.0.1:" + std::to_string(weights_port));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (std::chrono::steady_clock::now() < deadline && !out.got_weights) {
-      hub_->receive(10);
-      hub_->publish(weights_);
-      if (auto frames = sub.receive(20)) out.got_weights = !frames->empty() && (*frames)[0] == "weights";
+    Socket weights(SocketType::kDealer);
+    secure(weights);
+    weights.connect("tcp://127.0.0.1:" + std::to_string(weights_port));
+    weights.send(wire::serialize(wire::make_want(sender, -1)), 1000);
+    if (auto frames = weights.receive(2000)) out.got_weights = wire::parse(std::move(*frames)).kind == "weights";
+    // The junk unroll is counted as a drop if it got through.
+    for (int i = 0; i < 100 && hub_->drops_total() == drops_before; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    for (int i = 0; i < 20; ++i) hub_->receive(10);
     out.unroll_arrived = hub_->drops_total() > drops_before;
     return out;
   }
 
   CurveKeyPair server_, authorized_;
-  std::optional<ActorHub> hub_;
+  std::optional<wire::CurveAuthenticator> authenticator_;
+  BoundedQueue<Delivery> deliveries_{64};
+  std::optional<Publisher> publisher_;
+  std::optional<Hub> hub_;
   wire::WeightsPayload weights_;
 };
 
@@ -166,7 +166,7 @@ TEST_F(CurveHubTest, OnlyAnAuthorizedActorCanJoinSubmitAndReadWeights) {
   wire::WireMessage hello = sender.start("hello");
   hello.body = {{"actor_id", int64_t{1}}, {"pid", int64_t{1}}};
   control.send(wire::serialize(std::move(hello)), 1000);
-  auto reply = pump_until_reply(control, 5.0);
+  auto reply = control.receive(5000);
   ASSERT_TRUE(reply);
   const wire::WireMessage config = wire::parse(std::move(*reply));
   ASSERT_EQ(config.kind, "config");
@@ -176,13 +176,13 @@ TEST_F(CurveHubTest, OnlyAnAuthorizedActorCanJoinSubmitAndReadWeights) {
   EXPECT_TRUE(good.got_config);
   EXPECT_TRUE(good.got_weights);
   EXPECT_TRUE(good.unroll_arrived);
-  EXPECT_EQ(hub_->curve_refusals(), 0);
+  EXPECT_EQ(authenticator_->refused(), 0);
 
   const Attempt stranger = try_actor(wire::generate_curve_keypair(), unroll_port, weights_port);
   EXPECT_FALSE(stranger.got_config);
   EXPECT_FALSE(stranger.got_weights);
   EXPECT_FALSE(stranger.unroll_arrived);
-  EXPECT_GE(hub_->curve_refusals(), 3);  // one handshake per socket, at least
+  EXPECT_GE(authenticator_->refused(), 3);  // one handshake per socket, at least
 
   const Attempt plain = try_actor(std::nullopt, unroll_port, weights_port);
   EXPECT_FALSE(plain.got_config);

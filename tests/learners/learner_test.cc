@@ -46,9 +46,11 @@ Unroll make_unroll(int64_t T, int64_t k, int64_t actor, float tag) {
   return u;
 }
 
-TEST(JoinUnrollsTest, PlacesUnrollsSideBySideAlongTheEnvAxis) {
-  const Unroll a = make_unroll(3, 2, 0, 0.f), b = make_unroll(3, 2, 1, 1000.f);
-  const JoinedUnrolls j = join_unrolls({&a, &b});
+TEST(BatchTest, PlacesUnrollsSideBySideAlongTheEnvAxis) {
+  Unroll a = make_unroll(3, 2, 0, 0.f), b = make_unroll(3, 2, 1, 1000.f);
+  a.policy_version = 4;
+  b.episodes.push_back({1, 7.0, 3});
+  const Batch j = Batch::of({&a, &b});
   EXPECT_EQ(j.num_steps, 3);
   EXPECT_EQ(j.num_streams, 4);
   // obs row (t=2, stream 3) is b's env 1 at t=2.
@@ -58,13 +60,24 @@ TEST(JoinUnrollsTest, PlacesUnrollsSideBySideAlongTheEnvAxis) {
   EXPECT_EQ(j.final_index, (std::vector<int32_t>{1, 3}));
   EXPECT_EQ(j.final_obs[2], 1100.f);
   EXPECT_EQ(j.done[3], 1);
-  EXPECT_EQ(j.stream_offset, (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(j.stream, (std::vector<int64_t>{0, 1, 2, 3}));
+  ASSERT_EQ(j.sources.size(), 2u);
+  EXPECT_EQ(j.sources[0].policy_version, 4);
+  EXPECT_EQ(j.sources[1].actor_id, 1);
+  ASSERT_EQ(j.episodes.size(), 1u);
+  EXPECT_EQ(j.episodes[0].return_, 7.0);
 
   const Unroll c = make_unroll(4, 2, 2, 0.f);
-  EXPECT_THROW(join_unrolls({&a, &c}), std::invalid_argument);
-  Unroll broken = make_unroll(3, 2, 0, 0.f);
-  broken.rewards.pop_back();
-  EXPECT_THROW(join_unrolls({&broken}), std::invalid_argument);
+  EXPECT_THROW(Batch::of({&a, &c}), std::invalid_argument);
+
+  // A batch reused for a smaller one keeps nothing of the first.
+  Batch reused = Batch::of({&a, &b});
+  const std::vector<const Unroll*> one{&c};
+  reused.assemble(one);
+  EXPECT_EQ(reused.num_streams, 2);
+  EXPECT_EQ(reused.sources.size(), 1u);
+  EXPECT_TRUE(reused.episodes.empty());
+  EXPECT_EQ(reused.obs.size(), static_cast<size_t>(5 * 2 * 2));
 }
 
 TEST(LearnerTest, SaveAndLoadRestoreWeightsOptimizerCountersAndStatistics) {
@@ -74,8 +87,8 @@ TEST(LearnerTest, SaveAndLoadRestoreWeightsOptimizerCountersAndStatistics) {
   torch::manual_seed(0);
   PpoLearner a(cartpole_like(), PolicyConfig{}, normalize, PpoConfig{}, torch::kCPU, 1);
   const Unroll u = make_unroll(8, 2, 0, 0.f);
-  a.update({&u}, 0.0);
-  a.update({&u}, 0.5);
+  a.update(Batch::of({&u}), 0.0);
+  a.update(Batch::of({&u}), 0.5);
   a.save(dir);
 
   torch::manual_seed(123);  // other initial weights
@@ -88,8 +101,8 @@ TEST(LearnerTest, SaveAndLoadRestoreWeightsOptimizerCountersAndStatistics) {
     EXPECT_TRUE(torch::equal(p.value(), b.model().named_parameters()[p.key()])) << p.key();
   }
   // The same next update from both: the optimizer state and RNG came back too.
-  a.update({&u}, 0.6);
-  b.update({&u}, 0.6);
+  a.update(Batch::of({&u}), 0.6);
+  b.update(Batch::of({&u}), 0.6);
   for (const auto& p : a.model().named_parameters()) {
     EXPECT_TRUE(torch::allclose(p.value(), b.model().named_parameters()[p.key()])) << p.key();
   }
@@ -112,9 +125,9 @@ TEST(ImpalaLearnerTest, ReportsPolicyLagAndImportanceWeights) {
   ImpalaLearner learner(cartpole_like(), PolicyConfig{}, NormalizeConfig{}, ImpalaConfig{}, torch::kCPU, 1);
   Unroll u = make_unroll(5, 2, 0, 0.f);
   u.behaviour_log_probs.assign(10, std::log(1.f / 3.f));  // about what the fresh policy gives
-  learner.update({&u}, 0.0);
-  learner.update({&u}, 0.1);
-  const MetricRow row = learner.update({&u}, 0.2);  // u was produced by version 0; learner is at 2
+  learner.update(Batch::of({&u}), 0.0);
+  learner.update(Batch::of({&u}), 0.1);
+  const MetricRow row = learner.update(Batch::of({&u}), 0.2);  // u was produced by version 0; learner is at 2
   EXPECT_EQ(metric(row, "policy_lag_mean"), 2.0);
   EXPECT_EQ(metric(row, "policy_lag_max"), 2.0);
   EXPECT_NEAR(metric(row, "mean_importance_weight"), 1.0, 0.2);
@@ -149,8 +162,8 @@ TEST(FastPathLearnerTest, PpoAndImpalaUpdatesMatchTheLibtorchPath) {
     ASSERT_TRUE(fast.fast_path());
     ASSERT_FALSE(reference.fast_path());
     for (double progress : {0.0, 0.3, 0.6}) {
-      const MetricRow a = fast.update({&u}, progress);
-      const MetricRow b = reference.update({&u}, progress);
+      const MetricRow a = fast.update(Batch::of({&u}), progress);
+      const MetricRow b = reference.update(Batch::of({&u}), progress);
       EXPECT_NEAR(metric(a, "policy_loss"), metric(b, "policy_loss"), 1e-5);
       EXPECT_NEAR(metric(a, "value_loss"), metric(b, "value_loss"), 1e-4 * (1 + metric(b, "value_loss")));
       EXPECT_NEAR(metric(a, "grad_norm"), metric(b, "grad_norm"), 1e-4 * (1 + metric(b, "grad_norm")));
@@ -165,8 +178,8 @@ TEST(FastPathLearnerTest, PpoAndImpalaUpdatesMatchTheLibtorchPath) {
     torch::manual_seed(0);
     ImpalaLearner reference(cartpole_like(), with_fast_path("off"), normalize, config, torch::kCPU, 1);
     for (double progress : {0.0, 0.3, 0.6}) {
-      const MetricRow a = fast.update({&u}, progress);
-      const MetricRow b = reference.update({&u}, progress);
+      const MetricRow a = fast.update(Batch::of({&u}), progress);
+      const MetricRow b = reference.update(Batch::of({&u}), progress);
       EXPECT_NEAR(metric(a, "baseline_loss"), metric(b, "baseline_loss"),
                   1e-4 * (1 + metric(b, "baseline_loss")));
     }
@@ -184,15 +197,15 @@ TEST(FastPathLearnerTest, CheckpointsCrossBetweenPaths) {
     const Unroll u = make_unroll(8, 2, 0, 0.f);
     torch::manual_seed(0);
     PpoLearner a(cartpole_like(), with_fast_path(from), normalize, PpoConfig{}, torch::kCPU, 1);
-    a.update({&u}, 0.0);
-    a.update({&u}, 0.2);
+    a.update(Batch::of({&u}), 0.0);
+    a.update(Batch::of({&u}), 0.2);
     a.save(dir);
     torch::manual_seed(7);
     PpoLearner b(cartpole_like(), with_fast_path(to), normalize, PpoConfig{}, torch::kCPU, 1);
     b.load(dir);
     expect_same_parameters(a, b, 0.0 + 1e-12);
-    a.update({&u}, 0.4);
-    b.update({&u}, 0.4);
+    a.update(Batch::of({&u}), 0.4);
+    b.update(Batch::of({&u}), 0.4);
     expect_same_parameters(a, b, 1e-5);
     fs::remove_all(dir);
   }

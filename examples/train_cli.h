@@ -31,6 +31,7 @@ struct TrainCommand {
   double reconnect_seconds = 0;  // --role actor: keep rejoining a lost learner this long
   std::string curve_key;         // --role actor: this actor's CURVE key file
   std::string curve_server_key;  // --role actor: the learner's public key file
+  int weights_fd = -1;           // --role actor: an inherited weights board (local actors)
   int learners = 1;           // --learners N
   std::vector<std::string> program_args;  // argv[1..], to start group members
 };

@@ -1,5 +1,6 @@
-#include "learners/supervisor.h"
+#include "rl/runtime/supervisor.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -15,8 +16,12 @@ namespace rl {
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
 ActorSupervisor::ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors,
-                                 int max_restarts)
-    : program_(std::move(program)), args_(std::move(args)), slots_(num_actors), max_restarts_(max_restarts) {}
+                                 int max_restarts, std::vector<int> inherit_fds)
+    : program_(std::move(program)),
+      args_(std::move(args)),
+      inherit_fds_(std::move(inherit_fds)),
+      slots_(num_actors),
+      max_restarts_(max_restarts) {}
 
 ActorSupervisor::~ActorSupervisor() { stop_all(2.0); }
 
@@ -36,6 +41,12 @@ pid_t ActorSupervisor::spawn(int actor_id) {
     // The child dies with its parent, whatever kills the parent.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
+    for (int fd : inherit_fds_) ::fcntl(fd, F_SETFD, 0);  // survives exec
+    // The parent's signal handlers do not carry over exec, but blocked
+    // signals would: start clean.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execv(program_.c_str(), argv.data());
     ::_exit(127);
   }
@@ -46,8 +57,8 @@ void ActorSupervisor::start_all() {
   for (size_t i = 0; i < slots_.size(); ++i) slots_[i].pid = spawn(static_cast<int>(i));
 }
 
-std::vector<std::string> ActorSupervisor::check() {
-  std::vector<std::string> events;
+std::vector<ActorEvent> ActorSupervisor::check() {
+  std::vector<ActorEvent> events;
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot& slot = slots_[i];
     if (slot.pid <= 0) continue;
@@ -56,22 +67,34 @@ std::vector<std::string> ActorSupervisor::check() {
     const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
                                                 : "exited with code " + std::to_string(WEXITSTATUS(status));
+    ActorEvent event{.actor_id = static_cast<int>(i), .pid = slot.pid};
     slot.pid = -1;
     if (clean) {
       slot.finished = true;
-      events.push_back("actor " + std::to_string(i) + " stopped");
+      event.text = "actor " + std::to_string(i) + " stopped";
     } else if (slot.restarts < max_restarts_) {
       ++slot.restarts;
       ++restarts_;
       slot.pid = spawn(static_cast<int>(i));
-      events.push_back("actor " + std::to_string(i) + " " + how + "; restarted (" +
-                       std::to_string(slot.restarts) + " of " + std::to_string(max_restarts_) + ")");
+      event.restarted = true;
+      event.text = "actor " + std::to_string(i) + " " + how + "; restarted (" + std::to_string(slot.restarts) +
+                   " of " + std::to_string(max_restarts_) + ")";
     } else {
       slot.finished = true;
-      events.push_back("actor " + std::to_string(i) + " " + how + "; out of restarts, going on without it");
+      event.text = "actor " + std::to_string(i) + " " + how + "; out of restarts, going on without it";
     }
+    events.push_back(std::move(event));
   }
   return events;
+}
+
+void ActorSupervisor::reap() {
+  for (Slot& slot : slots_) {
+    if (slot.pid > 0 && ::waitpid(slot.pid, nullptr, WNOHANG) == slot.pid) {
+      slot.pid = -1;
+      slot.finished = true;
+    }
+  }
 }
 
 bool ActorSupervisor::kill_actor(pid_t pid) {

@@ -1,4 +1,4 @@
-#include "learners/train_cli.h"
+#include "examples/train_cli.h"
 
 #include <CLI/CLI.hpp>
 
@@ -43,6 +43,9 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--curve-server-key", command.curve_server_key,
                  "--role actor: the learner's CURVE public key file (.pub)")
       ->check(CLI::ExistingFile);
+  app.add_option("--weights-fd", command.weights_fd,
+                 "--role actor: read weights from this inherited weights board (set by the training program)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
   app.add_option("--fast-path", fast_path,
                  "auto | on | off: the MLP fast path for actor inference and CPU updates (policy.fast_path)");

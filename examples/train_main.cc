@@ -1,4 +1,4 @@
-#include "learners/train_main.h"
+#include "examples/train_main.h"
 
 #include <iostream>
 #include <memory>
@@ -6,7 +6,7 @@
 #include "actors/actor_process.h"
 #include "learners/impala_learner.h"
 #include "learners/ppo_learner.h"
-#include "learners/train_cli.h"
+#include "examples/train_cli.h"
 #include "learners/training.h"
 
 namespace rl {
@@ -28,7 +28,8 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
                       .run_id = command.run_id,
                       .reconnect_seconds = command.reconnect_seconds,
                       .curve_key_file = command.curve_key,
-                      .curve_server_key_file = command.curve_server_key});
+                      .curve_server_key_file = command.curve_server_key,
+                      .weights_fd = command.weights_fd});
   }
   try {
     config.validate();

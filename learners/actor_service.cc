@@ -1,0 +1,154 @@
+#include "learners/actor_service.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "rl/runtime/logging.h"
+
+namespace rl {
+namespace fs = std::filesystem;
+
+// CURVE keys of the run: the learner's pair and the authorized actors from
+// the config, plus a pair made for this process's local actors (written
+// 0600 into a private temporary folder, removed at the end).
+struct ActorService::LocalKeys {
+  std::optional<wire::CurveKeyPair> server;
+  std::set<std::string> authorized;
+  fs::path dir, actor_key_file, server_public_file;
+
+  LocalKeys(const ActorServiceConfig& config) {
+    if (config.curve_secret_key.empty()) return;
+    server = wire::read_curve_key_file(config.curve_secret_key, /*need_secret=*/true);
+    authorized = wire::read_authorized_keys(config.curve_authorized_keys);
+    if (config.local_actors == 0) return;
+    dir = fs::temp_directory_path() / ("rl-actor-keys-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all);
+    const wire::CurveKeyPair local = wire::generate_curve_keypair();
+    wire::write_curve_keys(dir, "local-actor", local);
+    wire::write_curve_keys(dir, "learner", {server->public_key, ""});
+    fs::remove(dir / "learner.key");  // only the public half is needed
+    actor_key_file = dir / "local-actor.key";
+    server_public_file = dir / "learner.pub";
+    authorized.insert(local.public_key);
+  }
+  ~LocalKeys() {
+    std::error_code ignored;
+    if (!dir.empty()) fs::remove_all(dir, ignored);
+  }
+};
+
+ActorService::ActorService(ActorServiceConfig config, wire::WeightsPayload initial_weights,
+                           const std::atomic<int64_t>& learner_version)
+    : config_(std::move(config)),
+      keys_(std::make_unique<LocalKeys>(config_)),
+      // Every actor's credits, PPO's one unroll per actor and news of joins:
+      // the hub drops (and counts) what a misbehaving peer would add.
+      deliveries_(static_cast<size_t>(config_.hub.max_actors) * (config_.hub.unroll_queue + 2) + 64) {
+  const std::string host = wire::endpoint_host(config_.hub.bind);
+  const int port = wire::endpoint_port(config_.hub.bind);
+  if (keys_->server) {
+    // The ZAP handler must exist before any CURVE server socket binds.
+    if (keys_->authorized.empty()) throw std::invalid_argument("CURVE needs at least one authorized actor key");
+    authenticator_ = std::make_unique<wire::CurveAuthenticator>(keys_->authorized);
+    config_.hub.curve_server = keys_->server;
+    config_.publisher.curve_server = keys_->server;
+  } else if (!wire::is_loopback_host(host)) {
+    logf(LogLevel::kWarn,
+         "learner: WARNING: binding %s without CURVE keys: anyone who can reach these ports can join the run, "
+         "send unrolls and read the weights (runtime.curve_secret_key, rl_keygen; docs/cluster.md)\n",
+         config_.hub.bind.c_str());
+  }
+  config_.publisher.bind_host = host;
+  if (config_.publisher.port < 0) config_.publisher.port = port == 0 ? 0 : port + 2;
+  config_.publisher.board = config_.local_actors > 0;
+  publisher_ = std::make_unique<Publisher>(config_.publisher, std::move(initial_weights));
+  config_.hub.weights_port = publisher_->port();
+  hub_ = std::make_unique<Hub>(config_.hub, deliveries_);
+  batcher_ = std::make_unique<Batcher>(config_.batcher, *hub_, deliveries_, learner_version);
+}
+
+ActorService::~ActorService() { shutdown(); }
+
+int ActorService::wanted_actors() const { return std::max(config_.batcher.min_actors, config_.local_actors); }
+
+void ActorService::start() {
+  hub_->start();
+  publisher_->start();
+  batcher_->start();
+  if (config_.local_actors > 0) {
+    std::vector<std::string> args{"--role",   "actor", "--learner", hub_->control_endpoint(), "--run-id",
+                                  config_.hub.run_id, "--weights-fd", std::to_string(publisher_->board_fd())};
+    if (keys_->server) {
+      args.insert(args.end(), {"--curve-key", keys_->actor_key_file.string(), "--curve-server-key",
+                               keys_->server_public_file.string()});
+    }
+    supervisor_ = std::make_unique<ActorSupervisor>(self_executable(), args, config_.local_actors,
+                                                    config_.max_restarts, std::vector<int>{publisher_->board_fd()});
+    supervisor_->start_all();
+  }
+}
+
+void ActorService::supervise() {
+  if (!supervisor_) return;
+  // A local actor declared dead (stalled, no heartbeats) may still be
+  // running: kill it so that the supervisor restarts it.
+  for (const int64_t pid : hub_->take_dead_pids()) {
+    if (supervisor_->kill_actor(static_cast<pid_t>(pid))) {
+      logf(LogLevel::kWarn, "%s actor process %lld stopped answering; killed for a restart\n", config_.label.c_str(),
+           static_cast<long long>(pid));
+    }
+  }
+  for (const ActorEvent& event : supervisor_->check()) {
+    // The hub frees the id at once: the restarted process takes it, and a
+    // synchronous update does not wait for the dead one.
+    hub_->actor_exited(event.actor_id);
+    logf(LogLevel::kInfo, "%s %s\n", config_.label.c_str(), event.text.c_str());
+  }
+  if (supervisor_->available() == 0 && hub_->live_actors().empty() && !config_.serve_remote) {
+    const std::string last = hub_->last_actor_error();
+    throw std::runtime_error("every actor has failed and none can be restarted" +
+                             (last.empty() ? std::string() : "; the last error: " + last));
+  }
+}
+
+MetricRow ActorService::metrics() const {
+  MetricRow row = {{"live_actors", static_cast<double>(hub_->live_actors().size())},
+                   {"actor_restarts", static_cast<double>(supervisor_ ? supervisor_->restarts() : 0)},
+                   {"bytes_received", static_cast<double>(hub_->bytes_received())},
+                   {"dropped_messages", static_cast<double>(hub_->drops_total())},
+                   {"curve_refusals", static_cast<double>(authenticator_ ? authenticator_->refused() : 0)},
+                   {"weights_versions_published", static_cast<double>(publisher_->versions_published())},
+                   {"weights_versions_skipped", static_cast<double>(publisher_->versions_skipped())},
+                   {"weights_bytes_sent", static_cast<double>(publisher_->bytes_sent())},
+                   {"weights_copies_sent", static_cast<double>(publisher_->copies_sent())}};
+  const auto drops = hub_->drops();
+  for (const auto& reason : Hub::drop_reasons()) {
+    auto it = drops.find(reason);
+    row.push_back({"dropped_" + reason, it == drops.end() ? 0.0 : static_cast<double>(it->second)});
+  }
+  return row;
+}
+
+void ActorService::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  hub_->stop_actors("the run is over");
+  if (supervisor_) {
+    // The stop message's worth of time, then the supervisor's signals; when
+    // stop_all returns every local actor process has been reaped.
+    const auto start = std::chrono::steady_clock::now();
+    while (supervisor_->running() > 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) {
+      supervisor_->reap();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    supervisor_->stop_all(1.0);
+  }
+  batcher_->stop();
+  publisher_->stop();
+  hub_->stop();
+}
+
+}  // namespace rl

@@ -1,0 +1,78 @@
+// What the learner process runs for its actors: CURVE keys and their
+// authenticator, the hub, the batcher and the publisher on their threads,
+// and the supervisor of the local actor processes. The runner (training.cc)
+// builds one, starts it, calls supervise() while the updater trains, and
+// shuts it down; the updater sees it as a BatchSource and a place to
+// publish weights.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "learners/batcher.h"
+#include "learners/hub.h"
+#include "learners/publisher.h"
+#include "rl/runtime/metrics.h"
+#include "rl/runtime/supervisor.h"
+#include "rl/wire/curve.h"
+
+namespace rl {
+
+struct ActorServiceConfig {
+  std::string label;              // log prefix, "[impala CartPole-v1]"
+  HubConfig hub;                  // bind, ports, pinned shape, liveness, flow control
+  BatcherConfig batcher;
+  PublisherConfig publisher;      // its port: runtime.weights_port
+  int local_actors = 0;           // actor processes this program starts
+  int max_restarts = 5;
+  bool serve_remote = false;      // --role learner: remote actors may be all there is
+  std::string curve_secret_key;   // key files (runtime.curve_*), both or neither
+  std::string curve_authorized_keys;
+};
+
+class ActorService {
+ public:
+  // Binds every socket and publishes `initial_weights`; starts nothing yet.
+  ActorService(ActorServiceConfig config, wire::WeightsPayload initial_weights,
+               const std::atomic<int64_t>& learner_version);
+  ~ActorService();  // shutdown()
+
+  const std::string& control_endpoint() const { return hub_->control_endpoint(); }
+  BatchSource& batches() { return *batcher_; }
+  void publish(wire::WeightsPayload weights) { publisher_->publish(std::move(weights)); }
+
+  // Starts the stages' threads and the local actor processes.
+  void start();
+  // From the runner's loop: restarts dead local actors (telling the hub, so
+  // that a restarted actor keeps its id), kills stalled ones. Throws when no
+  // actor is left and none can come back.
+  void supervise();
+  // Live actors, and how many the run waits for before its first update.
+  int live_actors() const { return static_cast<int>(hub_->live_actors().size()); }
+  int wanted_actors() const;
+  MetricRow metrics() const;
+  // Stops actors (a stop message, then signals), reaps every local actor
+  // process, and stops the stages. Idempotent.
+  void shutdown();
+
+ private:
+  struct LocalKeys;
+  ActorServiceConfig config_;
+  std::unique_ptr<LocalKeys> keys_;
+  std::unique_ptr<wire::CurveAuthenticator> authenticator_;
+  BoundedQueue<Delivery> deliveries_;
+  std::unique_ptr<Hub> hub_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<Batcher> batcher_;
+  std::unique_ptr<ActorSupervisor> supervisor_;
+  bool shut_down_ = false;
+};
+
+}  // namespace rl

@@ -1,0 +1,75 @@
+// A training program's supervisor of its local actor processes (and a host
+// agent's, `--role actor --actors N`): starts them (this same binary with
+// --role actor), restarts one that dies within a budget under the same
+// actor id, and stops and reaps them all. Every child also asks the kernel
+// to kill it when its parent dies (PR_SET_PDEATHSIG), the guard for a parent
+// that is SIGKILLed; on every other path stop_all() reaps them, so no
+// process outlives the program by construction.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace rl {
+
+// Something that happened to one actor process, for the log and the hub.
+struct ActorEvent {
+  int actor_id = -1;       // the actor's slot (its --actor-id)
+  pid_t pid = -1;          // the process that exited
+  bool restarted = false;  // a new process took its place, with the same id
+  std::string text;        // one line for the log
+};
+
+class ActorSupervisor {
+ public:
+  // Actor i runs `program args... --actor-id i`. `inherit_fds` stay open in
+  // the children (a weights board's descriptor); the rest close on exec.
+  ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors, int max_restarts,
+                  std::vector<int> inherit_fds = {});
+  ~ActorSupervisor();  // stop_all(2 s)
+  ActorSupervisor(const ActorSupervisor&) = delete;
+  ActorSupervisor& operator=(const ActorSupervisor&) = delete;
+
+  void start_all();
+  // Reaps exited actors and restarts those that did not exit cleanly, while
+  // their restart budget lasts.
+  std::vector<ActorEvent> check();
+  // Reaps actors that exited, restarting none (the run is ending).
+  void reap();
+  // Asks every actor to stop (SIGTERM), waits up to `grace_seconds`, then
+  // kills what is left (SIGKILL) and reaps everything: when it returns, no
+  // actor process of this supervisor exists.
+  void stop_all(double grace_seconds);
+  // Kills (SIGKILL) the actor process `pid` if it is one of ours, so that
+  // check() restarts it: for an actor that stopped answering. False if the
+  // pid is not a running actor of this supervisor.
+  bool kill_actor(pid_t pid);
+
+  int running() const;
+  int restarts() const { return restarts_; }
+  // Actors that can still run (running, or dead with restarts left).
+  int available() const;
+  std::vector<pid_t> pids() const;
+
+ private:
+  struct Slot {
+    pid_t pid = -1;
+    int restarts = 0;
+    bool finished = false;  // exited cleanly, or out of restarts
+  };
+  pid_t spawn(int actor_id);
+
+  std::string program_;
+  std::vector<std::string> args_;
+  std::vector<int> inherit_fds_;
+  std::vector<Slot> slots_;
+  int max_restarts_;
+  int restarts_ = 0;
+};
+
+// The path of the running program (/proc/self/exe).
+std::string self_executable();
+
+}  // namespace rl
