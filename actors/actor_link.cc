@@ -1,5 +1,7 @@
 #include "actors/actor_link.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <deque>
 
@@ -32,7 +34,6 @@ ActorLink::ActorLink(ActorLinkConfig config, wire::Socket control, wire::Sender 
     weights_.emplace(wire::SocketType::kDealer);
     secure(*weights_);
     weights_->connect(config_.weights_endpoint);
-    want_after_ = -1;  // ask for the first weights at once
   }
 }
 
@@ -44,7 +45,10 @@ ActorLink::~ActorLink() {
 
 void ActorLink::start() {
   running_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rl-link");
+    run();
+  });
 }
 
 void ActorLink::finish(int code) {
@@ -76,20 +80,26 @@ bool ActorLink::send(const Unroll& unroll) {
   return !finished();
 }
 
+void ActorLink::request_weights(int64_t have, bool wait) {
+  {
+    std::lock_guard lock(mutex_);
+    want_out_ = Want{have, wait};
+    request_pending_ = true;
+  }
+  wakeup_.notify();
+}
+
 std::optional<wire::WeightsPayload> ActorLink::take_weights(double s) {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, seconds(s), [&] { return weights_in_.has_value() || finished(); });
+  changed_.wait_for(lock, seconds(s), [&] { return !request_pending_ || weights_in_.has_value() || finished(); });
   std::optional<wire::WeightsPayload> out;
   out.swap(weights_in_);
   return out;
 }
 
 void ActorLink::loaded(int64_t version) {
-  {
-    std::lock_guard lock(mutex_);
-    want_after_ = version;
-  }
-  wakeup_.notify();
+  std::lock_guard lock(mutex_);
+  loaded_version_ = version;
 }
 
 void ActorLink::report_error(const std::string& reason) {
@@ -110,6 +120,12 @@ void ActorLink::handle_control(wire::Frames frames) {
       if (grant > 0) {
         std::lock_guard lock(mutex_);
         credits_ += grant;
+        // The unroll this credit allows will start with the newest weights.
+        if (weights_ && loaded_version_ > -2 && !request_pending_) {
+          const int64_t have = std::max(loaded_version_, weights_in_ ? weights_in_->version : -1);
+          want_out_ = Want{have, false};
+          request_pending_ = true;
+        }
         changed_.notify_all();
       }
     } else if (m.kind == "error") {
@@ -145,29 +161,36 @@ void ActorLink::run() {
       while (auto frames = weights_->receive(0)) {
         last_heard = Clock::now();
         try {
-          wire::WeightsPayload payload = wire::decode_weights(wire::parse(std::move(*frames)));
+          wire::WireMessage m = wire::parse(std::move(*frames));
+          if (m.kind == "current") {
+            std::lock_guard lock(mutex_);
+            request_pending_ = false;  // nothing newer than what this actor has
+            changed_.notify_all();
+            continue;
+          }
+          wire::WeightsPayload payload = wire::decode_weights(m);
           std::lock_guard lock(mutex_);
           // Newest wins: an older version still here is replaced unseen.
           if (!weights_in_ || payload.version > weights_in_->version) weights_in_ = std::move(payload);
+          request_pending_ = false;
           changed_.notify_all();
         } catch (const std::exception& e) {
           logf(LogLevel::kWarn, "actor %lld: dropped bad weights: %s\n", static_cast<long long>(config_.actor_id),
                e.what());
-          // Ask again: the learner answers a want once.
           std::lock_guard lock(mutex_);
-          if (want_after_ == -2) want_after_ = -1;
+          request_pending_ = false;
+          changed_.notify_all();
         }
       }
     }
     // What the collecting thread handed over.
     const Unroll* outgoing = nullptr;
-    int64_t want = -2;
+    std::optional<Want> want;
     std::string error;
     {
       std::lock_guard lock(mutex_);
       outgoing = outgoing_;
-      want = want_after_;
-      want_after_ = -2;
+      want.swap(want_out_);
       error.swap(error_out_);
     }
     if (outgoing) {
@@ -180,7 +203,7 @@ void ActorLink::run() {
       to_send.pop_front();
       ++unrolls_sent;
     }
-    if (want != -2 && weights_) weights_->send(wire::serialize(wire::make_want(sender_, want)), 0);
+    if (want && weights_) weights_->send(wire::serialize(wire::make_want(sender_, want->have, want->wait)), 0);
     if (!error.empty()) control_.send(wire::serialize(wire::make_error(sender_, error)), 1000);
     if (seconds_since(last_heartbeat) >= config_.heartbeat_seconds) {
       wire::WireMessage beat = sender_.start("heartbeat");

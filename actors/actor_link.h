@@ -7,8 +7,14 @@
 //
 //   control DEALER <-> learner ROUTER: heartbeat, credit, stop, error
 //   unroll PUSH     -> learner PULL
-//   weights DEALER <-> learner weights ROUTER: want / weights (when this
-//                      actor has no weights board of its host)
+//   weights DEALER <-> learner weights ROUTER: want / weights or current
+//                      (when this actor has no weights board of its host)
+//
+// Weights by request: an asynchronous actor asks for the newest version as
+// each credit arrives (the moment before the unroll it allows), so it
+// receives at most one version per unroll and only versions newer than its
+// own; the collector waits for that answer (one round trip, which overlaps
+// the previous unroll whenever the actor holds a spare credit).
 #pragma once
 
 #include <atomic>
@@ -54,10 +60,15 @@ class ActorLink {
   // `unroll` may be refilled (the call waits for the previous hand-over to
   // be encoded first). False when the link has finished.
   bool send(const Unroll& unroll);
-  // The newest weights received and not yet taken (remote weights only),
-  // waiting up to `seconds`; newer ones replace older ones unseen.
+  // Asks the learner for weights newer than `have` (remote weights only);
+  // `wait`: the answer comes when such a version exists (PPO).
+  void request_weights(int64_t have, bool wait);
+  // Waits up to `seconds` for the answer to a pending request, then returns
+  // the newest weights received and not yet taken, if any (newer ones
+  // replace older ones unseen).
   std::optional<wire::WeightsPayload> take_weights(double seconds);
-  // The collector loaded `version`: ask the learner for the next one.
+  // Asynchronous actors: ask for weights newer than the loaded version at
+  // every credit that arrives (on by default once `loaded` was called).
   void loaded(int64_t version);
   // Reports an error to the learner (why this actor stops).
   void report_error(const std::string& reason);
@@ -83,7 +94,13 @@ class ActorLink {
   int64_t credits_ = 0;
   const Unroll* outgoing_ = nullptr;          // handed over, not yet encoded
   std::optional<wire::WeightsPayload> weights_in_;
-  int64_t want_after_ = -2;                   // a want to send: the version loaded (-2: none)
+  struct Want {
+    int64_t have = -1;
+    bool wait = false;
+  };
+  std::optional<Want> want_out_;              // a request to send
+  bool request_pending_ = false;              // sent (or to send), not yet answered
+  int64_t loaded_version_ = -2;               // the collector's (-2: before the first load)
   std::string error_out_;                     // an error to send
 
   std::atomic<int> exit_code_{-1};

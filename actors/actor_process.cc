@@ -207,6 +207,7 @@ class Actor {
     Unroll buffers[2];
     int next_buffer = 0;
     int64_t last_sent_version = -1;
+    if (!board) link.request_weights(-1, /*wait=*/true);  // the first weights
     while (!link.finished()) {
       if (sync) {
         // PPO: one unroll per version, with weights newer than the last.
@@ -221,7 +222,9 @@ class Actor {
           continue;
         }
         if (credits && !link.take_credit(0.05)) continue;
-        load_newest(0);  // the newest at the start of this unroll
+        // The newest at the start of this unroll: on the board, or the answer
+        // to the request its credit set off (asynchronous remote actors).
+        load_newest(board ? 0 : 1.0);
       }
       Unroll& unroll = buffers[next_buffer];
       next_buffer = 1 - next_buffer;
@@ -236,6 +239,7 @@ class Actor {
       }
       last_sent_version = unroll.policy_version;
       if (!link.send(unroll)) break;
+      if (sync && !board) link.request_weights(last_sent_version, /*wait=*/true);  // the next version
     }
     return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
   }

@@ -123,7 +123,8 @@ MetricRow ActorService::metrics() const {
                    {"weights_versions_published", static_cast<double>(publisher_->versions_published())},
                    {"weights_versions_skipped", static_cast<double>(publisher_->versions_skipped())},
                    {"weights_bytes_sent", static_cast<double>(publisher_->bytes_sent())},
-                   {"weights_copies_sent", static_cast<double>(publisher_->copies_sent())}};
+                   {"weights_copies_sent", static_cast<double>(publisher_->copies_sent())},
+                   {"hub_cpu_seconds", hub_->thread_cpu_seconds()}};
   const auto drops = hub_->drops();
   for (const auto& reason : Hub::drop_reasons()) {
     auto it = drops.find(reason);

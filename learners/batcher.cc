@@ -1,5 +1,7 @@
 #include "learners/batcher.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -27,7 +29,10 @@ Batcher::~Batcher() { stop(); }
 void Batcher::start() {
   running_ = true;
   expected_version_ = learner_version_.load();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rl-batcher");
+    run();
+  });
 }
 
 void Batcher::stop() {
@@ -59,10 +64,14 @@ void Batcher::drop(std::unique_ptr<Unroll> unroll, int64_t incarnation, const ch
 void Batcher::run() {
   while (running_.load(std::memory_order_relaxed)) {
     try {
-      if (auto delivery = in_.pop(milliseconds(50))) take(std::move(*delivery));
-      const bool ready = config_.sync ? sync_batch_ready()
-                                      : started_ && static_cast<int>(pending_.size()) >= config_.unrolls_per_batch;
-      if (ready) emit();
+      for (Delivery& delivery : in_.pop_all(milliseconds(50))) {
+        take(std::move(delivery));
+        if (!config_.sync && started_ && static_cast<int>(pending_.size()) >= config_.unrolls_per_batch) emit();
+      }
+      if (config_.sync ? sync_batch_ready()
+                       : started_ && static_cast<int>(pending_.size()) >= config_.unrolls_per_batch) {
+        emit();
+      }
     } catch (const std::exception& e) {
       logf(LogLevel::kError, "learner: batcher: %s\n", e.what());
     }

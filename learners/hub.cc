@@ -1,5 +1,7 @@
 #include "learners/hub.h"
 
+#include <pthread.h>
+
 #include <time.h>
 
 #include <algorithm>
@@ -70,6 +72,7 @@ Hub::~Hub() { stop(); }
 void Hub::start() {
   running_ = true;
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rl-hub");
     const double cpu_start = thread_cpu_now();
     while (running_.load(std::memory_order_relaxed)) {
       try {
@@ -411,6 +414,7 @@ void Hub::drain_inbox() {
     if (it != actors_.end() && it->second.live) declare_dead(id, it->second, "exited; its id is free");
   }
   for (const std::string& reason : stops) {
+    stopping_ = true;  // actors that now go quiet are leaving, not dead
     for (const auto& [id, actor] : actors_) {
       if (!actor.live) continue;
       wire::WireMessage stop = sender_.start("stop");
@@ -448,7 +452,7 @@ void Hub::grant_credits() {
 }
 
 void Hub::check_liveness() {
-  if (seconds_since(last_liveness_check_) < 0.1) return;
+  if (stopping_ || seconds_since(last_liveness_check_) < 0.1) return;
   last_liveness_check_ = Clock::now();
   bool any = false;
   for (auto& [id, actor] : actors_) {

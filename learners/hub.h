@@ -152,6 +152,7 @@ class Hub {
   wire::Sender sender_;
   std::map<int64_t, ActorState> actors_;  // hub thread only
   int64_t outstanding_total_ = 0;
+  bool stopping_ = false;  // stop was sent to every actor
   int64_t grant_round_ = 0;
   std::vector<std::unique_ptr<Unroll>> spare_;  // unrolls to decode into
   std::chrono::steady_clock::time_point last_liveness_check_;

@@ -1,5 +1,7 @@
 #include "learners/publisher.h"
 
+#include <pthread.h>
+
 #include "rl/runtime/logging.h"
 
 namespace rl {
@@ -34,6 +36,7 @@ Publisher::~Publisher() { stop(); }
 void Publisher::start() {
   running_ = true;
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rl-publisher");
     while (running_.load(std::memory_order_relaxed)) {
       try {
         serve(100);
@@ -104,11 +107,18 @@ void Publisher::serve(int timeout_ms) {
       const wire::WireMessage m = wire::parse(std::move(*frames));
       if (m.kind != "want" || m.proto != wire::kProtocolVersion || m.run != config_.run_id) continue;
       const int64_t have = m.get_int("have");
+      const bool wait = m.body.count("wait") ? m.get_bool("wait") : true;
       if (have < version_.load()) {
         send_to(identity);
         waiting_.erase(identity);
-      } else {
+      } else if (wait) {
         waiting_[identity] = have;  // answered when a newer version exists
+      } else {
+        wire::WireMessage current = sender_.start("current");
+        current.body["version"] = version_.load();
+        wire::Frames frames = wire::serialize(std::move(current));
+        frames.insert(frames.begin(), identity);
+        socket_.send(std::move(frames), 0);
       }
     } catch (const wire::WireError&) {
       // Not a request we know: nothing to answer. (The hub counts drops of

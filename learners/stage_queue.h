@@ -26,7 +26,8 @@ class BoundedQueue {
       return false;
     }
     items_.push_back(std::move(item));
-    not_empty_.notify_one();
+    // A reader waits only on an empty queue: later items need no wake-up.
+    if (items_.size() == 1) not_empty_.notify_one();
     return true;
   }
   // Never waits: false when full or closed.
@@ -39,8 +40,19 @@ class BoundedQueue {
     }
     T item = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    if (items_.size() + 1 == capacity_) not_full_.notify_one();
     return item;
+  }
+
+  // Everything queued, waiting up to `timeout` for the first item: one
+  // wake-up for a burst instead of one per item.
+  std::deque<T> pop_all(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    std::deque<T> out;
+    if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); })) return out;
+    out.swap(items_);
+    not_full_.notify_all();
+    return out;
   }
 
   void close() {

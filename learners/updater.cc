@@ -1,5 +1,9 @@
 #include "learners/updater.h"
 
+#include <pthread.h>
+
+#include <time.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +44,20 @@ int update_pause_ms() {
   return value ? std::atoi(value) : 0;
 }
 
+// For rl_bench_learner --no-update: batches are taken and counted but not
+// trained on, so that the rate of the stages before the updater shows.
+bool skip_updates() {
+  const char* value = std::getenv("RL_BENCH_NO_UPDATE");
+  return value && std::string(value) == "1";
+}
+
+// CPU time of the whole learner process (every stage's thread).
+double process_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 double parameter_checksum(Learner& learner) {
   torch::NoGradGuard no_grad;
   double sum = 0;
@@ -67,7 +85,10 @@ Updater::Updater(UpdaterConfig config, Learner& learner, BatchSource& source, Le
 Updater::~Updater() { join(); }
 
 void Updater::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rl-updater");
+    run();
+  });
 }
 
 void Updater::join() {
@@ -79,6 +100,7 @@ void Updater::run() {
   start_steps_ = counters_.env_steps;
   start_updates_ = learner_.updates();
   const int pause_ms = update_pause_ms();
+  const bool no_update = skip_updates();
   int64_t next_checkpoint = config_.checkpoint_every > 0
                                 ? (counters_.env_steps / config_.checkpoint_every + 1) * config_.checkpoint_every
                                 : INT64_MAX;
@@ -107,9 +129,12 @@ void Updater::run() {
       const double progress = static_cast<double>(counters_.env_steps) / static_cast<double>(config_.total_steps);
       counters_.env_steps += steps;
       if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
-      const MetricRow update_metrics = learner_.update(*batch, progress);
-      version_.store(learner_.version());
-      hooks_.publish(learner_);
+      MetricRow update_metrics;
+      if (!no_update) {
+        update_metrics = learner_.update(*batch, progress);
+        version_.store(learner_.version());
+        hooks_.publish(learner_);
+      }
       record(*batch, update_metrics);
       progress_line.update(
           [&] {
@@ -137,6 +162,8 @@ void Updater::run() {
     progress_line.finish();
     seconds_ = seconds_since(start_);
     hooks_.checkpoint(counters_.previous_wall + seconds_);
+    metrics_.flush();
+    tensorboard_.flush();
   } catch (...) {
     progress_line.finish();
     error_ = std::current_exception();
@@ -172,6 +199,7 @@ void Updater::record(const Batch& batch, const MetricRow& update_metrics) {
       {"batch_unrolls", static_cast<double>(batch.sources.size())},
       {"env_errors", static_cast<double>(env_errors_)},
       {"wait_fraction", wait_seconds_ / elapsed},
+      {"process_cpu_seconds", process_cpu_seconds()},
       {"wall_seconds", counters_.previous_wall + elapsed}};
   row.insert(row.end(), update_metrics.begin(), update_metrics.end());
   if (group_) {
@@ -184,14 +212,26 @@ void Updater::record(const Batch& batch, const MetricRow& update_metrics) {
   }
   // Per-actor throughput of the env steps the learner took: a column for
   // every local actor from the start (metrics.csv fixes its columns on the
-  // first row), and for remote ones as they come (TensorBoard).
-  for (int id = 0; id < config_.local_actors; ++id) steps_by_actor_.try_emplace(id, 0);
-  for (const auto& [id, steps] : steps_by_actor_) {
-    row.push_back({"actor_" + std::to_string(id) + "_env_steps_per_second", static_cast<double>(steps) / elapsed});
+  // first row), and for remote ones as they come (TensorBoard). Worked out
+  // once a second: with hundreds of actors it is the bulk of a row.
+  if (per_actor_.empty() || seconds_since(per_actor_at_) > 1.0) {
+    per_actor_.clear();
+    for (int id = 0; id < config_.local_actors; ++id) steps_by_actor_.try_emplace(id, 0);
+    for (const auto& [id, steps] : steps_by_actor_) {
+      per_actor_.push_back(
+          {"actor_" + std::to_string(id) + "_env_steps_per_second", static_cast<double>(steps) / elapsed});
+    }
+    per_actor_at_ = Clock::now();
   }
+  row.insert(row.end(), per_actor_.begin(), per_actor_.end());
   metrics_.write(row);
-  tensorboard_.write(row, counters_.env_steps,
-                     std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  // TensorBoard plots points, not updates: twenty events a second at most
+  // (a fast learner runs a thousand updates a second), the last one always.
+  if (seconds_since(tensorboard_at_) >= 0.05 || counters_.env_steps >= config_.total_steps) {
+    tensorboard_.write(row, counters_.env_steps,
+                       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    tensorboard_at_ = Clock::now();
+  }
 }
 
 }  // namespace rl

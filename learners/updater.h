@@ -85,6 +85,9 @@ class Updater {
   int64_t env_errors_ = 0;
   std::deque<double> recent_returns_, recent_lengths_;  // the last 100 episodes
   std::map<int64_t, int64_t> steps_by_actor_;           // env steps taken from each actor
+  MetricRow per_actor_;                                 // their throughput, as last worked out
+  std::chrono::steady_clock::time_point per_actor_at_;
+  std::chrono::steady_clock::time_point tensorboard_at_;
   double wait_seconds_ = 0;                             // waiting for batches
   std::chrono::steady_clock::time_point start_;
   double seconds_ = 0;

@@ -54,10 +54,25 @@ TensorBoardWriter::TensorBoardWriter(const std::filesystem::path& dir) {
   event.set_wall_time(now);
   event.set_file_version("brain.Event:2");
   write_record(event.SerializeAsString());
+  flush();
 }
 
 TensorBoardWriter::~TensorBoardWriter() {
-  if (file_) std::fclose(file_);
+  if (!file_) return;
+  try {
+    flush();
+  } catch (const std::exception&) {
+  }
+  std::fclose(file_);
+}
+
+void TensorBoardWriter::flush() {
+  last_flush_ = std::chrono::steady_clock::now();
+  if (pending_.empty()) return;
+  if (std::fwrite(pending_.data(), 1, pending_.size(), file_) != pending_.size() || std::fflush(file_) != 0) {
+    throw std::runtime_error("cannot write the TensorBoard event file " + path_.string());
+  }
+  pending_.clear();
 }
 
 void TensorBoardWriter::write(const MetricRow& row, int64_t step, double wall_time) {
@@ -72,6 +87,7 @@ void TensorBoardWriter::write(const MetricRow& row, int64_t step, double wall_ti
     v->set_simple_value(static_cast<float>(value));
   }
   write_record(event.SerializeAsString());
+  if (std::chrono::steady_clock::now() - last_flush_ > std::chrono::milliseconds(500)) flush();
 }
 
 void TensorBoardWriter::write_record(const std::string& data) {
@@ -84,10 +100,9 @@ void TensorBoardWriter::write_record(const std::string& data) {
   const uint32_t data_crc = masked_crc32c(std::span<const uint8_t>(bytes, data.size()));
   uint8_t footer[4];
   for (int i = 0; i < 4; ++i) footer[i] = static_cast<uint8_t>(data_crc >> (8 * i));
-  if (std::fwrite(header, 1, 12, file_) != 12 || std::fwrite(data.data(), 1, data.size(), file_) != data.size() ||
-      std::fwrite(footer, 1, 4, file_) != 4 || std::fflush(file_) != 0) {
-    throw std::runtime_error("cannot write the TensorBoard event file " + path_.string());
-  }
+  pending_.append(reinterpret_cast<const char*>(header), 12);
+  pending_ += data;
+  pending_.append(reinterpret_cast<const char*>(footer), 4);
 }
 
 }  // namespace rl

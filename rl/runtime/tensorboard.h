@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <span>
@@ -28,8 +29,11 @@ class TensorBoardWriter {
   TensorBoardWriter(const TensorBoardWriter&) = delete;
   TensorBoardWriter& operator=(const TensorBoardWriter&) = delete;
 
-  // One event at `step` holding every finite value of `row`; flushed.
+  // One event at `step` holding every finite value of `row`. Events reach
+  // the file a few times a second, whole records only.
   void write(const MetricRow& row, int64_t step, double wall_time);
+  // Writes what is buffered now (also done by the destructor).
+  void flush();
 
   const std::filesystem::path& path() const { return path_; }
 
@@ -38,6 +42,8 @@ class TensorBoardWriter {
 
   std::filesystem::path path_;
   std::FILE* file_ = nullptr;
+  std::string pending_;  // whole records not yet written
+  std::chrono::steady_clock::time_point last_flush_;
 };
 
 }  // namespace rl

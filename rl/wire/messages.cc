@@ -274,9 +274,10 @@ WireMessage make_credit(Sender& sender, int64_t grant) {
   return m;
 }
 
-WireMessage make_want(Sender& sender, int64_t have) {
+WireMessage make_want(Sender& sender, int64_t have, bool wait) {
   WireMessage m = sender.start("want");
   m.body["have"] = have;
+  m.body["wait"] = wait;
   return m;
 }
 

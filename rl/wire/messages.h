@@ -64,9 +64,12 @@ WeightsPayload decode_weights(const WireMessage& message);
 
 // Flow control (learner -> actor): `grant` more unrolls may be collected.
 WireMessage make_credit(Sender& sender, int64_t grant);
-// A weights request (actor or host relay -> the learner's weights socket):
-// answered with the first version newer than `have`, now or when it exists.
-WireMessage make_want(Sender& sender, int64_t have);
+// A weights request (actor or host relay -> the learner's weights socket).
+// `wait`: answered with the first version newer than `have`, now or when it
+// exists (PPO's actors wait for the next version). Otherwise answered at
+// once: the newest version if it is newer than `have`, else a `current`
+// message (body: version) saying there is nothing newer.
+WireMessage make_want(Sender& sender, int64_t have, bool wait = true);
 
 // An `error` message carrying a reason a human can act on.
 WireMessage make_error(Sender& sender, const std::string& reason);

@@ -112,6 +112,10 @@ void Socket::set_curve_client(const std::string& server_public_key, const CurveK
 
 void* Socket::native() const { return impl_->socket.handle(); }
 
+int Socket::event_fd() const { return impl_->socket.get(zmq::sockopt::fd); }
+
+bool Socket::has_message() const { return (impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0; }
+
 bool Socket::send(Frames&& frames, int timeout_ms) {
   if (frames.empty()) return true;
   if (timeout_ms != 0) {

@@ -51,6 +51,11 @@ class Socket {
   std::optional<Frames> receive(int timeout_ms);
 
   void* native() const;  // zmq socket handle, for poll()
+  // For event loops over many sockets (epoll): a descriptor that becomes
+  // readable when the socket's state may have changed, and whether a
+  // message can be received now (ZMQ_FD, ZMQ_EVENTS).
+  int event_fd() const;
+  bool has_message() const;
 
  private:
   struct Impl;

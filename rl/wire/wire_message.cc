@@ -8,8 +8,8 @@
 namespace rl::wire {
 namespace {
 
-constexpr std::array<const char*, 10> kKinds = {"hello",     "config", "unroll", "weights", "heartbeat",
-                                                "stop",      "error",  "credit", "want",    "assign"};
+constexpr std::array<const char*, 11> kKinds = {"hello", "config", "unroll", "weights", "heartbeat", "stop",
+                                                "error", "credit", "want",   "current", "assign"};
 
 std::string key_of(const msgpack::object& o) {
   if (o.type != msgpack::type::STR) throw WireError("malformed", "a map key is not a string");

@@ -39,6 +39,12 @@ using rl::testing::last_metrics;
 using rl::testing::processes_with;
 using rl::testing::read_json;
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 class DistributedTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -117,6 +123,71 @@ TEST_F(DistributedTest, SigtermStopsTheRunCleanlyWithACheckpoint) {
   EXPECT_TRUE(processes_with("--run-id term").empty()) << "an actor outlived the learner";
 }
 
+// PPO waits for one unroll of every live actor per update. An actor killed
+// mid-run is known dead the moment the supervisor reaps it: no update waits
+// for its timeout (15 s here), and its restarted process keeps its id.
+TEST_F(DistributedTest, PpoGoesOnAtOnceWhenAnActorIsKilledAndItsSuccessorKeepsItsId) {
+  const fs::path dir = root_ / "ppo-kill";
+  Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "2", "--total-steps", "100000000", "--run-dir",
+                          dir.string(), "--set", "run.log_every_seconds=0.2", "--set", "run.eval_episodes=0"});
+  ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
+  const auto actors = children_of(train.pid());
+  ASSERT_EQ(actors.size(), 2u) << train.output();
+  const auto killed_at = Clock::now();
+  ASSERT_EQ(::kill(actors[0], SIGKILL), 0);
+  ASSERT_TRUE(train.wait_for("restarted (1 of 5)", 30)) << train.output();
+  // Both ids are back: the restarted process joined under its old id.
+  const auto rejoined = train.wait_for("joined", 30);
+  ASSERT_TRUE(rejoined) << train.output();
+  const double rejoin_seconds = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  // Training goes on for a while with both actors.
+  const auto metrics_path = dir / "metrics.csv";
+  const double updates_then = last_metrics(metrics_path).at("updates");
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (last_metrics(metrics_path).at("updates") < updates_then + 50 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(train.pid(), SIGTERM);
+  ASSERT_EQ(train.wait(120), 0) << train.output();
+  EXPECT_EQ(count_of(train.output(), "actor 0 joined") + count_of(train.output(), "actor 1 joined"), 3u)
+      << train.output();
+  EXPECT_THAT(train.output(), ::testing::Not(HasSubstr("goes on with"))) << "an update waited for the dead actor";
+  EXPECT_THAT(train.output(), ::testing::Not(HasSubstr("actor 2 joined"))) << "the restarted actor got a new id";
+  // The longest pause between two updates: the time the kill cost.
+  const auto wall = rl::testing::csv_column_text(metrics_path, "wall_seconds");
+  double longest = 0;
+  for (size_t i = 1; i < wall.size(); ++i) longest = std::max(longest, std::stod(wall[i]) - std::stod(wall[i - 1]));
+  std::printf("kill to rejoin: %.2f s; longest pause between two updates: %.2f s\n", rejoin_seconds, longest);
+  EXPECT_LT(longest, 15.0) << "an update waited for the actor timeout";
+  EXPECT_EQ(last_metrics(metrics_path).at("live_actors"), 2);
+}
+
+// --bind tcp://HOST:PORT puts the unroll and weights sockets on PORT + 1 and
+// PORT + 2, so that a firewall or a Kubernetes Service can name them.
+TEST_F(DistributedTest, TheDataSocketsFollowTheControlPort) {
+  using namespace rl::wire;
+  const int port = rl::testing::free_port();
+  const fs::path dir = root_ / "ports";
+  Child train(TRAIN_IMPALA, {"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--bind",
+                             "tcp://127.0.0.1:" + std::to_string(port), "--total-steps", "1000", "--run-dir",
+                             dir.string()});
+  ASSERT_TRUE(train.wait_for("listening on tcp://127.0.0.1:" + std::to_string(port), 60)) << train.output();
+  Socket control(SocketType::kDealer);
+  control.connect("tcp://127.0.0.1:" + std::to_string(port));
+  Sender sender{"", "actor-0", 0};
+  WireMessage hello = sender.start("hello");
+  hello.body = {{"actor_id", int64_t{-1}}, {"pid", int64_t{1}}};
+  control.send(serialize(std::move(hello)), 1000);
+  auto reply = control.receive(10000);
+  ASSERT_TRUE(reply);
+  const WireMessage config = parse(std::move(*reply));
+  ASSERT_EQ(config.kind, "config");
+  EXPECT_EQ(config.get_int("unroll_port"), port + 1);
+  EXPECT_EQ(config.get_int("weights_port"), port + 2);
+  ::kill(train.pid(), SIGTERM);
+  EXPECT_EQ(train.wait(60), 0) << train.output();
+}
+
 using rl::testing::csv_column_text;
 
 // Two learner processes in a c10d Gloo group, each with its own actor:
@@ -140,6 +211,43 @@ TEST_F(DistributedTest, TwoLearnersOverGlooHoldIdenticalParametersAfterEveryUpda
     EXPECT_TRUE(fs::exists(dir / "checkpoints" / "latest"));
     EXPECT_FALSE(fs::exists(dir / "rank-1" / "checkpoints"));
   }
+}
+
+// A group whose ranks have unequal batches (1 and 3 actors) and stop PPO's
+// epochs early on target_kl: the group decides the stop on its mean KL and
+// every rank takes the same number of minibatch steps, so both issue the
+// same all-reduces and hold identical parameters after every update.
+TEST_F(DistributedTest, AGroupWithTargetKlAndUnequalActorsStaysInStep) {
+  const fs::path dir = root_ / "group-kl";
+  const std::string port = std::to_string(rl::testing::free_port());
+  std::vector<std::unique_ptr<Child>> ranks;
+  for (int rank = 0; rank < 2; ++rank) {
+    ::setenv("RANK", std::to_string(rank).c_str(), 1);
+    ::setenv("WORLD_SIZE", "2", 1);
+    ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+    ::setenv("MASTER_PORT", port.c_str(), 1);
+    ranks.push_back(std::make_unique<Child>(
+        TRAIN_PPO, std::vector<std::string>{"--env", "CartPole-v1", "--actors", rank == 0 ? "1" : "3",
+                                            "--envs-per-actor", "4", "--unroll-length", "32", "--total-steps", "60000",
+                                            "--run-dir", dir.string(), "--set", "ppo.target_kl=0.01", "--set",
+                                            "ppo.update_epochs=8", "--set", "ppo.learning_rate=0.003", "--set",
+                                            "run.eval_episodes=2"}));
+  }
+  for (const char* name : {"RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(name);
+  for (auto& rank : ranks) ASSERT_EQ(rank->wait(300), 0) << rank->output();
+  const auto rank0 = csv_column_text(dir / "metrics.csv", "param_checksum");
+  const auto rank1 = csv_column_text(dir / "rank-1" / "metrics.csv", "param_checksum");
+  ASSERT_GT(rank0.size(), 10u);
+  ASSERT_EQ(rank0.size(), rank1.size());
+  for (size_t i = 0; i < rank0.size(); ++i) EXPECT_EQ(rank0[i], rank1[i]) << "update " << i;
+  // target_kl stopped some updates early, on both ranks alike.
+  const auto epochs0 = csv_column_text(dir / "metrics.csv", "epochs");
+  EXPECT_EQ(epochs0, csv_column_text(dir / "rank-1" / "metrics.csv", "epochs"));
+  EXPECT_TRUE(std::any_of(epochs0.begin(), epochs0.end(), [](const std::string& e) { return std::stod(e) < 8; }))
+      << "target_kl never stopped an update: the test does not test it";
+  // Unequal batches: rank 1 took three actors' unrolls per update.
+  EXPECT_EQ(csv_column_text(dir / "metrics.csv", "batch_unrolls").back(), "1");
+  EXPECT_EQ(csv_column_text(dir / "rank-1" / "metrics.csv", "batch_unrolls").back(), "3");
 }
 
 // A fake peer joins a running learner and sends it everything a broken or

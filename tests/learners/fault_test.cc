@@ -25,6 +25,7 @@ using ::testing::HasSubstr;
 using rl::testing::Child;
 using Clock = std::chrono::steady_clock;
 using rl::testing::children_of;
+using rl::testing::free_port;
 using rl::testing::csv_column_text;
 using rl::testing::last_metrics;
 using rl::testing::processes_with;
@@ -51,19 +52,6 @@ size_t count_of(const std::string& text, const std::string& what) {
 
 // For the kill schedule (the fault itself is timed) and bounded polls.
 void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
-
-// A free TCP port on loopback (bound, read back, released).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 class FaultTest : public ::testing::Test {
  protected:
@@ -139,6 +127,46 @@ TEST_F(FaultTest, AStalledActorIsDeclaredDeadAndReplaced) {
   EXPECT_EQ(metrics.at("live_actors"), 2);
   EXPECT_EQ(metrics.at("actor_restarts"), 1);
   EXPECT_EQ(::kill(actors[1], 0), -1) << "the stalled process is still there";
+}
+
+// Anything on the learner that takes longer than the actor timeout (here
+// every update takes 3 s, and so does a checkpoint, against a timeout of
+// 1 s) leaves the actors alone: the hub answers their heartbeats on its own
+// thread meanwhile. No actor is declared dead, none is restarted.
+TEST_F(FaultTest, AnUpdateOrCheckpointLongerThanTheActorTimeoutKillsNoActor) {
+  const fs::path dir = root_ / "slow-learner";
+  ::setenv("RL_FAULT_UPDATE_PAUSE_MS", "3000", 1);
+  ::setenv("RL_FAULT_CHECKPOINT_PAUSE_MS", "3000", 1);
+  Child train(TRAIN_IMPALA, {"--config", kImpalaCartPole, "--actors", "2", "--total-steps", "640", "--run-dir",
+                             dir.string(), "--set", "runtime.actor_timeout_seconds=1", "--set",
+                             "runtime.heartbeat_seconds=0.2", "--set", "run.checkpoint_every=320", "--set",
+                             "run.eval_episodes=2"});
+  ::unsetenv("RL_FAULT_UPDATE_PAUSE_MS");
+  ::unsetenv("RL_FAULT_CHECKPOINT_PAUSE_MS");
+  ASSERT_EQ(train.wait(120), 0) << train.output();
+  EXPECT_THAT(train.output(), ::testing::Not(HasSubstr("declared dead"))) << train.output();
+  EXPECT_THAT(train.output(), ::testing::Not(HasSubstr("silent"))) << train.output();
+  const auto metrics = last_metrics(dir / "metrics.csv");
+  EXPECT_EQ(metrics.at("actor_restarts"), 0);
+  EXPECT_EQ(metrics.at("live_actors"), 2);
+  // Two updates and two checkpoints of 3 s each went by.
+  EXPECT_GE(read_json(dir / "summary.json")["wall_seconds"].get<double>(), 6.0);
+}
+
+// An env whose every step takes 2 s, twice the actor timeout: the actor's
+// link thread beats the heart while the env steps, so it stays alive.
+TEST_F(FaultTest, AnActorWhoseUnrollTakesLongerThanTheTimeoutStaysAlive) {
+  const fs::path dir = root_ / "slow-env";
+  Child train(TRAIN_IMPALA, {"--env-plugin", FAULTY_ENV_PLUGIN, "--env", "Faulty-v0", "--actors", "1",
+                             "--envs-per-actor", "1", "--unroll-length", "1", "--total-steps", "3", "--run-dir",
+                             dir.string(), "--set", "run.env_options=step_sleep_ms=2000", "--set",
+                             "runtime.actor_timeout_seconds=1", "--set", "runtime.heartbeat_seconds=0.2", "--set",
+                             "run.eval_episodes=0"});
+  ASSERT_EQ(train.wait(120), 0) << train.output();
+  EXPECT_THAT(train.output(), ::testing::Not(HasSubstr("declared dead"))) << train.output();
+  const auto metrics = last_metrics(dir / "metrics.csv");
+  EXPECT_EQ(metrics.at("actor_restarts"), 0);
+  EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), 3);
 }
 
 // Envs that throw every 97th step and return NaN every 89th: each failure

@@ -1,13 +1,16 @@
 // An env that fails on purpose, for the fault-injection tests: it throws or
-// returns NaN on chosen steps, and can be made to fail on every step from
-// some point on. Otherwise a trivial task: obs = [steps / 50], reward 1,
-// terminated after 50 steps.
+// returns NaN on chosen steps, can be made to fail on every step from some
+// point on, or to take `step_sleep_ms` per step (a slow simulator).
+// Otherwise a trivial task: obs = [steps / 50], reward 1, terminated after
+// 50 steps.
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "rl/env/env.h"
 #include "rl/env/env_options.h"
@@ -19,7 +22,8 @@ class FaultyEnv final : public Env {
   explicit FaultyEnv(const EnvOptions& options)
       : throw_every_(options.get_int("throw_every")),
         nan_every_(options.get_int("nan_every")),
-        fail_from_(options.get_int("fail_from")) {}
+        fail_from_(options.get_int("fail_from")),
+        step_sleep_ms_(options.get_int("step_sleep_ms")) {}
 
   const Space& observation_space() const override { return obs_space_; }
   const Space& action_space() const override { return action_space_; }
@@ -32,6 +36,7 @@ class FaultyEnv final : public Env {
 
   StepResult step(const Action&, std::span<float> obs, std::span<float>) override {
     ++total_steps_;
+    if (step_sleep_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step_sleep_ms_));
     if (fail_from_ > 0 && total_steps_ >= fail_from_) {
       throw std::runtime_error("FaultyEnv: broken for good since step " + std::to_string(fail_from_));
     }
@@ -45,13 +50,13 @@ class FaultyEnv final : public Env {
   }
 
   static EnvOptions default_options() {
-    return {{"throw_every", "0"}, {"nan_every", "0"}, {"fail_from", "0"}};
+    return {{"throw_every", "0"}, {"nan_every", "0"}, {"fail_from", "0"}, {"step_sleep_ms", "0"}};
   }
 
  private:
   Space obs_space_ = Space::box({1}, -10.f, 10.f);
   Space action_space_ = Space::discrete(2);
-  int64_t throw_every_, nan_every_, fail_from_;
+  int64_t throw_every_, nan_every_, fail_from_, step_sleep_ms_;
   int64_t steps_ = 0, total_steps_ = 0;
 };
 

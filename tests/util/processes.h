@@ -4,6 +4,8 @@
 #pragma once
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -138,6 +140,19 @@ inline std::vector<pid_t> processes_with(const std::string& text) {
     if (cmdline.find(text) != std::string::npos) out.push_back(std::stoi(name));
   }
   return out;
+}
+
+// A free TCP port on loopback (bound, read back, released).
+inline int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 inline nlohmann::json read_json(const fs::path& path) {

@@ -1,0 +1,342 @@
+// rl_bench_learner: the speed limit of a learner process, fed by many actors.
+//
+//   rl_bench_learner [--actors 1,16,64,256] [--seconds 4] [--no-update] [--json]
+//                    [--program build/bin/train_impala] [--set key=value]...
+//
+// For each fleet size M it starts the real learner (train_impala --role
+// learner, no actors of its own) and plays M actors over loopback from this
+// process: each joins with a hello, sends pre-made CartPole-v1 unrolls (16
+// envs x 20 steps, collected once by a real rollout worker) as fast as its
+// credits allow, asks for weights the way a remote actor does (a `want`
+// after each new version it gets, which then tags its unrolls) and beats
+// its heart. From the learner's own metrics.csv, over a window after a
+// warm-up: env steps per second accepted, validated, batched and trained
+// on (ingest), updates and weight copies sent per second, and the share of
+// one core the hub's thread used. --no-update makes the updater skip the
+// update itself (RL_BENCH_NO_UPDATE): the rate of the hub and batcher alone.
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/rollout_worker.h"
+#include "envs/builtin.h"
+#include "rl/runtime/supervisor.h"
+#include "rl/wire/messages.h"
+#include "rl/wire/socket.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using rl::wire::Socket;
+using rl::wire::SocketType;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The last row of a metrics.csv as name -> value (empty when none yet).
+std::map<std::string, double> last_row(const fs::path& path) {
+  std::ifstream in(path);
+  std::string header, line, last;
+  std::getline(in, header);
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  std::map<std::string, double> row;
+  std::stringstream names(header), values(last);
+  std::string name, value;
+  while (std::getline(names, name, ',') && std::getline(values, value, ',')) {
+    try {
+      row[name] = std::stod(value);
+    } catch (const std::exception&) {
+    }
+  }
+  return row;
+}
+
+struct FakeActor {
+  Socket control{SocketType::kDealer};
+  Socket push{SocketType::kPush};
+  Socket weights{SocketType::kDealer};
+  rl::wire::Sender sender;
+  int64_t id = -1, incarnation = 0, sequence = 0, credits = 0, version = 0;
+  bool asked = false;  // a weights request is unanswered
+};
+
+struct Result {
+  int actors = 0;
+  double ingest = 0, updates = 0, weight_copies = 0, hub_cpu_share = 0, cpu_share = 0, lag = 0;
+};
+
+// Runs one learner with M fake actors; measures over [warmup, warmup + seconds].
+Result measure(const std::string& program, int m, double seconds, bool no_update, const rl::Unroll& unroll,
+               const std::vector<std::string>& sets) {
+  const fs::path dir = fs::temp_directory_path() / ("rl_bench_learner_" + std::to_string(::getpid()) + "_" +
+                                                    std::to_string(m));
+  fs::remove_all(dir);
+  std::vector<std::string> args{program,      "--env",         "CartPole-v1", "--role",     "learner",
+                                "--actors",   "0",             "--total-steps", "100000000000", "--run-dir",
+                                dir.string(), "--envs-per-actor", "16",       "--unroll-length", "20",
+                                "--set",      "run.log_every_seconds=1000", "--set", "run.eval_episodes=0",
+                                "--set",      "run.checkpoint_every=0", "--set", "runtime.max_actors=" + std::to_string(m + 8),
+                                "--set",      "runtime.min_actors=" + std::to_string(m)};
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  // The learner prints its endpoint; read it from a pipe.
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::close(fds[0]);
+    if (no_update) ::setenv("RL_BENCH_NO_UPDATE", "1", 1);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string endpoint, buffer;
+  const auto start = Clock::now();
+  while (endpoint.empty() && seconds_since(start) < 60) {
+    char chunk[4096];
+    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n <= 0) break;
+    buffer.append(chunk, n);
+    const size_t at = buffer.find("listening on tcp://");
+    if (at != std::string::npos && buffer.find(" (run", at) != std::string::npos) {
+      const size_t from = buffer.find("tcp://", at);
+      endpoint = buffer.substr(from, buffer.find(" (run", at) - from);
+    }
+  }
+  if (endpoint.empty()) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    throw std::runtime_error("the learner did not start: " + buffer);
+  }
+  // Keep draining its output so that it never blocks on a full pipe.
+  std::thread drain([fd = fds[0]] {
+    char chunk[4096];
+    while (::read(fd, chunk, sizeof chunk) > 0) {
+    }
+    ::close(fd);
+  });
+
+  const std::string run_id = dir.filename().string();
+  std::vector<FakeActor> actors(m);
+  for (int i = 0; i < m; ++i) {
+    FakeActor& a = actors[i];
+    a.sender = {run_id, "actor-" + std::to_string(i), 0};
+    a.control.connect(endpoint);
+    rl::wire::WireMessage hello = a.sender.start("hello");
+    hello.body = {{"actor_id", int64_t{-1}}, {"pid", static_cast<int64_t>(::getpid())}};
+    a.control.send(rl::wire::serialize(std::move(hello)), 1000);
+  }
+  const std::string host = rl::wire::endpoint_host(endpoint);
+  int joined = 0;
+  const auto join_start = Clock::now();
+  while (joined < m && seconds_since(join_start) < 60) {
+    for (FakeActor& a : actors) {
+      if (a.id >= 0) continue;
+      auto frames = a.control.receive(0);
+      if (!frames) continue;
+      const rl::wire::WireMessage config = rl::wire::parse(std::move(*frames));
+      if (config.kind != "config") throw std::runtime_error("the learner refused a fake actor: " + config.kind);
+      a.id = config.get_int("actor_id");
+      a.incarnation = config.get_int("incarnation");
+      a.push.set_send_hwm(64);
+      a.push.connect("tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")));
+      a.weights.connect("tcp://" + host + ":" + std::to_string(config.get_int("weights_port")));
+      a.weights.send(rl::wire::serialize(rl::wire::make_want(a.sender, -1, /*wait=*/true)), 1000);
+      a.asked = true;
+      ++joined;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (joined < m) throw std::runtime_error("only " + std::to_string(joined) + " fake actors joined");
+
+  const fs::path metrics = dir / "metrics.csv";
+  rl::Unroll u = unroll;
+  std::map<std::string, double> first, last;
+  const auto run_start = Clock::now();
+  const double warmup = 1.5;
+  // An event loop over ZeroMQ's notification descriptors (epoll): only the
+  // actors with news cost anything, so the loop does not measure itself.
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  for (int i = 0; i < m; ++i) {
+    for (Socket* socket : {&actors[i].control, &actors[i].weights}) {
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.u32 = static_cast<uint32_t>(i);
+      ::epoll_ctl(ep, EPOLL_CTL_ADD, socket->event_fd(), &event);
+    }
+  }
+  std::vector<int> busy;        // actors to look at in this round
+  std::vector<char> is_busy(m, 0);
+  auto last_beats = Clock::now();
+  while (seconds_since(run_start) < warmup + seconds) {
+    epoll_event events[256];
+    const int n = ::epoll_wait(ep, events, 256, busy.empty() ? 1 : 0);
+    for (int e = 0; e < n; ++e) {
+      const int i = static_cast<int>(events[e].data.u32);
+      if (!is_busy[i]) {
+        is_busy[i] = 1;
+        busy.push_back(i);
+      }
+    }
+    std::vector<int> round;
+    round.swap(busy);
+    for (int i : round) is_busy[i] = 0;
+    for (int i : round) {
+      FakeActor& a = actors[i];
+      while (auto frames = a.control.receive(0)) {
+        const rl::wire::WireMessage msg = rl::wire::parse(std::move(*frames));
+        if (msg.kind != "credit") continue;
+        a.credits += msg.get_int("grant");
+        // As a remote actor: each credit asks for the newest weights, and
+        // the unroll it allows starts once the answer is in.
+        if (!a.asked) {
+          a.weights.send(rl::wire::serialize(rl::wire::make_want(a.sender, a.version, /*wait=*/false)), 0);
+          a.asked = true;
+        }
+      }
+      while (auto frames = a.weights.receive(0)) {
+        const rl::wire::WireMessage msg = rl::wire::parse(std::move(*frames));
+        if (msg.kind == "weights") a.version = std::max(a.version, msg.get_int("version"));
+        a.asked = false;
+      }
+      while (a.credits > 0 && !a.asked) {
+        u.actor_id = a.id;
+        u.incarnation = a.incarnation;
+        u.sequence = a.sequence;
+        u.policy_version = a.version;
+        if (!a.push.send(rl::wire::serialize(rl::wire::encode_unroll(a.sender, u)), 0)) break;
+        ++a.sequence;
+        --a.credits;
+        if (a.credits > 0) {
+          a.weights.send(rl::wire::serialize(rl::wire::make_want(a.sender, a.version, /*wait=*/false)), 0);
+          a.asked = true;
+        }
+      }
+      // Sending can swallow the descriptor's signal: look again next round.
+      if ((a.control.has_message() || a.weights.has_message()) && !is_busy[i]) {
+        is_busy[i] = 1;
+        busy.push_back(i);
+      }
+    }
+    if (seconds_since(last_beats) > 0.5) {
+      for (int i = 0; i < m; ++i) {
+        FakeActor& a = actors[i];
+        rl::wire::WireMessage beat = a.sender.start("heartbeat");
+        beat.body = {{"actor_id", a.id}};
+        a.control.send(rl::wire::serialize(std::move(beat)), 0);
+        // The send may have taken the descriptor's signal: look at them all.
+        if (!is_busy[i]) {
+          is_busy[i] = 1;
+          busy.push_back(i);
+        }
+      }
+      last_beats = Clock::now();
+    }
+    if (first.empty() && seconds_since(run_start) >= warmup) first = last_row(metrics);
+  }
+  last = last_row(metrics);
+  ::close(ep);
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  drain.join();
+  fs::remove_all(dir);
+  if (first.empty() || last.empty() || !first.count("wall_seconds")) {
+    throw std::runtime_error("no metrics from the learner with " + std::to_string(m) + " actors");
+  }
+  auto delta = [&](const char* key) { return last.count(key) && first.count(key) ? last[key] - first[key] : 0.0; };
+  const double wall = std::max(delta("wall_seconds"), 1e-9);
+  Result r;
+  r.actors = m;
+  r.ingest = delta("env_steps") / wall;
+  r.updates = delta("updates") / wall;
+  r.weight_copies = delta("weights_copies_sent") / wall;
+  r.hub_cpu_share = delta("hub_cpu_seconds") / wall;
+  r.cpu_share = delta("process_cpu_seconds") / wall;
+  r.lag = last.count("policy_lag_mean") ? last["policy_lag_mean"] : 0;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rl_bench_learner: the learner process fed by M fake actors over loopback"};
+  std::vector<int> fleet{1, 16, 64, 256};
+  double seconds = 4;
+  bool no_update = false, json = false;
+  std::string program;
+  std::vector<std::string> sets;
+  app.add_option("--actors", fleet, "Fleet sizes to measure")->delimiter(',')->check(CLI::PositiveNumber);
+  app.add_option("--seconds", seconds, "Seconds of each measurement (after 1.5 s of warm-up)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--no-update", no_update, "The updater skips the update: the hub and batcher alone");
+  app.add_option("--program", program, "The learner program (default: train_impala next to this one)");
+  app.add_option("--set", sets, "A config override for the learner, key=value (repeatable)");
+  app.add_flag("--json", json, "One JSON object");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (program.empty()) program = (fs::path(rl::self_executable()).parent_path() / "train_impala").string();
+    rl::EnvRegistry registry;
+    rl::envs::register_builtin_envs(registry);
+    rl::RolloutWorker worker(registry, "CartPole-v1", {}, rl::RolloutConfig{.num_envs = 16, .num_steps = 20},
+                             rl::PolicyConfig{}, rl::NormalizeConfig{}, 1, 0);
+    rl::Unroll unroll;
+    worker.collect(unroll);
+    std::vector<Result> results;
+    for (int m : fleet) {
+      results.push_back(measure(program, m, seconds, no_update, unroll, sets));
+      const Result& r = results.back();
+      if (!json) {
+        std::printf("%4d actors: ingest %10.0f env steps/s (%10.0f per learner core-second), %7.1f updates/s, "
+                    "%8.1f weight copies/s, learner %.2f cores (hub %.2f), lag %.1f\n",
+                    r.actors, r.ingest, r.ingest / std::max(r.cpu_share, 1e-9), r.updates, r.weight_copies,
+                    r.cpu_share, r.hub_cpu_share, r.lag);
+        std::fflush(stdout);
+      }
+    }
+    const double base = results.front().updates;
+    if (json) {
+      nlohmann::ordered_json out = {{"env", "CartPole-v1"}, {"num_envs", 16}, {"unroll_length", 20},
+                                    {"no_update", no_update}, {"seconds", seconds}};
+      for (const Result& r : results) {
+        out["fleet"].push_back({{"actors", r.actors},
+                                {"ingest_env_steps_per_second", r.ingest},
+                                {"updates_per_second", r.updates},
+                                {"weight_copies_per_second", r.weight_copies},
+                                {"hub_cpu_share", r.hub_cpu_share},
+                                {"learner_cpu_share", r.cpu_share},
+                                {"ingest_per_learner_core_second", r.ingest / std::max(r.cpu_share, 1e-9)},
+                                {"policy_lag_mean", r.lag},
+                                {"update_rate_vs_first", base > 0 ? r.updates / base : 0.0}});
+      }
+      std::cout << out.dump() << std::endl;
+    } else if (base > 0) {
+      std::printf("update rate with %d actors: %.2f of the rate with %d\n", results.back().actors,
+                  results.back().updates / base, results.front().actors);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "rl_bench_learner: error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
