@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <deque>
 
@@ -118,6 +120,13 @@ void ActorLink::handle_control(wire::Frames frames) {
     } else if (m.kind == "credit") {
       const int64_t grant = m.get_int("grant");
       if (grant > 0) {
+        if (config_.demand_board) {
+          // The host's relay fetches the newest version while this message
+          // is handled and the collector gets to the unroll.
+          last_ticket_.store(config_.demand_board->take_ticket());
+          const uint64_t one = 1;
+          [[maybe_unused]] const ssize_t n = ::write(config_.demand_fd, &one, sizeof one);
+        }
         std::lock_guard lock(mutex_);
         credits_ += grant;
         // The unroll this credit allows will start with the newest weights.

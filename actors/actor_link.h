@@ -30,6 +30,7 @@
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
 #include "rl/wire/wakeup.h"
+#include "rl/wire/weights_board.h"
 
 namespace rl {
 
@@ -42,6 +43,10 @@ struct ActorLinkConfig {
   int send_queue = 4;            // PUSH high-water mark
   std::optional<wire::CurveKeyPair> curve;  // this actor's keys, with the learner's public key
   std::string curve_server_key;
+  // A host agent's board: every arriving credit takes a ticket on it and
+  // wakes the relay (demand_fd), which fetches the newest version meanwhile.
+  wire::WeightsBoard* demand_board = nullptr;
+  int demand_fd = -1;
 };
 
 class ActorLink {
@@ -73,6 +78,9 @@ class ActorLink {
   // Reports an error to the learner (why this actor stops).
   void report_error(const std::string& reason);
 
+  // The ticket of the last credit's demand on the host board (0: none).
+  uint32_t last_ticket() const { return last_ticket_.load(); }
+
   // Why the link ended: an ActorExit code, or -1 while it runs.
   int exit_code() const { return exit_code_.load(); }
   bool finished() const { return exit_code_.load() >= 0; }
@@ -103,6 +111,7 @@ class ActorLink {
   int64_t loaded_version_ = -2;               // the collector's (-2: before the first load)
   std::string error_out_;                     // an error to send
 
+  std::atomic<uint32_t> last_ticket_{0};
   std::atomic<int> exit_code_{-1};
   std::atomic<bool> running_{false};
   std::thread thread_;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "actors/actor_link.h"
+#include "actors/host_agent.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "rl/nn/threads.h"
@@ -84,29 +85,49 @@ class Actor {
 
  private:
   // hello, config, then serve() until stopped or the learner goes silent.
+  // In a learner group, rank 0 may answer `assign` instead: the actor then
+  // says hello to the rank it names (and stays there).
   int join_and_serve() {
-    control_.set_routing_id("actor-" + std::to_string(options_.actor_id) + "-" + std::to_string(::getpid()) +
-                            "-" + std::to_string(joins_++));
-    secure(control_);
-    control_.connect(options_.learner);
-    sender_.run = options_.run_id;
-    sender_.from = "actor-" + std::to_string(options_.actor_id);
-    wire::WireMessage hello = sender_.start("hello");
-    hello.body = {{"actor_id", options_.actor_id}, {"pid", static_cast<int64_t>(::getpid())}};
-    control_.send(wire::serialize(std::move(hello)), 1000);
-    const double wait = options_.reconnect_seconds > 0 ? std::min(options_.connect_timeout_seconds, 5.0)
-                                                      : options_.connect_timeout_seconds;
-    std::optional<wire::WireMessage> config = wait_control("config", wait);
-    if (!config) {
-      std::fprintf(stderr, "actor: no config from %s within %.0f s\n", options_.learner.c_str(), wait);
-      return kActorLearnerSilent;
+    endpoint_ = options_.learner;
+    // Actors the learner started on its own host stay with their rank.
+    bool assignable = !(options_.weights_fd >= 0 && options_.weights_signal_fd < 0);
+    for (int hop = 0;; ++hop) {
+      if (hop > 0) control_ = Socket(SocketType::kDealer);
+      control_.set_routing_id("actor-" + std::to_string(options_.actor_id) + "-" + std::to_string(::getpid()) +
+                              "-" + std::to_string(joins_++));
+      secure(control_);
+      control_.connect(endpoint_);
+      sender_.run = options_.run_id;
+      sender_.from = "actor-" + std::to_string(options_.actor_id);
+      wire::WireMessage hello = sender_.start("hello");
+      hello.body = {{"actor_id", options_.actor_id},
+                    {"pid", static_cast<int64_t>(::getpid())},
+                    {"assignable", assignable}};
+      control_.send(wire::serialize(std::move(hello)), 1000);
+      const double wait = options_.reconnect_seconds > 0 ? std::min(options_.connect_timeout_seconds, 5.0)
+                                                        : options_.connect_timeout_seconds;
+      std::optional<wire::WireMessage> config = wait_control({"config", "assign"}, wait);
+      if (!config) {
+        logf(LogLevel::kError, "actor: no config from %s within %.0f s\n", endpoint_.c_str(), wait);
+        return kActorLearnerSilent;
+      }
+      if (config->kind == "error") {
+        logf(LogLevel::kError, "actor: the learner refused: %s\n", config->get_string("reason").c_str());
+        return kActorRefused;
+      }
+      if (config->kind == "assign" && hop == 0) {
+        endpoint_ = config->get_string("endpoint");
+        assignable = false;
+        logf(LogLevel::kInfo, "actor: assigned to the learner at %s\n", endpoint_.c_str());
+        continue;
+      }
+      if (config->kind != "config") {
+        logf(LogLevel::kError, "actor: %s answered %s, not a config\n", endpoint_.c_str(), config->kind.c_str());
+        return kActorRefused;
+      }
+      served_ = true;
+      return serve(*config);
     }
-    if (config->kind == "error") {
-      std::fprintf(stderr, "actor: the learner refused: %s\n", config->get_string("reason").c_str());
-      return kActorRefused;
-    }
-    served_ = true;
-    return serve(*config);
   }
 
   // Makes `socket` a CURVE client of the learner when keys were given.
@@ -114,15 +135,15 @@ class Actor {
     if (curve_) socket.set_curve_client(curve_server_key_, *curve_);
   }
 
-  // The next control message of kind `kind` (or an error), within `seconds`.
-  std::optional<wire::WireMessage> wait_control(const std::string& kind, double seconds) {
+  // The next control message of one of `kinds` (or an error), within `seconds`.
+  std::optional<wire::WireMessage> wait_control(const std::vector<std::string>& kinds, double seconds) {
     const auto start = Clock::now();
     while (seconds_since(start) < seconds) {
       auto frames = control_.receive(100);
       if (!frames) continue;
       try {
         wire::WireMessage m = wire::parse(std::move(*frames));
-        if (m.kind == kind || m.kind == "error") return m;
+        if (m.kind == "error" || std::find(kinds.begin(), kinds.end(), m.kind) != kinds.end()) return m;
       } catch (const wire::WireError& e) {
         std::fprintf(stderr, "actor: dropped a bad control message: %s\n", e.what());
       }
@@ -160,7 +181,7 @@ class Actor {
       return kActorFailed;
     }
 
-    const std::string host = wire::endpoint_host(options_.learner);
+    const std::string host = wire::endpoint_host(endpoint_);
     std::optional<wire::WeightsBoard> board;
     if (options_.weights_fd >= 0) board.emplace(wire::WeightsBoard::attach(options_.weights_fd));
     ActorLinkConfig link_config{
@@ -171,7 +192,9 @@ class Actor {
         .timeout_seconds = config.get_double("timeout_seconds"),
         .send_queue = std::max<int>(4, view.runtime.unroll_queue + 2),
         .curve = curve_,
-        .curve_server_key = curve_server_key_};
+        .curve_server_key = curve_server_key_,
+        .demand_board = board && options_.weights_signal_fd >= 0 ? &*board : nullptr,
+        .demand_fd = options_.weights_signal_fd};
     ActorLink link(link_config, std::move(control_), sender_);
     control_ = Socket(SocketType::kDealer);  // the link owns the joined one now
     link.start();
@@ -222,8 +245,12 @@ class Actor {
           continue;
         }
         if (credits && !link.take_credit(0.05)) continue;
-        // The newest at the start of this unroll: on the board, or the answer
+        // The newest at the start of this unroll: on the board (a relayed
+        // board once the relay answered this credit's ticket), or the answer
         // to the request its credit set off (asynchronous remote actors).
+        if (board && options_.weights_signal_fd >= 0 && link.last_ticket() != 0) {
+          board->wait_answered(link.last_ticket(), 1.0);
+        }
         load_newest(board ? 0 : 1.0);
       }
       Unroll& unroll = buffers[next_buffer];
@@ -250,12 +277,14 @@ class Actor {
   std::optional<wire::CurveKeyPair> curve_;  // this actor's keys
   std::string curve_server_key_;             // the learner's public key
   int joins_ = 0;        // hellos sent: each join gets its own routing id
+  std::string endpoint_;  // the learner (rank) this actor joined
   bool served_ = false;  // the last join got a config
 };
 
 }  // namespace
 
 int run_actor(const ActorOptions& options) {
+  if (options.actors > 1) return run_host_agent(options);
   try {
     Actor actor(options);
     return actor.run();

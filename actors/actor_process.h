@@ -33,8 +33,17 @@ struct ActorOptions {
   std::string curve_key_file;
   std::string curve_server_key_file;
   // A weights board inherited from the parent (rl/wire/weights_board.h):
-  // the learner's, for its local actors. -1: request weights over the wire.
+  // the learner's, for its local actors, or a host agent's. -1: request
+  // weights over the wire.
   int weights_fd = -1;
+  // With a host agent's board: the eventfd that tells its relay an actor
+  // is about to start an unroll (-1: the board is the learner's, live).
+  int weights_signal_fd = -1;
+  // > 1: this process is a host agent: it starts this many actor processes
+  // on this host, supervises them, and relays weights to them through one
+  // board, so that the learner sends this host one copy of each version.
+  int actors = 1;
+  int max_restarts = 5;  // host agent: restarts of each actor
 };
 
 // Exit codes of run_actor.
@@ -45,6 +54,7 @@ enum ActorExit : int {
   kActorFailed = 5,          // an error here (env, config)
 };
 
+// Runs one actor, or a host agent when options.actors > 1 (host_agent.h).
 int run_actor(const ActorOptions& options);
 
 }  // namespace rl

@@ -25,6 +25,7 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
     fast_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
     flat_weights_.resize(fast_->num_parameters());
     copy_parameters(*model_, fast_->slots(), flat_weights_);
+    for (size_t i = 0; i < fast_->slots().size(); ++i) slot_of_[fast_->slots()[i].name] = i;
     row_scratch_.resize(fast_->spec().head_size);
   }
 }
@@ -56,30 +57,55 @@ void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, 
 }
 
 void PolicyActor::load(const wire::WeightsPayload& weights) {
-  torch::NoGradGuard no_grad;
-  auto target = model_->named_parameters(/*recurse=*/true);
   auto is_value = [](const std::string& name) { return name.rfind("v_", 0) == 0; };
   size_t values_received = 0;
   for (const auto& p : weights.parameters) values_received += is_value(p.name);
-  size_t values_expected = 0;
-  for (const auto& item : target) values_expected += is_value(item.key());
   // Everything, or everything but the value function.
-  const size_t policy_expected = target.size() - values_expected;
-  if (weights.parameters.size() != target.size() &&
-      !(values_received == 0 && weights.parameters.size() == policy_expected)) {
+  const size_t total = fast_ ? fast_->slots().size() : model_->named_parameters(/*recurse=*/true).size();
+  size_t values_expected = 0;
+  if (fast_) {
+    for (const FlatSlot& slot : fast_->slots()) values_expected += is_value(slot.name);
+  } else {
+    for (const auto& item : model_->named_parameters(/*recurse=*/true)) values_expected += is_value(item.key());
+  }
+  const size_t policy_expected = total - values_expected;
+  if (weights.parameters.size() != total && !(values_received == 0 && weights.parameters.size() == policy_expected)) {
     throw std::invalid_argument("weights: " + std::to_string(weights.parameters.size()) +
-                                " parameters received, the actor's network has " + std::to_string(target.size()) +
-                                " (" + std::to_string(policy_expected) + " without the value function)");
+                                " parameters received, the actor's network has " + std::to_string(total) + " (" +
+                                std::to_string(policy_expected) + " without the value function)");
   }
-  for (const auto& p : weights.parameters) {
-    torch::Tensor* dst = target.find(p.name);
-    if (!dst || !dst->sizes().equals(p.shape)) {
-      throw std::invalid_argument("weights: parameter '" + p.name +
-                                  "' is missing from the actor's network or has another shape");
+  auto missing = [](const std::string& name) {
+    return std::invalid_argument("weights: parameter '" + name +
+                                 "' is missing from the actor's network or has another shape");
+  };
+  if (fast_) {
+    // Straight into the flat buffer: no libtorch on an actor's hot path (a
+    // load per unroll). The libtorch module is left as it was.
+    std::vector<bool> seen(fast_->slots().size(), false);
+    for (const auto& p : weights.parameters) {
+      auto it = slot_of_.find(p.name);
+      if (it == slot_of_.end()) throw missing(p.name);
+      const FlatSlot& slot = fast_->slots()[it->second];
+      if (slot.shape != p.shape || static_cast<int64_t>(p.values.size()) != slot.size || seen[it->second]) {
+        throw missing(p.name);
+      }
+      seen[it->second] = true;
     }
-    dst->copy_(torch::from_blob(const_cast<float*>(p.values.data()), p.shape, torch::kFloat));
+    for (const auto& p : weights.parameters) {
+      const FlatSlot& slot = fast_->slots()[slot_of_.at(p.name)];
+      std::copy(p.values.begin(), p.values.end(), flat_weights_.begin() + slot.offset);
+    }
+  } else {
+    torch::NoGradGuard no_grad;
+    auto target = model_->named_parameters(/*recurse=*/true);
+    for (const auto& p : weights.parameters) {
+      torch::Tensor* dst = target.find(p.name);
+      if (!dst || !dst->sizes().equals(p.shape)) throw missing(p.name);
+    }
+    for (const auto& p : weights.parameters) {
+      target.find(p.name)->copy_(torch::from_blob(const_cast<float*>(p.values.data()), p.shape, torch::kFloat));
+    }
   }
-  if (fast_) copy_parameters(*model_, fast_->slots(), flat_weights_);
   normalizer_.stats().set(weights.obs_mean, weights.obs_var, weights.obs_count);
   version_ = weights.version;
   has_values_ = values_received == values_expected;

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "rl/env/env_spec.h"
@@ -55,7 +57,8 @@ class PolicyActor {
 
   int64_t version() const { return version_; }
   Rng& rng() { return rng_; }
-  // The libtorch copy of the network (kept current on the libtorch path only).
+  // The libtorch copy of the network (kept current on the libtorch path
+  // only: on the fast path weights go straight to the flat buffer).
   ActorCriticImpl& model();
   const ObservationNormalizer& normalizer() const { return normalizer_; }
   bool fast() const { return fast_ != nullptr; }
@@ -68,6 +71,7 @@ class PolicyActor {
   std::shared_ptr<ActorCriticImpl> model_;
   std::unique_ptr<MlpActorCritic> fast_;  // null on the libtorch path
   std::vector<float> flat_weights_;       // the fast path's parameters
+  std::unordered_map<std::string, size_t> slot_of_;  // parameter name -> fast_->slots() index
   std::vector<float> std_dev_, row_scratch_;
   ObservationNormalizer normalizer_;
   Rng rng_;

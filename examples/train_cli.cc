@@ -24,7 +24,9 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--run-dir", run_dir, "Output directory (run.run_dir)");
   app.add_option("--num-envs,--envs-per-actor", num_envs, "Envs per actor (rollout.num_envs)");
   app.add_option("--unroll-length", unroll_length, "Steps per env per unroll (rollout.num_steps)");
-  app.add_option("--actors", actors, "Local actor processes; 0 collects in this process (runtime.actors)");
+  app.add_option("--actors", actors,
+                 "Local actor processes; 0 collects in this process (runtime.actors). With --role actor: the "
+                 "actor processes of this host (a host agent relays weights to them)");
   app.add_option("--bind", bind, "Learner endpoint for actors, e.g. tcp://*:5555 (runtime.bind)");
   app.add_option("--learners", command.learners,
                  "Learner processes training together (c10d Gloo group); or set RANK, WORLD_SIZE, "
@@ -45,6 +47,9 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
       ->check(CLI::ExistingFile);
   app.add_option("--weights-fd", command.weights_fd,
                  "--role actor: read weights from this inherited weights board (set by the training program)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--weights-signal-fd", command.weights_signal_fd,
+                 "--role actor: the host relay's eventfd (set by a host agent)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
   app.add_option("--fast-path", fast_path,
@@ -75,6 +80,18 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   }
   for (int i = 1; i < argc; ++i) command.program_args.push_back(argv[i]);
   if (command.role == "actor") {
+    if (!actors.empty()) {
+      try {
+        command.host_actors = std::stoi(actors);
+      } catch (const std::exception&) {
+        std::cerr << "train_" << algorithm << ": --actors '" << actors << "' is not a number\n";
+        return 2;
+      }
+      if (command.host_actors < 1) {
+        std::cerr << "train_" << algorithm << ": --actors with --role actor must be at least 1\n";
+        return 2;
+      }
+    }
     if (command.learner.empty()) {
       std::cerr << "train_" << algorithm << ": --role actor needs --learner tcp://HOST:PORT\n";
       return 2;

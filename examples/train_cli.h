@@ -32,7 +32,9 @@ struct TrainCommand {
   std::string curve_key;         // --role actor: this actor's CURVE key file
   std::string curve_server_key;  // --role actor: the learner's public key file
   int weights_fd = -1;           // --role actor: an inherited weights board (local actors)
+  int weights_signal_fd = -1;    // --role actor: the host relay's eventfd (a host agent's actors)
   int learners = 1;           // --learners N
+  int host_actors = 1;        // --role actor --actors N: a host agent of N actors
   std::vector<std::string> program_args;  // argv[1..], to start group members
 };
 

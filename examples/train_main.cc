@@ -29,7 +29,9 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
                       .reconnect_seconds = command.reconnect_seconds,
                       .curve_key_file = command.curve_key,
                       .curve_server_key_file = command.curve_server_key,
-                      .weights_fd = command.weights_fd});
+                      .weights_fd = command.weights_fd,
+                      .weights_signal_fd = command.weights_signal_fd,
+                      .actors = command.host_actors});
   }
   try {
     config.validate();

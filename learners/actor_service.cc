@@ -78,6 +78,15 @@ void ActorService::start() {
   hub_->start();
   publisher_->start();
   batcher_->start();
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores > 0 && config_.local_actors > cores) {
+    // Allowed (it is how a fleet is tried on a laptop), and it still learns:
+    // credits keep the lag bounded. But the throughput is that of the cores.
+    logf(LogLevel::kWarn,
+         "%s %d actor processes on %d cores: they take turns, and env steps per second are what %d cores give "
+         "(more actors than cores adds no throughput here)\n",
+         config_.label.c_str(), config_.local_actors, cores, cores);
+  }
   if (config_.local_actors > 0) {
     std::vector<std::string> args{"--role",   "actor", "--learner", hub_->control_endpoint(), "--run-id",
                                   config_.hub.run_id, "--weights-fd", std::to_string(publisher_->board_fd())};
@@ -124,7 +133,9 @@ MetricRow ActorService::metrics() const {
                    {"weights_versions_skipped", static_cast<double>(publisher_->versions_skipped())},
                    {"weights_bytes_sent", static_cast<double>(publisher_->bytes_sent())},
                    {"weights_copies_sent", static_cast<double>(publisher_->copies_sent())},
-                   {"hub_cpu_seconds", hub_->thread_cpu_seconds()}};
+                   {"hub_cpu_seconds", hub_->thread_cpu_seconds()},
+                   {"policy_version_regressions", static_cast<double>(hub_->version_regressions())},
+                   {"actors_assigned_away", static_cast<double>(hub_->actors_assigned_away())}};
   const auto drops = hub_->drops();
   for (const auto& reason : Hub::drop_reasons()) {
     auto it = drops.find(reason);

@@ -58,6 +58,8 @@ class ActorService {
   int live_actors() const { return static_cast<int>(hub_->live_actors().size()); }
   int wanted_actors() const;
   MetricRow metrics() const;
+  // Rank 0 of a group: where the other ranks are (hub.h, set_ranks).
+  void set_ranks(std::vector<RankRoute> ranks) { hub_->set_ranks(std::move(ranks)); }
   // Stops actors (a stop message, then signals), reaps every local actor
   // process, and stops the stages. Idempotent.
   void shutdown();

@@ -135,6 +135,12 @@ void Hub::count_drop(const std::string& reason, const std::string& detail) {
   }
 }
 
+void Hub::set_ranks(std::vector<RankRoute> ranks) {
+  std::lock_guard lock(mutex_);
+  ranks_ = std::move(ranks);
+  assigned_since_report_.clear();
+}
+
 void Hub::consumed(int64_t actor_id, int64_t incarnation) {
   {
     std::lock_guard lock(mutex_);
@@ -215,6 +221,44 @@ void Hub::handle_hello(const std::string& identity, const wire::WireMessage& m) 
   // Every field first: a bad hello must change nothing.
   const int64_t requested = m.get_int("actor_id");
   const int64_t pid = m.get_int("pid");
+  if (m.body.count("relay") && m.get_bool("relay")) {
+    // A host agent's weights relay: the ports and the run, no actor slot.
+    wire::WireMessage config = sender_.start("config");
+    config.body = {{"relay", true},
+                   {"sync", config_.sync},
+                   {"unroll_port", static_cast<int64_t>(unroll_port_)},
+                   {"weights_port", static_cast<int64_t>(config_.weights_port)}};
+    reply(identity, std::move(config));
+    logf(LogLevel::kInfo, "learner: a host relay joined (pid %lld)\n", static_cast<long long>(pid));
+    return;
+  }
+  if (m.body.count("assignable") && m.get_bool("assignable")) {
+    // Rank 0 of a group: the rank with the fewest actors takes this one.
+    std::lock_guard lock(mutex_);
+    if (!ranks_.empty()) {
+      int own = 0;
+      for (const auto& [id, actor] : actors_) own += actor.live;
+      const RankRoute* best = nullptr;
+      int best_count = own;
+      for (const RankRoute& route : ranks_) {
+        const int count = route.live_actors + assigned_since_report_[route.rank];
+        if (count < best_count) {
+          best = &route;
+          best_count = count;
+        }
+      }
+      if (best) {
+        ++assigned_since_report_[best->rank];
+        ++assigned_away_;
+        wire::WireMessage assign = sender_.start("assign");
+        assign.body = {{"endpoint", best->endpoint}, {"rank", static_cast<int64_t>(best->rank)}};
+        reply(identity, std::move(assign));
+        logf(LogLevel::kInfo, "learner: an actor (pid %lld) goes to rank %d at %s\n", static_cast<long long>(pid),
+             best->rank, best->endpoint.c_str());
+        return;
+      }
+    }
+  }
   const int64_t id = free_actor_id(requested, identity);
   if (id < 0) {
     reply(identity, wire::make_error(sender_, "the run is full: " + std::to_string(config_.max_actors) +
@@ -230,6 +274,7 @@ void Hub::handle_hello(const std::string& identity, const wire::WireMessage& m) 
   actor.pid = pid;
   actor.outstanding = 0;
   actor.delivered = 0;
+  actor.last_version = -1;
   actor.live = true;
   wire::WireMessage config = sender_.start("config");
   config.body = {{"actor_id", id},
@@ -356,6 +401,8 @@ void Hub::handle_unroll(wire::Frames frames) {
     }
     actor.last_sequence = unroll->sequence;
     actor.last_seen = Clock::now();
+    if (unroll->policy_version < actor.last_version) ++version_regressions_;
+    actor.last_version = unroll->policy_version;
     ++actor.delivered;
     ++unrolls_accepted_;
     deliver({.kind = Delivery::Kind::kUnroll,
@@ -430,14 +477,17 @@ void Hub::grant_credits() {
   const int64_t limit = config_.unrolls_in_flight > 0 ? config_.unrolls_in_flight : INT64_MAX;
   std::map<int64_t, int64_t> grants;  // actor id -> credits granted now
   while (outstanding_total_ < limit) {
-    // The live actor with the fewest credits out, the one served longest ago
-    // among equals: credits spread over the fleet.
+    // The live actor with the fewest credits out; among equals the one
+    // served last: its process is warm (caches, weights already loaded), so
+    // on a host with more actors than cores a few busy actors beat many
+    // cold ones (measured: bench/fleet.sh). With credits enough for the
+    // whole fleet every actor gets its share either way.
     ActorState* best = nullptr;
     int64_t best_id = -1;
     for (auto& [id, actor] : actors_) {
       if (!actor.live || actor.outstanding >= config_.unroll_queue) continue;
       if (!best || actor.outstanding < best->outstanding ||
-          (actor.outstanding == best->outstanding && actor.granted_at < best->granted_at)) {
+          (actor.outstanding == best->outstanding && actor.granted_at > best->granted_at)) {
         best = &actor;
         best_id = id;
       }

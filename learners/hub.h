@@ -61,6 +61,13 @@ struct HubConfig {
   std::optional<wire::CurveKeyPair> curve_server;  // CURVE: every socket a server (runner's authenticator)
 };
 
+// Another learner of a group, as rank 0's hub sees it for assigning actors.
+struct RankRoute {
+  int rank = 0;
+  std::string endpoint;  // its control endpoint, tcp://HOST:PORT
+  int live_actors = 0;   // as it last reported
+};
+
 // What the hub hands the batcher: a validated unroll, or news of an actor.
 struct Delivery {
   enum class Kind { kUnroll, kJoined, kLeft } kind = Kind::kUnroll;
@@ -99,6 +106,12 @@ class Hub {
   void stop_actors(const std::string& reason);
   // Counts one drop decided elsewhere (the batcher's stale_version...).
   void count_drop(const std::string& reason, const std::string& detail);
+  // Rank 0 of a learner group: the other ranks. A joining actor that may be
+  // assigned (not one of this learner's local actors) goes to the rank with
+  // the fewest actors, counting this one's: a rank other than this one is
+  // named in an `assign` reply, and the actor joins there.
+  void set_ranks(std::vector<RankRoute> ranks);
+  int64_t actors_assigned_away() const { return assigned_away_.load(); }
 
   std::vector<int64_t> live_actors() const;
   std::map<std::string, int64_t> drops() const;
@@ -106,6 +119,10 @@ class Hub {
   int64_t bytes_received() const { return bytes_received_.load(); }
   int64_t unrolls_accepted() const { return unrolls_accepted_.load(); }
   int64_t actors_declared_dead() const { return declared_dead_.load(); }
+  // Unrolls whose policy version was older than the previous unroll of the
+  // same actor incarnation: an actor loaded an older version after a newer
+  // one (never, when weights go newest-first).
+  int64_t version_regressions() const { return version_regressions_.load(); }
   // Process ids (from their hello) of the actors declared dead since the
   // last call: a stalled local actor is killed and restarted.
   std::vector<int64_t> take_dead_pids();
@@ -126,6 +143,7 @@ class Hub {
     int64_t pid = 0;          // as the actor reported it
     int64_t outstanding = 0;  // credits granted and not yet returned
     int64_t delivered = 0;    // unrolls passed on and not yet consumed
+    int64_t last_version = -1;  // policy version of its last unroll
     int64_t granted_at = 0;   // grant round of its last credit (fairness)
     bool live = false;
   };
@@ -165,12 +183,15 @@ class Hub {
   std::vector<Returned> returned_;               // inbox: consumed unrolls
   std::vector<std::unique_ptr<Unroll>> recycled_;  // inbox: their memory
   std::vector<int64_t> exited_;                  // inbox: exited actor processes
+  std::vector<RankRoute> ranks_;                 // the group's other ranks (rank 0)
+  std::map<int, int> assigned_since_report_;     // rank -> actors sent there since its last report
   std::vector<std::string> stop_requests_;       // inbox: stop every actor, with this reason
   std::vector<int64_t> live_;                    // copy of the live set
   std::map<std::string, int64_t> drops_;
   std::vector<int64_t> dead_pids_;
   std::string last_actor_error_;
-  std::atomic<int64_t> bytes_received_{0}, unrolls_accepted_{0}, declared_dead_{0};
+  std::atomic<int64_t> bytes_received_{0}, unrolls_accepted_{0}, declared_dead_{0}, version_regressions_{0};
+  std::atomic<int64_t> assigned_away_{0};
   std::atomic<double> cpu_seconds_{0};
 
   std::thread thread_;

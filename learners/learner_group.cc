@@ -1,44 +1,128 @@
 #include "learners/learner_group.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 namespace rl {
 namespace {
 
-int env_int(const char* name) {
+std::string env_or(const char* name, const std::string& fallback = "") {
   const char* value = std::getenv(name);
-  if (!value) throw std::invalid_argument(std::string(name) + " is not set (WORLD_SIZE is)");
+  return value ? value : fallback;
+}
+
+int env_int(const char* name, const char* because) {
+  const char* value = std::getenv(name);
+  if (!value) throw std::invalid_argument(std::string(name) + " is not set (" + because + " is)");
   try {
-    return std::stoi(value);
+    size_t used = 0;
+    const int n = std::stoi(value, &used);
+    if (used != std::strlen(value)) throw std::invalid_argument("trailing");
+    return n;
   } catch (const std::exception&) {
     throw std::invalid_argument(std::string(name) + "='" + value + "' is not an integer");
   }
 }
 
+// The first line of a c10 error, without its C++ backtrace.
+std::string cause_of(const c10::Error& e) {
+  std::string text = e.what_without_backtrace();
+  const size_t nl = text.find('\n');
+  return nl == std::string::npos ? text : text.substr(0, nl);
+}
+
 }  // namespace
 
+std::string first_slurm_host(const std::string& nodelist) {
+  // The first entry at bracket depth 0: "node[1-3,7]" of "node[1-3,7],gpu2".
+  std::string entry;
+  int depth = 0;
+  for (char c : nodelist) {
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    if (c == ',' && depth == 0) break;
+    entry += c;
+  }
+  const size_t open = entry.find('[');
+  if (open == std::string::npos) return entry;
+  const size_t close = entry.find(']', open);
+  if (close == std::string::npos) throw std::invalid_argument("node list '" + nodelist + "' has an unclosed '['");
+  const std::string ranges = entry.substr(open + 1, close - open - 1);
+  std::string first = ranges.substr(0, ranges.find_first_of(",-"));
+  return entry.substr(0, open) + first + entry.substr(close + 1);
+}
+
 std::optional<GroupInfo> group_from_environment() {
-  if (!std::getenv("WORLD_SIZE")) return std::nullopt;
   GroupInfo info;
-  info.world_size = env_int("WORLD_SIZE");
-  info.rank = env_int("RANK");
-  info.master_port = env_int("MASTER_PORT");
-  const char* addr = std::getenv("MASTER_ADDR");
-  info.master_addr = addr ? addr : "127.0.0.1";
+  if (std::getenv("WORLD_SIZE")) {
+    info.world_size = env_int("WORLD_SIZE", "WORLD_SIZE");
+    info.rank = env_int("RANK", "WORLD_SIZE");
+    info.master_port = env_int("MASTER_PORT", "WORLD_SIZE");
+    info.master_addr = env_or("MASTER_ADDR", "127.0.0.1");
+    info.source = "torchrun variables";
+  } else if (std::getenv("SLURM_NTASKS") && env_int("SLURM_NTASKS", "SLURM_NTASKS") > 1) {
+    // A Slurm step of several tasks: one learner per task, rank 0 on the
+    // step's first node.
+    info.world_size = env_int("SLURM_NTASKS", "SLURM_NTASKS");
+    info.rank = env_int("SLURM_PROCID", "SLURM_NTASKS");
+    const std::string nodes = env_or("SLURM_STEP_NODELIST", env_or("SLURM_JOB_NODELIST"));
+    if (nodes.empty()) throw std::invalid_argument("SLURM_STEP_NODELIST is not set (SLURM_NTASKS is)");
+    info.master_addr = env_or("MASTER_ADDR", first_slurm_host(nodes));
+    info.master_port = std::getenv("MASTER_PORT") ? env_int("MASTER_PORT", "SLURM_NTASKS")
+                                                  : 20000 + env_int("SLURM_JOB_ID", "SLURM_NTASKS") % 20000;
+    info.source = "Slurm";
+  } else {
+    return std::nullopt;
+  }
   if (info.world_size < 1 || info.rank < 0 || info.rank >= info.world_size) {
-    throw std::invalid_argument("RANK=" + std::to_string(info.rank) + " is not in [0, WORLD_SIZE=" +
-                                std::to_string(info.world_size) + ")");
+    throw std::invalid_argument("the rank " + std::to_string(info.rank) + " is not in [0, " +
+                                std::to_string(info.world_size) + ") (" + info.source + ")");
+  }
+  if (info.master_port <= 0 || info.master_port > 65535) {
+    throw std::invalid_argument("MASTER_PORT " + std::to_string(info.master_port) + " is not a port");
   }
   return info;
 }
 
+std::string local_address_towards(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  const int status = ::getaddrinfo(host.c_str(), std::to_string(port > 0 ? port : 1).c_str(), &hints, &found);
+  if (status != 0 || !found) {
+    throw std::runtime_error("cannot resolve '" + host + "': " + ::gai_strerror(status));
+  }
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  // A UDP connect sends nothing: it only picks the route, and its source.
+  const bool routed = fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  ::freeaddrinfo(found);
+  sockaddr_in local{};
+  socklen_t length = sizeof local;
+  const bool named = routed && ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!named) throw std::runtime_error("no route from this host to '" + host + "'");
+  char text[INET_ADDRSTRLEN];
+  ::inet_ntop(AF_INET, &local.sin_addr, text, sizeof text);
+  return text;
+}
+
 struct LearnerGroup::Impl {
   c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::TCPStore> side;  // the runner's own connection, off Gloo's
+  std::mutex side_mutex;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  double timeout_seconds = 60;
 };
 
 LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double timeout_seconds,
@@ -49,29 +133,87 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
         "learner groups on CUDA use NCCL, which this libtorch (a CPU build) does not have; "
         "use --device cpu, or build against a CUDA libtorch (docs/gpu.md)");
   }
+  impl_->timeout_seconds = timeout_seconds;
+  const std::string who = "learner group: rank " + std::to_string(info.rank) + " of " +
+                          std::to_string(info.world_size) + " (" + info.source + ")";
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
-  c10d::TCPStoreOptions options;
-  options.port = static_cast<uint16_t>(info.master_port);
-  options.isServer = info.rank == 0;
-  options.numWorkers = info.world_size;
-  options.waitWorkers = false;
-  options.timeout = timeout;
-  impl_->store = c10::make_intrusive<c10d::TCPStore>(info.master_addr, options);
-  info_.master_port = impl_->store->getPort();
+  const std::string rendezvous = info.master_addr + ":" + std::to_string(info.master_port);
+  try {
+    c10d::TCPStoreOptions options;
+    options.port = static_cast<uint16_t>(info.master_port);
+    options.isServer = info.rank == 0;
+    options.numWorkers = info.world_size;
+    options.waitWorkers = false;
+    options.timeout = timeout;
+    impl_->store = c10::make_intrusive<c10d::TCPStore>(info.master_addr, options);
+    info_.master_port = impl_->store->getPort();
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(who + ": cannot " + (info.rank == 0 ? "host" : "reach") + " the rendezvous store at " +
+                             rendezvous + ": " + cause_of(e));
+  }
   if (store_ready) store_ready(info_.master_port);
-  auto gloo = c10d::ProcessGroupGloo::Options::create();
-  gloo->timeout = timeout;
-  gloo->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(info.master_addr));
-  impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, info.rank, info.world_size, gloo);
+  // Each rank binds its collectives on its own interface: the one named by
+  // GLOO_SOCKET_IFNAME, or the one its route to the master goes through.
+  // (Binding to MASTER_ADDR itself works only on the master's host.)
+  std::shared_ptr<gloo::transport::Device> gloo_device;
+  const std::string ifname = env_or("GLOO_SOCKET_IFNAME");
+  try {
+    if (!ifname.empty()) {
+      local_address_ = "interface " + ifname;
+      gloo_device = c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+    } else {
+      local_address_ = local_address_towards(info.master_addr, info_.master_port);
+      gloo_device = c10d::ProcessGroupGloo::createDeviceForHostname(local_address_);
+    }
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(who + ": cannot bind its collectives on " + local_address_ + ": " + cause_of(e));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(who + ": cannot find its own address towards the master " + info.master_addr + ": " +
+                             e.what() + " (set GLOO_SOCKET_IFNAME to the interface to use)");
+  }
+  try {
+    auto gloo = c10d::ProcessGroupGloo::Options::create();
+    gloo->timeout = timeout;
+    gloo->devices.push_back(gloo_device);
+    impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, info.rank, info.world_size, gloo);
+    c10d::TCPStoreOptions side;
+    side.port = static_cast<uint16_t>(info_.master_port);
+    side.isServer = false;
+    side.waitWorkers = false;
+    side.timeout = timeout;
+    impl_->side = c10::make_intrusive<c10d::TCPStore>(info.master_addr, side);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(who + ": could not connect to the other ranks (its collectives on " + local_address_ +
+                             ", rendezvous at " + rendezvous + ", timeout " +
+                             std::to_string(static_cast<int>(timeout_seconds)) + " s): " + cause_of(e));
+  }
 }
 
 LearnerGroup::~LearnerGroup() = default;
+
+namespace {
+
+// Waits for a collective; a member gone or stalled becomes one clear line.
+void wait_for(const c10::intrusive_ptr<c10d::Work>& work, const GroupInfo& info, double timeout_seconds) {
+  try {
+    work->wait();
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("learner group: rank " + std::to_string(info.rank) + " of " +
+                             std::to_string(info.world_size) +
+                             ": a collective failed; another rank is gone or did not answer within " +
+                             std::to_string(static_cast<int>(timeout_seconds)) + " s (" + cause_of(e) +
+                             "). The group stops; restart every rank with --resume to continue from the last "
+                             "checkpoint");
+  }
+}
+
+}  // namespace
 
 void LearnerGroup::broadcast(std::vector<torch::Tensor> tensors) {
   torch::NoGradGuard no_grad;
   for (auto& t : tensors) {
     std::vector<at::Tensor> one{t.data()};
-    impl_->group->broadcast(one)->wait();
+    wait_for(impl_->group->broadcast(one), info_, impl_->timeout_seconds);
   }
 }
 
@@ -85,7 +227,7 @@ void LearnerGroup::average_gradients(const std::vector<torch::Tensor>& parameter
     for (const auto& g : grads) views.push_back(g.reshape({-1}));
     return views;
   }())};
-  impl_->group->allreduce(flat)->wait();
+  wait_for(impl_->group->allreduce(flat), info_, impl_->timeout_seconds);
   flat[0].div_(static_cast<double>(info_.world_size));
   int64_t offset = 0;
   for (size_t i = 0; i < parameters.size(); ++i) {
@@ -99,9 +241,41 @@ void LearnerGroup::average_gradients(const std::vector<torch::Tensor>& parameter
 
 std::vector<double> LearnerGroup::sum(const std::vector<double>& values) {
   std::vector<at::Tensor> t{torch::tensor(at::ArrayRef<double>(values), torch::dtype(torch::kDouble))};
-  impl_->group->allreduce(t)->wait();
+  wait_for(impl_->group->allreduce(t), info_, impl_->timeout_seconds);
   const torch::Tensor result = t[0].contiguous();
   return std::vector<double>(result.data_ptr<double>(), result.data_ptr<double>() + result.numel());
+}
+
+void LearnerGroup::store_set(const std::string& key, const std::string& value) {
+  std::lock_guard lock(impl_->side_mutex);
+  try {
+    impl_->side->set(key, std::vector<uint8_t>(value.begin(), value.end()));
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("learner group: rank " + std::to_string(info_.rank) + ": the store failed: " +
+                             cause_of(e));
+  }
+}
+
+std::string LearnerGroup::store_get(const std::string& key) {
+  std::lock_guard lock(impl_->side_mutex);
+  try {
+    const std::vector<uint8_t> value = impl_->side->get(key);
+    return std::string(value.begin(), value.end());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("learner group: rank " + std::to_string(info_.rank) + ": '" + key +
+                             "' did not come from rank 0 within the timeout: " + cause_of(e));
+  }
+}
+
+std::optional<std::string> LearnerGroup::store_try_get(const std::string& key) {
+  std::lock_guard lock(impl_->side_mutex);
+  try {
+    if (!impl_->side->check({key})) return std::nullopt;
+    const std::vector<uint8_t> value = impl_->side->get(key);
+    return std::string(value.begin(), value.end());
+  } catch (const c10::Error&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace rl

@@ -27,6 +27,7 @@ Publisher::Publisher(PublisherConfig config, wire::WeightsPayload initial)
     // Room for the largest message of this network: its size now, plus
     // slack for the header's numbers growing (versions, counts).
     board_.emplace(wire::WeightsBoard::create(frames_size(current_) + current_.size() * 16 + 4096));
+    board_->set_live(true);  // every version goes on it: actors never wait for an answer
     board_->publish(version, current_);
   }
 }

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -164,6 +165,67 @@ wire::DType weights_dtype(const std::string& name) {
   return wire::DType::kFloat32;
 }
 
+// A checkpoint directory's files as one string (name, size, bytes each), for
+// rank 0 to hand its checkpoint to ranks without a shared file system.
+std::string pack_directory(const fs::path& dir) {
+  std::string blob;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    blob += entry.path().filename().string() + "\n" + std::to_string(bytes.size()) + "\n" + bytes;
+  }
+  return blob;
+}
+
+void unpack_directory(const std::string& blob, const fs::path& dir) {
+  fs::create_directories(dir);
+  size_t at = 0;
+  while (at < blob.size()) {
+    const size_t name_end = blob.find('\n', at), size_end = blob.find('\n', name_end + 1);
+    if (name_end == std::string::npos || size_end == std::string::npos) {
+      throw std::runtime_error("the checkpoint received from rank 0 is truncated");
+    }
+    const std::string name = blob.substr(at, name_end - at);
+    const size_t size = std::stoull(blob.substr(name_end + 1, size_end - name_end - 1));
+    if (name.find('/') != std::string::npos || size_end + 1 + size > blob.size()) {
+      throw std::runtime_error("the checkpoint received from rank 0 is malformed");
+    }
+    std::ofstream(dir / name, std::ios::binary).write(blob.data() + size_end + 1, static_cast<std::streamsize>(size));
+    at = size_end + 1 + size;
+  }
+}
+
+// A rank's view of the others (rank 0 assigns actors to the one with the
+// fewest): every rank writes its actor endpoint once and its live actors now
+// and then into the group's store; rank 0 reads them.
+class GroupRoster {
+ public:
+  GroupRoster(LearnerGroup& group, ActorService& actors, const std::string& endpoint)
+      : group_(group), actors_(actors) {
+    group_.store_set("rl/endpoint/" + std::to_string(group_.rank()), endpoint);
+  }
+  void refresh() {
+    if (std::chrono::steady_clock::now() - last_ < std::chrono::milliseconds(500)) return;
+    last_ = std::chrono::steady_clock::now();
+    group_.store_set("rl/actors/" + std::to_string(group_.rank()), std::to_string(actors_.live_actors()));
+    if (group_.rank() != 0) return;
+    std::vector<RankRoute> routes;
+    for (int r = 1; r < group_.world_size(); ++r) {
+      const auto endpoint = group_.store_try_get("rl/endpoint/" + std::to_string(r));
+      if (!endpoint) continue;
+      const auto count = group_.store_try_get("rl/actors/" + std::to_string(r));
+      routes.push_back({r, *endpoint, count ? std::atoi(count->c_str()) : 0});
+    }
+    actors_.set_ranks(std::move(routes));
+  }
+
+ private:
+  LearnerGroup& group_;
+  ActorService& actors_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
 ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id,
                                         int rank) {
   const RuntimeConfig& rt = setup.runtime;
@@ -234,14 +296,28 @@ TrainingSummary train(const TrainingSetup& setup) {
     logf(LogLevel::kInfo, "%s learner %d of a group of %d (c10d Gloo)\n", label.c_str(), rank, group->world_size());
   }
   std::optional<std::array<uint64_t, 4>> saved_actor_rng;
-  // Every member reads the main run directory (a shared file system).
-  const RunCounters counters = setup.resume ? resume_from(setup, dirs.main, *learner, saved_actor_rng) : RunCounters{};
+  // Rank 0 holds the checkpoints; the other ranks receive rank 0's latest
+  // through the group's store (no shared file system needed).
+  fs::path resume_dir = dirs.main;
+  const fs::path received = fs::temp_directory_path() / ("rl-resume-" + std::to_string(::getpid()));
+  if (group && setup.resume) {
+    if (rank == 0) {
+      group->store_set("rl/resume", pack_directory(verify_checkpoint(dirs.main)));
+    } else {
+      fs::remove_all(received);
+      unpack_directory(group->store_get("rl/resume"), received);
+      resume_dir = received;
+    }
+  }
+  const RunCounters counters = setup.resume ? resume_from(setup, resume_dir, *learner, saved_actor_rng) : RunCounters{};
+  if (resume_dir == received) fs::remove_all(received);
   if (group) learner->join_group(group.get());  // every member starts from rank 0's parameters
 
   // ---- Where batches come from, where weights go ----------------------------------
   std::atomic<int64_t> learner_version{learner->version()};
   std::unique_ptr<InProcessCollector> in_process;
   std::unique_ptr<ActorService> actors;
+  std::unique_ptr<GroupRoster> roster;
   BatchSource* source = nullptr;
   std::function<void(Learner&)> publish;
   if (setup.runtime.actors == 0 && !setup.serve_remote) {
@@ -257,13 +333,25 @@ TrainingSummary train(const TrainingSetup& setup) {
     source = in_process.get();
     publish = [&](Learner& l) { in_process->load(l); };
   } else {
-    const std::string run_id = dirs.main.filename().string() + (rank > 0 ? "-rank-" + std::to_string(rank) : "");
+    // One run id for every rank: rank 0 assigns actors to the others.
+    const std::string run_id = dirs.main.filename().string();
     actors = std::make_unique<ActorService>(actor_service_config(setup, spec, run_id, rank), learner->snapshot(),
                                             learner_version);
     logf(LogLevel::kInfo, "%s learner listening on %s (run id %s)\n", label.c_str(), actors->control_endpoint().c_str(),
          run_id.c_str());
     source = &actors->batches();
     publish = [&](Learner& l) { actors->publish(l.snapshot()); };
+    if (group) {
+      // The address other hosts reach this rank at: runtime.advertise_host,
+      // else this host's address on its route to rank 0.
+      const std::string host = !setup.runtime.advertise_host.empty()
+                                   ? setup.runtime.advertise_host
+                                   : local_address_towards(group_info->master_addr, group->master_port());
+      const std::string endpoint =
+          "tcp://" + host + ":" + std::to_string(wire::endpoint_port(actors->control_endpoint()));
+      roster = std::make_unique<GroupRoster>(*group, *actors, endpoint);
+      logf(LogLevel::kInfo, "%s rank %d serves actors at %s\n", label.c_str(), rank, endpoint.c_str());
+    }
   }
 
   // ---- Train -----------------------------------------------------------------------
@@ -311,6 +399,7 @@ TrainingSummary train(const TrainingSetup& setup) {
     if (!actors || failure) continue;
     try {
       actors->supervise();
+      if (roster) roster->refresh();
       const double waited = seconds_since(started), limit = setup.runtime.actor_timeout_seconds * 4;
       if (learner_version.load() == first_version && waited > limit &&
           actors->live_actors() < actors->wanted_actors()) {

@@ -1,10 +1,11 @@
 // rl_plot: learning curves of run directories as a PNG, through gnuplot.
 //
-//   rl_plot RUN_DIR... -o curves.png [--title TEXT] [--width 1400 --height 500]
+//   rl_plot RUN_DIR... -o curves.png [--title TEXT] [--width 1400 --height 500] [--by KEY]
 //
 // Reads each run's metrics.csv (episode_return_mean against env_steps and
 // wall_seconds) and summary.json or config.yaml (for its label). Runs with
-// the same algorithm and env are seeds of one curve: the mean over seeds is
+// the same algorithm and env (and the same value of --by's summary key) are
+// seeds of one curve: the mean over seeds is
 // drawn with the band from the lowest to the highest seed, on a common grid
 // up to the shortest run. Two panels: return against env steps and against
 // wall time.
@@ -68,19 +69,29 @@ Curve read_curve(const fs::path& run) {
   return curve;
 }
 
-// "ppo HalfCheetah-v5" from summary.json, else from config.yaml, else the folder name.
-std::string label_of(const fs::path& run) {
+// "ppo HalfCheetah-v5" from summary.json, else from config.yaml, else the
+// folder name; with `by` (a key of summary.json, such as actors), " actors=8".
+std::string label_of(const fs::path& run, const std::string& by) {
   try {
     if (fs::exists(run / "summary.json")) {
       std::ifstream in(run / "summary.json");
       const nlohmann::json summary = nlohmann::json::parse(in);
-      return summary.at("algorithm").get<std::string>() + " " + summary.at("env").get<std::string>();
+      std::string label = summary.at("algorithm").get<std::string>() + " " + summary.at("env").get<std::string>();
+      if (!by.empty()) {
+        if (!summary.contains(by)) {
+          throw std::invalid_argument((run / "summary.json").string() + " has no key '" + by + "' for --by");
+        }
+        label += " " + by + "=" + summary.at(by).dump();
+      }
+      return label;
     }
     if (fs::exists(run / "config.yaml")) {
       const YAML::Node config = YAML::LoadFile((run / "config.yaml").string());
       const std::string algorithm = config["impala"] ? "impala" : "ppo";
       return algorithm + " " + config["run"]["env"].as<std::string>();
     }
+  } catch (const std::invalid_argument&) {
+    throw;
   } catch (const std::exception&) {
     // fall through to the folder name
   }
@@ -128,17 +139,19 @@ int main(int argc, char** argv) {
   std::vector<std::string> runs;
   std::string output, title = "Learning curves";
   int width = 1400, height = 500;
+  std::string by;
   app.add_option("runs", runs, "Run directories (runs of one algorithm and env are seeds of one curve)")
       ->required();
   app.add_option("-o,--output", output, "PNG file to write")->required();
   app.add_option("--title", title, "Title of the figure");
   app.add_option("--width", width, "Width in pixels")->check(CLI::PositiveNumber);
   app.add_option("--height", height, "Height in pixels")->check(CLI::PositiveNumber);
+  app.add_option("--by", by, "A key of summary.json (actors, learners, seed...) that makes curves of their own");
   CLI11_PARSE(app, argc, argv);
 
   try {
     std::map<std::string, std::vector<Curve>> groups;
-    for (const auto& run : runs) groups[label_of(run)].push_back(read_curve(run));
+    for (const auto& run : runs) groups[label_of(run, by)].push_back(read_curve(run));
 
     const fs::path work = fs::temp_directory_path() / ("rl_plot_" + std::to_string(::getpid()));
     fs::create_directories(work);

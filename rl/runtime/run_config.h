@@ -69,6 +69,7 @@ struct RuntimeConfig {
   int max_actors = 1024;                  // actor ids (and their reward accumulators) are bounded by this
   int min_actors = 1;                     // actors that must have joined before training starts
   std::string weights_dtype = "f32";      // parameters on the wire: f32, or f16 / bf16 (half the bytes)
+  std::string advertise_host;             // learner group: the address other hosts reach this rank at ("": its route to rank 0)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
   // the public keys of the actors allowed in. Both or neither.
   std::string curve_secret_key;
@@ -88,6 +89,7 @@ struct RuntimeConfig {
     f("max_actors", max_actors);
     f("min_actors", min_actors);
     f("weights_dtype", weights_dtype);
+    f("advertise_host", advertise_host);
     f("curve_secret_key", curve_secret_key);
     f("curve_authorized_keys", curve_authorized_keys);
   }

@@ -16,10 +16,11 @@ namespace rl {
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
 ActorSupervisor::ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors,
-                                 int max_restarts, std::vector<int> inherit_fds)
+                                 int max_restarts, std::vector<int> inherit_fds, bool pin_ids)
     : program_(std::move(program)),
       args_(std::move(args)),
       inherit_fds_(std::move(inherit_fds)),
+      pin_ids_(pin_ids),
       slots_(num_actors),
       max_restarts_(max_restarts) {}
 
@@ -29,7 +30,7 @@ pid_t ActorSupervisor::spawn(int actor_id) {
   std::vector<std::string> argv_strings{program_};
   argv_strings.insert(argv_strings.end(), args_.begin(), args_.end());
   argv_strings.push_back("--actor-id");
-  argv_strings.push_back(std::to_string(actor_id));
+  argv_strings.push_back(pin_ids_ ? std::to_string(actor_id) : "-1");
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -24,10 +24,12 @@ struct ActorEvent {
 
 class ActorSupervisor {
  public:
-  // Actor i runs `program args... --actor-id i`. `inherit_fds` stay open in
-  // the children (a weights board's descriptor); the rest close on exec.
+  // Actor i runs `program args... --actor-id i` (with `pin_ids`; else
+  // --actor-id -1: the learner picks, as for a host agent's actors, whose
+  // slots mean nothing across hosts). `inherit_fds` stay open in the
+  // children (a weights board's descriptor); the rest close on exec.
   ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors, int max_restarts,
-                  std::vector<int> inherit_fds = {});
+                  std::vector<int> inherit_fds = {}, bool pin_ids = true);
   ~ActorSupervisor();  // stop_all(2 s)
   ActorSupervisor(const ActorSupervisor&) = delete;
   ActorSupervisor& operator=(const ActorSupervisor&) = delete;
@@ -64,6 +66,7 @@ class ActorSupervisor {
   std::string program_;
   std::vector<std::string> args_;
   std::vector<int> inherit_fds_;
+  bool pin_ids_ = true;
   std::vector<Slot> slots_;
   int max_restarts_;
   int restarts_ = 0;

@@ -34,6 +34,10 @@ struct Header {
   std::atomic<uint32_t> current;     // slot of the newest version
   std::atomic<int64_t> version;      // newest version, -1 before the first
   std::atomic<uint64_t> loads;       // versions loaded by readers
+  std::atomic<uint32_t> demand;      // tickets taken by actors
+  std::atomic<uint32_t> answered;    // tickets answered by the relay
+  std::atomic<uint32_t> live;        // 1: every version is published (no demand)
+  uint32_t padding;
   Slot slots[2];
 };
 
@@ -203,6 +207,42 @@ bool WeightsBoard::wait_newer(int64_t have, double timeout_seconds) const {
 }
 
 void WeightsBoard::count_load() { mapping_->header->loads.fetch_add(1, std::memory_order_relaxed); }
+
+uint32_t WeightsBoard::take_ticket() { return mapping_->header->demand.fetch_add(1, std::memory_order_acq_rel) + 1; }
+uint32_t WeightsBoard::demand() const { return mapping_->header->demand.load(std::memory_order_acquire); }
+
+void WeightsBoard::answer(uint32_t ticket) {
+  Header& h = *mapping_->header;
+  // Tickets only move forward (the comparison survives the wrap-around).
+  uint32_t seen = h.answered.load(std::memory_order_acquire);
+  while (static_cast<int32_t>(ticket - seen) > 0 &&
+         !h.answered.compare_exchange_weak(seen, ticket, std::memory_order_acq_rel)) {
+  }
+  h.published.fetch_add(1, std::memory_order_release);
+  futex(&h.published, FUTEX_WAKE, INT32_MAX, nullptr);
+}
+
+bool WeightsBoard::wait_answered(uint32_t ticket, double timeout_seconds) const {
+  Header& h = *mapping_->header;
+  timespec start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  while (true) {
+    const uint32_t seen = h.published.load(std::memory_order_acquire);
+    if (static_cast<int32_t>(h.answered.load(std::memory_order_acquire) - ticket) >= 0) return true;
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    const double left = timeout_seconds - (static_cast<double>(now.tv_sec - start.tv_sec) +
+                                           1e-9 * static_cast<double>(now.tv_nsec - start.tv_nsec));
+    if (left <= 0) return false;
+    timespec wait{};
+    wait.tv_sec = static_cast<time_t>(left);
+    wait.tv_nsec = static_cast<long>((left - std::floor(left)) * 1e9);
+    futex(&h.published, FUTEX_WAIT, seen, &wait);
+  }
+}
+
+void WeightsBoard::set_live(bool live) { mapping_->header->live.store(live ? 1 : 0, std::memory_order_release); }
+bool WeightsBoard::live() const { return mapping_->header->live.load(std::memory_order_acquire) != 0; }
 uint64_t WeightsBoard::loads() const { return mapping_->header->loads.load(std::memory_order_relaxed); }
 
 }  // namespace rl::wire

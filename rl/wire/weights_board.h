@@ -49,11 +49,23 @@ class WeightsBoard {
   // pass; true when there is one.
   bool wait_newer(int64_t have, double timeout_seconds) const;
 
-  // Readers count each version they load; a relay asks the learner for the
-  // next version only once the host has used the last (at most one version
-  // per unroll the host collects).
+  // Readers count each version they load (a metric of the host).
   void count_load();
   uint64_t loads() const;
+
+  // Demand, for a board that a host relay fills on request (docs/wire-
+  // protocol.md): an actor about to start an unroll takes a ticket and
+  // tells the relay (an eventfd of the relay's); the relay asks the learner
+  // for the newest version and marks the tickets up to its request
+  // answered, with or without a new version; the actor waits for its
+  // ticket's answer, then reads the board. A board that the learner's
+  // publisher fills with every version ("live") needs none of it.
+  uint32_t take_ticket();
+  uint32_t demand() const;  // the newest ticket taken
+  void answer(uint32_t ticket);
+  bool wait_answered(uint32_t ticket, double timeout_seconds) const;
+  void set_live(bool live);
+  bool live() const;
 
  private:
   struct Mapping;
