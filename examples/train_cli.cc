@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <vector>
@@ -99,15 +100,23 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     return std::nullopt;  // an actor takes its config from the learner
   }
   try {
+    // A learner group's rank > 0 may run where rank 0's run directory is
+    // not (no shared file system): it takes its config from the flags, which
+    // every rank is given alike, and its state from rank 0.
+    const char* rank = std::getenv("RANK") ? std::getenv("RANK") : std::getenv("SLURM_PROCID");
+    const bool other_rank = rank && std::string(rank) != "0";
+    bool resumed_config = false;
     if (command.resume) {
       if (run_dir.empty()) throw std::invalid_argument("--resume needs --run-dir");
       const std::filesystem::path saved = std::filesystem::path(run_dir) / "config.yaml";
-      if (!std::filesystem::exists(saved)) {
+      if (std::filesystem::exists(saved)) {
+        apply_yaml_file(fields, saved.string());
+        resumed_config = true;
+      } else if (!other_rank) {
         throw std::invalid_argument("--resume: " + saved.string() + " does not exist");
       }
-      apply_yaml_file(fields, saved.string());
     }
-    if (config_file.empty() && !command.resume && !no_preset && !env.empty()) {
+    if (config_file.empty() && !resumed_config && !no_preset && !env.empty()) {
       if (auto preset = find_preset(algorithm, env)) {
         config_file = preset->string();
         // On stderr with --print-config, whose stdout is the config alone.

@@ -194,16 +194,28 @@ LearnerGroup::~LearnerGroup() = default;
 namespace {
 
 // Waits for a collective; a member gone or stalled becomes one clear line.
+std::string first_line(const std::string& text) {
+  const size_t nl = text.find('\n');
+  return nl == std::string::npos ? text : text.substr(0, nl);
+}
+
+[[noreturn]] void collective_failed(const GroupInfo& info, double timeout_seconds, const std::string& cause) {
+  throw std::runtime_error("learner group: rank " + std::to_string(info.rank) + " of " +
+                           std::to_string(info.world_size) +
+                           ": a collective failed; another rank is gone or did not answer within " +
+                           std::to_string(static_cast<int>(timeout_seconds)) + " s (" + cause +
+                           "). The group stops; restart every rank with --resume to continue from the last "
+                           "checkpoint");
+}
+
 void wait_for(const c10::intrusive_ptr<c10d::Work>& work, const GroupInfo& info, double timeout_seconds) {
   try {
     work->wait();
   } catch (const c10::Error& e) {
-    throw std::runtime_error("learner group: rank " + std::to_string(info.rank) + " of " +
-                             std::to_string(info.world_size) +
-                             ": a collective failed; another rank is gone or did not answer within " +
-                             std::to_string(static_cast<int>(timeout_seconds)) + " s (" + cause_of(e) +
-                             "). The group stops; restart every rank with --resume to continue from the last "
-                             "checkpoint");
+    collective_failed(info, timeout_seconds, cause_of(e));
+  } catch (const std::exception& e) {
+    // Gloo's own (gloo::IoException: a peer closed its connection).
+    collective_failed(info, timeout_seconds, first_line(e.what()));
   }
 }
 

@@ -333,8 +333,11 @@ TrainingSummary train(const TrainingSetup& setup) {
     source = in_process.get();
     publish = [&](Learner& l) { in_process->load(l); };
   } else {
-    // One run id for every rank: rank 0 assigns actors to the others.
-    const std::string run_id = dirs.main.filename().string();
+    // One run id for every rank, rank 0's (its run directory's name): rank 0
+    // assigns actors to the others, and they keep the run id they joined with.
+    std::string run_id = dirs.main.filename().string();
+    if (group && rank == 0) group->store_set("rl/run_id", run_id);
+    if (group && rank > 0) run_id = group->store_get("rl/run_id");
     actors = std::make_unique<ActorService>(actor_service_config(setup, spec, run_id, rank), learner->snapshot(),
                                             learner_version);
     logf(LogLevel::kInfo, "%s learner listening on %s (run id %s)\n", label.c_str(), actors->control_endpoint().c_str(),
