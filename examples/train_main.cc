@@ -23,6 +23,13 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
   TrainCommand command;
   if (auto exit_code = parse_train_command(argc, argv, algorithm, fields, command)) return *exit_code;
   if (command.role == "actor") {
+    if (command.print_config) {
+      // The flags were accepted: say what this actor would do, and stop.
+      std::cout << "role: actor\nlearner: " << command.learner << "\nactors: " << command.host_actors
+                << "\nreconnect_seconds: " << command.reconnect_seconds << "\ncurve: "
+                << (command.curve_key.empty() ? "off" : "on") << "\n";
+      return 0;
+    }
     return run_actor({.learner = command.learner,
                       .actor_id = command.actor_id,
                       .run_id = command.run_id,

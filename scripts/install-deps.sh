@@ -19,6 +19,8 @@ packages=(
   gnuplot-nox
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # multi-host tests: hosts as network namespaces, and a real Slurm on them
+  iproute2 util-linux slurmctld slurmd slurm-client munge python3
 )
 
 missing=()
