@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "actors/actor_link.h"
@@ -93,8 +94,9 @@ class Actor {
     bool assignable = !(options_.weights_fd >= 0 && options_.weights_signal_fd < 0);
     for (int hop = 0;; ++hop) {
       if (hop > 0) control_ = Socket(SocketType::kDealer);
+      // Unique across hosts and containers (where every actor may be pid 1).
       control_.set_routing_id("actor-" + std::to_string(options_.actor_id) + "-" + std::to_string(::getpid()) +
-                              "-" + std::to_string(joins_++));
+                              "-" + std::to_string(joins_++) + "-" + std::to_string(std::random_device{}()));
       secure(control_);
       control_.connect(endpoint_);
       sender_.run = options_.run_id;

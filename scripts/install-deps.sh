@@ -21,6 +21,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # multi-host tests: hosts as network namespaces, and a real Slurm on them
   iproute2 util-linux slurmctld slurmd slurm-client munge python3
+  # the container image (deploy/build-image.sh) and its test
+  docker.io debootstrap
 )
 
 missing=()
