@@ -44,37 +44,51 @@ int run_host_agent(const ActorOptions& options) {
     std::signal(SIGINT, on_agent_signal);
     std::signal(SIGTERM, on_agent_signal);
 
-    // Where the weights are: a relay's hello, answered with the ports and the
-    // run, without joining as an actor.
-    wire::Socket control(wire::SocketType::kDealer);
-    secure(control);
-    control.connect(options.learner);
-    wire::Sender sender{options.run_id, "relay", 0};
-    wire::WireMessage hello = sender.start("hello");
-    hello.body = {{"actor_id", int64_t{-1}}, {"pid", static_cast<int64_t>(::getpid())}, {"relay", true}};
-    control.send(wire::serialize(std::move(hello)), 1000);
+    // Where the weights are: a relay's hello, answered with the ports and
+    // the run without joining as an actor (or, by rank 0 of a learner group,
+    // with the rank to fetch them from).
+    std::string learner = options.learner;
     std::optional<wire::WireMessage> config;
     const double wait = options.reconnect_seconds > 0 ? options.reconnect_seconds : options.connect_timeout_seconds;
-    const auto start = Clock::now();
-    while (!config && std::chrono::duration<double>(Clock::now() - start).count() < wait && !g_agent_stop.load()) {
-      auto frames = control.receive(100);
-      if (!frames) continue;
-      wire::WireMessage m = wire::parse(std::move(*frames));
-      if (m.kind == "error") {
-        logf(LogLevel::kError, "host agent: the learner refused: %s\n", m.get_string("reason").c_str());
-        return kActorRefused;
+    for (int hop = 0; hop < 2 && !config; ++hop) {
+      wire::Socket control(wire::SocketType::kDealer);
+      secure(control);
+      control.connect(learner);
+      wire::Sender sender{options.run_id, "relay", 0};
+      wire::WireMessage hello = sender.start("hello");
+      hello.body = {{"actor_id", int64_t{-1}},
+                    {"pid", static_cast<int64_t>(::getpid())},
+                    {"relay", true},
+                    {"assignable", hop == 0}};
+      control.send(wire::serialize(std::move(hello)), 1000);
+      const auto start = Clock::now();
+      while (std::chrono::duration<double>(Clock::now() - start).count() < wait && !g_agent_stop.load()) {
+        auto frames = control.receive(100);
+        if (!frames) continue;
+        wire::WireMessage m = wire::parse(std::move(*frames));
+        if (m.kind == "error") {
+          logf(LogLevel::kError, "host agent: the learner refused: %s\n", m.get_string("reason").c_str());
+          return kActorRefused;
+        }
+        if (m.kind == "assign") {
+          learner = m.get_string("endpoint");
+          break;
+        }
+        if (m.kind == "config") {
+          config = std::move(m);
+          break;
+        }
       }
-      if (m.kind == "config") config = std::move(m);
+      if (!config && learner == options.learner) break;  // no answer at all
     }
     if (!config) {
-      logf(LogLevel::kError, "host agent: no answer from the learner at %s within %.0f s\n", options.learner.c_str(),
-           wait);
+      logf(LogLevel::kError, "host agent: no answer from the learner at %s within %.0f s\n", learner.c_str(), wait);
       return kActorLearnerSilent;
     }
     const std::string run_id = config->run;
     const bool sync = config->get_bool("sync");
     const std::string weights_endpoint =
-        "tcp://" + wire::endpoint_host(options.learner) + ":" + std::to_string(config->get_int("weights_port"));
+        "tcp://" + wire::endpoint_host(learner) + ":" + std::to_string(config->get_int("weights_port"));
 
     // The first version sizes the host's board; the actors start after it.
     wire::Socket weights(wire::SocketType::kDealer);

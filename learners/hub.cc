@@ -223,6 +223,23 @@ void Hub::handle_hello(const std::string& identity, const wire::WireMessage& m) 
   const int64_t pid = m.get_int("pid");
   if (m.body.count("relay") && m.get_bool("relay")) {
     // A host agent's weights relay: the ports and the run, no actor slot.
+    // Rank 0 of a group spreads relays over the ranks (every rank has the
+    // same weights), so that no rank sends every host its copies.
+    if (m.body.count("assignable") && m.get_bool("assignable")) {
+      std::lock_guard lock(mutex_);
+      if (!ranks_.empty()) {
+        const size_t pick = relays_seen_++ % (ranks_.size() + 1);
+        if (pick > 0) {
+          const RankRoute& route = ranks_[pick - 1];
+          wire::WireMessage assign = sender_.start("assign");
+          assign.body = {{"endpoint", route.endpoint}, {"rank", static_cast<int64_t>(route.rank)}};
+          reply(identity, std::move(assign));
+          logf(LogLevel::kInfo, "learner: a host relay (pid %lld) goes to rank %d at %s\n",
+               static_cast<long long>(pid), route.rank, route.endpoint.c_str());
+          return;
+        }
+      }
+    }
     wire::WireMessage config = sender_.start("config");
     config.body = {{"relay", true},
                    {"sync", config_.sync},

@@ -185,6 +185,7 @@ class Hub {
   std::vector<int64_t> exited_;                  // inbox: exited actor processes
   std::vector<RankRoute> ranks_;                 // the group's other ranks (rank 0)
   std::map<int, int> assigned_since_report_;     // rank -> actors sent there since its last report
+  size_t relays_seen_ = 0;                       // host relays that joined (rank 0 spreads them)
   std::vector<std::string> stop_requests_;       // inbox: stop every actor, with this reason
   std::vector<int64_t> live_;                    // copy of the live set
   std::map<std::string, int64_t> drops_;
