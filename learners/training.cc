@@ -139,6 +139,33 @@ std::vector<pid_t> start_group_members(const TrainingSetup& setup, int port, con
   return pids;
 }
 
+// The other learners of a --learners N group, started by rank 0: reaped on
+// every path out of train(); on an error they are stopped first (on the
+// normal path they end with the group).
+class GroupMembers {
+ public:
+  ~GroupMembers() {
+    for (pid_t pid : pids) ::kill(pid, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    for (pid_t pid : pids) {
+      while (::waitpid(pid, nullptr, WNOHANG) == 0) {
+        if (Clock::now() > deadline) {
+          ::kill(pid, SIGKILL);
+          ::waitpid(pid, nullptr, 0);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
+  // The normal end: they finish with the group.
+  void wait_all() {
+    for (pid_t pid : pids) ::waitpid(pid, nullptr, 0);
+    pids.clear();
+  }
+  std::vector<pid_t> pids;
+};
+
 // Reads the latest checkpoint into `learner`; returns the run's counters.
 RunCounters resume_from(const TrainingSetup& setup, const fs::path& main_dir, Learner& learner,
                         std::optional<std::array<uint64_t, 4>>& actor_rng) {
@@ -287,11 +314,11 @@ TrainingSummary train(const TrainingSetup& setup) {
   std::optional<CheckpointStore> store;
   if (rank == 0) store.emplace(dirs.checkpoints, run.keep_checkpoints);
   StopSignals stop_signals;
-  std::vector<pid_t> group_members;
+  GroupMembers group_members;
   std::unique_ptr<LearnerGroup> group;
   if (group_info) {
     group = std::make_unique<LearnerGroup>(*group_info, device, setup.runtime.actor_timeout_seconds * 4, [&](int port) {
-      if (rank == 0 && !group_from_environment()) group_members = start_group_members(setup, port, dirs.main);
+      if (rank == 0 && !group_from_environment()) group_members.pids = start_group_members(setup, port, dirs.main);
     });
     logf(LogLevel::kInfo, "%s learner %d of a group of %d (c10d Gloo)\n", label.c_str(), rank, group->world_size());
   }
@@ -417,7 +444,7 @@ TrainingSummary train(const TrainingSetup& setup) {
   }
   updater.join();
   if (actors) actors->shutdown();  // every local actor reaped
-  for (pid_t pid : group_members) ::waitpid(pid, nullptr, 0);
+  if (!failure && !updater.error()) group_members.wait_all();
   if (failure) std::rethrow_exception(failure);
   if (updater.error()) std::rethrow_exception(updater.error());
 

@@ -150,11 +150,12 @@ TEST_F(DistributedTest, SigtermStopsTheRunCleanlyWithACheckpoint) {
 
 // PPO waits for one unroll of every live actor per update. An actor killed
 // mid-run is known dead the moment the supervisor reaps it: no update waits
-// for its timeout (15 s here), and its restarted process keeps its id.
+// for its timeout (30 s here), and its restarted process keeps its id.
 TEST_F(DistributedTest, PpoGoesOnAtOnceWhenAnActorIsKilledAndItsSuccessorKeepsItsId) {
   const fs::path dir = root_ / "ppo-kill";
   Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "2", "--total-steps", "100000000", "--run-dir",
-                          dir.string(), "--set", "run.log_every_seconds=0.2", "--set", "run.eval_episodes=0"});
+                          dir.string(), "--set", "run.log_every_seconds=0.2", "--set", "run.eval_episodes=0",
+                          "--set", "runtime.actor_timeout_seconds=30"});
   ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
   const auto actors = children_of(train.pid());
   ASSERT_EQ(actors.size(), 2u) << train.output();
@@ -183,7 +184,7 @@ TEST_F(DistributedTest, PpoGoesOnAtOnceWhenAnActorIsKilledAndItsSuccessorKeepsIt
   double longest = 0;
   for (size_t i = 1; i < wall.size(); ++i) longest = std::max(longest, std::stod(wall[i]) - std::stod(wall[i - 1]));
   std::printf("kill to rejoin: %.2f s; longest pause between two updates: %.2f s\n", rejoin_seconds, longest);
-  EXPECT_LT(longest, 15.0) << "an update waited for the actor timeout";
+  EXPECT_LT(longest, 30.0) << "an update waited for the actor timeout";
   EXPECT_EQ(last_metrics(metrics_path).at("live_actors"), 2);
 }
 
