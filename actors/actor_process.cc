@@ -68,19 +68,30 @@ class Actor {
         // A fresh socket: the old one may hold messages for the dead learner.
         control_ = Socket(SocketType::kDealer);
       }
-      const int code = join_and_serve();
+      // Say at once why the learner cannot be reached, rather than wait for
+      // a config that cannot come.
+      const std::string unreachable = wire::probe_endpoint(options_.learner, 2.0);
+      int code = kActorLearnerSilent;
+      if (unreachable.empty()) {
+        code = join_and_serve();
+      } else {
+        logf(LogLevel::kError, "actor: cannot reach the learner at %s: %s%s", options_.learner.c_str(),
+             unreachable.c_str(), options_.reconnect_seconds > 0 ? "; trying again" : "");
+      }
       if (code != kActorLearnerSilent || options_.reconnect_seconds <= 0) return code;
       if (served_) {
         lost_at = Clock::now();  // it was working until now: a new window
         served_ = false;
       }
       if (seconds_since(lost_at) > options_.reconnect_seconds) {
-        std::fprintf(stderr, "actor: no learner at %s for %.0f s; giving up\n", options_.learner.c_str(),
-                     options_.reconnect_seconds);
+        logf(LogLevel::kError, "actor: no learner at %s for %.0f s; giving up", options_.learner.c_str(),
+             options_.reconnect_seconds);
         return code;
       }
-      std::fprintf(stderr, "actor: lost the learner at %s; trying to rejoin\n", options_.learner.c_str());
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      if (unreachable.empty()) {
+        logf(LogLevel::kWarn, "actor: lost the learner at %s; trying to rejoin", options_.learner.c_str());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(unreachable.empty() ? 500 : 1000));
     }
   }
 
@@ -110,7 +121,10 @@ class Actor {
                                                         : options_.connect_timeout_seconds;
       std::optional<wire::WireMessage> config = wait_control({"config", "assign"}, wait);
       if (!config) {
-        logf(LogLevel::kError, "actor: no config from %s within %.0f s\n", endpoint_.c_str(), wait);
+        logf(LogLevel::kError,
+             "actor: %s accepts connections but sent no config within %.0f s (a learner of another protocol, or "
+             "CURVE keys it does not accept: --curve-key, --curve-server-key)",
+             endpoint_.c_str(), wait);
         return kActorLearnerSilent;
       }
       if (config->kind == "error") {
@@ -147,7 +161,7 @@ class Actor {
         wire::WireMessage m = wire::parse(std::move(*frames));
         if (m.kind == "error" || std::find(kinds.begin(), kinds.end(), m.kind) != kinds.end()) return m;
       } catch (const wire::WireError& e) {
-        std::fprintf(stderr, "actor: dropped a bad control message: %s\n", e.what());
+        logf(LogLevel::kWarn, "actor: dropped a bad control message: %s", e.what());
       }
     }
     return std::nullopt;
@@ -291,7 +305,7 @@ int run_actor(const ActorOptions& options) {
     Actor actor(options);
     return actor.run();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "actor: error: %s\n", e.what());
+    logf(LogLevel::kError, "actor: error: %s", e.what());
     return kActorFailed;
   }
 }

@@ -1,6 +1,7 @@
 // How a rollout worker collects experience.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -23,10 +24,24 @@ struct RolloutConfig {
     f("env_error_limit", env_error_limit);
   }
   void validate() const {
-    if (num_envs <= 0) throw std::invalid_argument("rollout.num_envs must be positive, got " + std::to_string(num_envs));
-    if (num_steps <= 0) throw std::invalid_argument("rollout.num_steps must be positive, got " + std::to_string(num_steps));
+    if (num_envs <= 0 || num_envs > 16384) {
+      throw std::invalid_argument("rollout.num_envs (--envs-per-actor) must be from 1 to 16384 (what a learner accepts "
+                                  "in one unroll), got " + std::to_string(num_envs));
+    }
+    if (num_steps <= 0 || num_steps > 65536) {
+      throw std::invalid_argument("rollout.num_steps (--unroll-length) must be from 1 to 65536 (what a learner "
+                                  "accepts in one unroll), got " + std::to_string(num_steps));
+    }
+    if (static_cast<int64_t>(num_envs) * num_steps > (int64_t{1} << 24)) {
+      throw std::invalid_argument("rollout.num_envs x rollout.num_steps = " +
+                                  std::to_string(static_cast<int64_t>(num_envs) * num_steps) +
+                                  " steps in one unroll is more than 16,777,216");
+    }
     if (env_error_limit <= 0) throw std::invalid_argument("rollout.env_error_limit must be positive, got " + std::to_string(env_error_limit));
-    if (env_threads <= 0) throw std::invalid_argument("rollout.env_threads must be positive, got " + std::to_string(env_threads));
+    if (env_threads <= 0 || env_threads > num_envs) {
+      throw std::invalid_argument("rollout.env_threads must be from 1 to rollout.num_envs (" + std::to_string(num_envs) +
+                                  "), got " + std::to_string(env_threads));
+    }
   }
 };
 

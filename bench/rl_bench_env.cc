@@ -25,6 +25,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "rl/runtime/cli.h"
 #include "envs/builtin.h"
 #include "envs/mujoco/mujoco_env.h"
 #include "rl/env/evaluation.h"
@@ -288,7 +289,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-pin", args.no_pin, "Do not pin the process to one core when --threads 1");
   app.add_option("--env-plugin", args.plugins, "Shared library that registers more envs")
       ->check(CLI::ExistingFile);
-  CLI11_PARSE(app, argc, argv);
+  rl::cli::add_version(app, "rl_bench_env", [] { return std::string("no network (steps envs)"); });
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_bench_env")) return *code;
 
   try {
     rl::EnvRegistry& registry = rl::default_registry();
@@ -318,7 +320,7 @@ int main(int argc, char** argv) {
         args.env_id.empty() ? registry.ids() : std::vector<std::string>{args.env_id};
     for (const auto& id : ids) bench_env(registry, id, args);
   } catch (const std::exception& e) {
-    std::cerr << "rl_bench_env: error: " << e.what() << '\n';
+    rl::cli::report_error("rl_bench_env", e.what());
     return 1;
   }
   return 0;

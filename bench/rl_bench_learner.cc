@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "rl/runtime/cli.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "rl/runtime/supervisor.h"
@@ -293,7 +294,8 @@ int main(int argc, char** argv) {
   app.add_option("--program", program, "The learner program (default: train_impala next to this one)");
   app.add_option("--set", sets, "A config override for the learner, key=value (repeatable)");
   app.add_flag("--json", json, "One JSON object");
-  CLI11_PARSE(app, argc, argv);
+  rl::cli::add_version(app, "rl_bench_learner", [] { return std::string("drives train_impala"); });
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_bench_learner")) return *code;
   try {
     if (program.empty()) program = (fs::path(rl::self_executable()).parent_path() / "train_impala").string();
     rl::EnvRegistry registry;
@@ -335,7 +337,7 @@ int main(int argc, char** argv) {
                   results.back().updates / base, results.front().actors);
     }
   } catch (const std::exception& e) {
-    std::cerr << "rl_bench_learner: error: " << e.what() << '\n';
+    rl::cli::report_error("rl_bench_learner", e.what());
     return 1;
   }
   return 0;

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "rl/runtime/cli.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "rl/nn/gemm/gemm.h"
@@ -41,7 +42,8 @@ int main(int argc, char** argv) {
   app.add_option("--unroll-length", unroll_length, "Steps per unroll (T)")->check(CLI::PositiveNumber);
   app.add_option("--seconds", seconds, "Seconds of each measurement")->check(CLI::PositiveNumber);
   app.add_flag("--json", json, "One JSON object");
-  CLI11_PARSE(app, argc, argv);
+  rl::cli::add_version(app, "rl_bench_pipeline", [] { return std::string("fast path ") + rl::gemm_kernels().name + ", " + rl::blas_description(); });
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_bench_pipeline")) return *code;
 
   try {
     rl::set_compute_threads(1);
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
                   bytes_per_step, serialize_us, decode_us);
     }
   } catch (const std::exception& e) {
-    std::cerr << "rl_bench_pipeline: error: " << e.what() << '\n';
+    rl::cli::report_error("rl_bench_pipeline", e.what());
     return 1;
   }
   return 0;

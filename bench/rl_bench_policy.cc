@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "rl/runtime/cli.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "learners/ppo_learner.h"
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Seconds of each measurement")->check(CLI::PositiveNumber);
   app.add_option("--rounds", rounds, "Alternating rounds of the PPO comparison")->check(CLI::PositiveNumber);
   app.add_flag("--json", json, "One JSON object");
-  CLI11_PARSE(app, argc, argv);
+  rl::cli::add_version(app, "rl_bench_policy", [] { return std::string("fast path ") + rl::gemm_kernels().name + ", " + rl::blas_description(); });
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_bench_policy")) return *code;
 
   try {
     rl::set_compute_threads(1);
@@ -208,7 +210,7 @@ int main(int argc, char** argv) {
     std::printf("  -> %.0f samples/s at the best 512^3 rate; the fast path runs at %.0f%% of it\n",
                 floor_sps, 100.0 * fast.samples_per_second() / floor_sps);
   } catch (const std::exception& e) {
-    std::cerr << "rl_bench_policy: error: " << e.what() << '\n';
+    rl::cli::report_error("rl_bench_policy", e.what());
     return 1;
   }
   return 0;

@@ -7,15 +7,23 @@
 #include <iostream>
 #include <vector>
 
+#include "rl/nn/gemm/gemm.h"
+#include "rl/nn/threads.h"
+#include "rl/runtime/cli.h"
 #include "rl/runtime/logging.h"
 #include "rl/runtime/presets.h"
+#include "rl/runtime/run_config.h"
 
 namespace rl {
 
 std::optional<int> parse_train_command(int argc, char** argv, const std::string& algorithm,
                                        const ConfigFields& fields, TrainCommand& command) {
-  CLI::App app{"train_" + algorithm + ": train a policy with " + algorithm +
+  const std::string program = "train_" + algorithm;
+  CLI::App app{program + ": train a policy with " + algorithm +
                " (every config key can be set with --set; --print-config lists them)"};
+  cli::add_version(app, program, [] {
+    return std::string("fast path ") + gemm_kernels().name + ", " + blas_description();
+  });
   std::string env, run_dir, device, config_file, fast_path;
   std::string total_steps, seed, num_envs, actors, unroll_length, bind;
   std::vector<std::string> sets, plugins;
@@ -32,7 +40,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--learners", command.learners,
                  "Learner processes training together (c10d Gloo group); or set RANK, WORLD_SIZE, "
                  "MASTER_ADDR, MASTER_PORT as torchrun does")
-      ->check(CLI::PositiveNumber);
+      ->check(cli::in_range(1, 1024));
   app.add_option("--role", command.role, "learner (wait for remote actors too) or actor")
       ->check(CLI::IsMember({"learner", "actor"}));
   app.add_option("--learner", command.learner, "--role actor: the learner's endpoint tcp://HOST:PORT");
@@ -40,7 +48,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--run-id", command.run_id, "--role actor: the run to join (printed by the learner)");
   app.add_option("--reconnect-seconds", command.reconnect_seconds,
                  "--role actor: when the learner is lost, keep trying to rejoin it this long (0: exit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
   app.add_option("--curve-key", command.curve_key, "--role actor: this actor's CURVE key file (rl_keygen)")
       ->check(CLI::ExistingFile);
   app.add_option("--curve-server-key", command.curve_server_key,
@@ -48,10 +56,10 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
       ->check(CLI::ExistingFile);
   app.add_option("--weights-fd", command.weights_fd,
                  "--role actor: read weights from this inherited weights board (set by the training program)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
   app.add_option("--weights-signal-fd", command.weights_signal_fd,
                  "--role actor: the host relay's eventfd (set by a host agent)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::at_least(0));
   app.add_option("--device", device, "auto | cpu | cuda | cuda:N (run.device)");
   app.add_option("--fast-path", fast_path,
                  "auto | on | off: the MLP fast path for actor inference and CPU updates (policy.fast_path)");
@@ -67,35 +75,41 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
                "Start from the defaults even when configs/ has a preset for --env");
   app.add_flag("--resume", command.resume, "Continue the run in --run-dir from its latest checkpoint");
   app.add_flag("--print-config", command.print_config, "Print the resolved config and exit");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-
+  if (auto code = cli::parse(app, argc, argv, program)) return code;
   try {
     set_log_level(log_level);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "train_" << algorithm << ": error: " << e.what() << '\n';
-    return 2;
+    cli::report_error(program, e.what());
+    return cli::kUsage;
   }
   for (int i = 1; i < argc; ++i) command.program_args.push_back(argv[i]);
   if (command.role == "actor") {
     if (!actors.empty()) {
       try {
-        command.host_actors = std::stoi(actors);
+        size_t used = 0;
+        command.host_actors = std::stoi(actors, &used);
+        if (used != actors.size()) throw std::invalid_argument(actors);
       } catch (const std::exception&) {
-        std::cerr << "train_" << algorithm << ": --actors '" << actors << "' is not a number\n";
-        return 2;
+        cli::report_error(program, "--actors '" + actors + "' is not a whole number");
+        return cli::kUsage;
       }
-      if (command.host_actors < 1) {
-        std::cerr << "train_" << algorithm << ": --actors with --role actor must be at least 1\n";
-        return 2;
+      const int most = max_local_actors();
+      if (command.host_actors < 1 || command.host_actors > most) {
+        cli::report_error(program, "--actors " + actors + " with --role actor: a host agent runs 1 to " +
+                                       std::to_string(most) + " actor processes on this host (" +
+                                       local_actors_bound_reason() + ")");
+        return cli::kUsage;
       }
     }
     if (command.learner.empty()) {
-      std::cerr << "train_" << algorithm << ": --role actor needs --learner tcp://HOST:PORT\n";
-      return 2;
+      cli::report_error(program, "--role actor needs --learner tcp://HOST:PORT");
+      return cli::kUsage;
+    }
+    try {
+      check_endpoint(command.learner, "--learner");
+    } catch (const std::invalid_argument& e) {
+      cli::report_error(program, e.what());
+      return cli::kUsage;
     }
     return std::nullopt;  // an actor takes its config from the learner
   }
@@ -119,10 +133,8 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     if (config_file.empty() && !resumed_config && !no_preset && !env.empty()) {
       if (auto preset = find_preset(algorithm, env)) {
         config_file = preset->string();
-        // On stderr with --print-config, whose stdout is the config alone.
-        (command.print_config ? std::cerr : std::cout)
-            << "train_" << algorithm << ": using the preset " << config_file << " for " << env
-            << " (--config for another, --no-preset for the defaults)\n";
+        logf(LogLevel::kInfo, "%s: using the preset %s for %s (--config for another, --no-preset for the defaults)",
+             program.c_str(), config_file.c_str(), env.c_str());
       }
     }
     if (!config_file.empty()) apply_yaml_file(fields, config_file);
@@ -146,8 +158,8 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     }
     for (const auto& assignment : sets) apply_assignment(fields, assignment);
   } catch (const std::exception& e) {
-    std::cerr << "train_" << algorithm << ": error: " << e.what() << '\n';
-    return 2;
+    cli::report_error(program, e.what());
+    return cli::kUsage;
   }
   return std::nullopt;
 }

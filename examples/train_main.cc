@@ -8,6 +8,7 @@
 #include "learners/ppo_learner.h"
 #include "examples/train_cli.h"
 #include "learners/training.h"
+#include "rl/runtime/cli.h"
 
 namespace rl {
 namespace {
@@ -47,7 +48,6 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
       std::cout << yaml;
       return 0;
     }
-    std::cout << "# train_" << algorithm << ": resolved config\n" << yaml << std::flush;
     TrainingSetup setup{.algorithm = algorithm,
                         .run = config.run,
                         .runtime = config.runtime,
@@ -65,11 +65,15 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
       return make_learner(config, spec, device);
     };
     train(setup);
+  } catch (const std::invalid_argument& e) {
+    // A mistake in what was given: a config value, a file, a run directory.
+    cli::report_error("train_" + algorithm, e.what());
+    return cli::kUsage;
   } catch (const std::exception& e) {
-    std::cerr << "train_" << algorithm << ": error: " << e.what() << '\n';
-    return 1;
+    cli::report_error("train_" + algorithm, e.what());
+    return cli::kFailed;
   }
-  return 0;
+  return cli::kOk;
 }
 
 }  // namespace

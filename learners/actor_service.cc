@@ -152,11 +152,11 @@ void ActorService::shutdown() {
     // The stop message's worth of time, then the supervisor's signals; when
     // stop_all returns every local actor process has been reaped.
     const auto start = std::chrono::steady_clock::now();
-    while (supervisor_->running() > 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) {
+    while (supervisor_->running() > 0 && std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) {
       supervisor_->reap();
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    supervisor_->stop_all(1.0);
+    supervisor_->stop_all(0.5);
   }
   batcher_->stop();
   publisher_->stop();

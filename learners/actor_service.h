@@ -63,6 +63,10 @@ class ActorService {
   // Stops actors (a stop message, then signals), reaps every local actor
   // process, and stops the stages. Idempotent.
   void shutdown();
+  // Kills every local actor process at once and reaps it (a second stop signal).
+  void kill_all() {
+    if (supervisor_) supervisor_->stop_all(0.0);
+  }
 
  private:
   struct LocalKeys;

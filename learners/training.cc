@@ -38,11 +38,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Stop signals (SIGINT, SIGTERM), docs/errors.md:
+//  - while the run starts (nothing is trained yet, nothing to save), the
+//    first signal ends the process at once;
+//  - once training runs, the first one stops it after the current update,
+//    with a last checkpoint; the second stops it at once, leaving the last
+//    complete checkpoint and a summary that says it was interrupted;
+//  - a third, if anything hangs, ends the process there and then.
 std::atomic<int> g_stop_signal{0};
+std::atomic<int> g_stop_count{0};
+std::atomic<bool> g_training{false};
 extern "C" void on_stop_signal(int signal) {
   g_stop_signal.store(signal);
-  // A second Ctrl-C ends the process at once.
-  std::signal(signal, SIG_DFL);
+  const int count = g_stop_count.fetch_add(1) + 1;
+  if (!g_training.load() || count >= 3) {
+    static const char text[] = "stopped by a signal\n";
+    [[maybe_unused]] const ssize_t n = ::write(2, text, sizeof text - 1);
+    ::_exit(128 + signal);
+  }
 }
 
 // Installs the stop-signal handlers for the life of a run.
@@ -50,10 +63,13 @@ class StopSignals {
  public:
   StopSignals() {
     g_stop_signal.store(0);
+    g_stop_count.store(0);
+    g_training.store(false);
     previous_int_ = std::signal(SIGINT, on_stop_signal);
     previous_term_ = std::signal(SIGTERM, on_stop_signal);
   }
   ~StopSignals() {
+    g_training.store(false);
     std::signal(SIGINT, previous_int_);
     std::signal(SIGTERM, previous_term_);
   }
@@ -81,14 +97,26 @@ struct RunDirectory {
     main = setup.run.run_dir.empty() ? fs::path(default_run_dir(setup)) : fs::path(setup.run.run_dir);
     own = rank == 0 ? main : main / ("rank-" + std::to_string(rank));
     checkpoints = main / "checkpoints";
-    if (rank == 0) {
-      if (setup.resume && !fs::exists(checkpoints / "latest")) {
-        throw std::invalid_argument("--resume: " + main.string() + " has no checkpoint to resume from");
+    if (rank == 0 && setup.resume && !fs::exists(checkpoints / "latest")) {
+      throw std::invalid_argument("--resume: " + main.string() + " has no checkpoint to resume from");
+    }
+    // A run directory is never overwritten: a new run needs an empty one.
+    // (The rank-<r> folders of the other ranks of this group, which may
+    // start at the same moment, do not count.)
+    std::string held;
+    int shown = 0;
+    if (!setup.resume && fs::exists(own)) {
+      for (const auto& entry : fs::directory_iterator(own)) {
+        if (entry.is_directory() && entry.path().filename().string().rfind("rank-", 0) == 0) continue;
+        if (shown++ < 4) held += (held.empty() ? "" : ", ") + entry.path().filename().string();
       }
-      if (!setup.resume && fs::exists(checkpoints / "latest")) {
-        throw std::invalid_argument("run directory " + main.string() +
-                                    " already holds a run; pass --resume to continue it or choose another --run-dir");
-      }
+      if (shown > 4) held += ", ...";
+    }
+    if (shown > 0) {
+      throw std::invalid_argument("run directory " + own.string() + " is not empty (it holds " + held +
+                                  "): choose another --run-dir" +
+                                  (fs::exists(checkpoints / "latest") ? ", or --resume to continue the run in it"
+                                                                       : ""));
     }
     fs::create_directories(own);
     if (rank == 0) fs::create_directories(checkpoints);
@@ -290,6 +318,7 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
 }  // namespace
 
 TrainingSummary train(const TrainingSetup& setup) {
+  StopSignals stop_signals;  // from the start: a signal while starting ends the process at once
   const RunConfig& run = setup.run;
   const std::string label = "[" + setup.algorithm + " " + run.env + "]";
   EnvRegistry& registry = default_registry();
@@ -313,7 +342,6 @@ TrainingSummary train(const TrainingSetup& setup) {
   std::unique_ptr<Learner> learner = setup.make_learner(spec, device);
   std::optional<CheckpointStore> store;
   if (rank == 0) store.emplace(dirs.checkpoints, run.keep_checkpoints);
-  StopSignals stop_signals;
   GroupMembers group_members;
   std::unique_ptr<LearnerGroup> group;
   if (group_info) {
@@ -419,6 +447,7 @@ TrainingSummary train(const TrainingSetup& setup) {
 
   if (actors) actors->start();
   updater.start();
+  g_training.store(true);
   // The runner's own loop: signals, actor supervision, and a run that cannot start.
   std::exception_ptr failure;
   const auto started = Clock::now();
@@ -426,6 +455,22 @@ TrainingSummary train(const TrainingSetup& setup) {
   while (!updater.finished()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (g_stop_signal.load()) updater.request_stop();
+    if (g_stop_count.load() >= 2) {
+      // The second signal: stop now. The updater may be in an update or a
+      // checkpoint write (atomic: the last complete checkpoint stays); the
+      // actors go first, then a summary that says so.
+      if (actors) actors->kill_all();
+      nlohmann::ordered_json out = {{"env", run.env},
+                                    {"algorithm", setup.algorithm},
+                                    {"seed", run.seed},
+                                    {"total_env_steps", updater.env_steps_now()},
+                                    {"interrupted", true},
+                                    {"stopped_at_once", true}};
+      write_text(dirs.own / "summary.json", out.dump(2) + "\n");
+      logf(LogLevel::kWarn, "%s stopped at once by a second signal at %lld env steps; the last complete checkpoint "
+           "stands", label.c_str(), static_cast<long long>(updater.env_steps_now()));
+      std::_Exit(128 + g_stop_signal.load());
+    }
     if (!actors || failure) continue;
     try {
       actors->supervise();
@@ -466,12 +511,18 @@ TrainingSummary train(const TrainingSetup& setup) {
     eval_config.env_options = env_options;
     VectorEnv eval_env(registry, run.env, eval_config);
     ActorBatchPolicy policy(eval_actor, spec.action_space, /*deterministic=*/true);
-    const EpisodeStatistics stats = run_episodes(eval_env, policy, run.eval_episodes, derive_seed(run.seed, 0xE7A1));
-    summary.evaluated = true;
-    summary.final_eval_mean_return = stats.return_summary().mean;
-    summary.final_eval_std_return = stats.return_summary().std;
-    logf(LogLevel::kInfo, "%s final evaluation: %d deterministic episodes, return %.2f +- %.2f\n", label.c_str(),
-         run.eval_episodes, summary.final_eval_mean_return, summary.final_eval_std_return);
+    // A stop signal during the evaluation ends it: no partial result is reported.
+    const EpisodeStatistics stats = run_episodes(eval_env, policy, run.eval_episodes, derive_seed(run.seed, 0xE7A1),
+                                                 [] { return g_stop_signal.load() != 0; });
+    if (static_cast<int>(stats.returns.size()) >= run.eval_episodes) {
+      summary.evaluated = true;
+      summary.final_eval_mean_return = stats.return_summary().mean;
+      summary.final_eval_std_return = stats.return_summary().std;
+      logf(LogLevel::kInfo, "%s final evaluation: %d deterministic episodes, return %.2f +- %.2f\n", label.c_str(),
+           run.eval_episodes, summary.final_eval_mean_return, summary.final_eval_std_return);
+    } else {
+      logf(LogLevel::kInfo, "%s final evaluation stopped by signal %d", label.c_str(), g_stop_signal.load());
+    }
   }
   nlohmann::ordered_json out = {{"env", run.env},
                                 {"algorithm", setup.algorithm},
@@ -489,7 +540,7 @@ TrainingSummary train(const TrainingSetup& setup) {
   out["actors"] = setup.runtime.actors;
   out["learners"] = group ? group->world_size() : 1;
   out["rank"] = rank;
-  out["interrupted"] = interrupted;
+  out["interrupted"] = interrupted || g_stop_signal.load() != 0;
   write_text(dirs.own / "summary.json", out.dump(2) + "\n");
   logf(LogLevel::kInfo, "%s done in %.1f s: %s/summary.json\n", label.c_str(), summary.wall_seconds, dirs.own.c_str());
   return summary;

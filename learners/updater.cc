@@ -80,6 +80,7 @@ Updater::Updater(UpdaterConfig config, Learner& learner, BatchSource& source, Le
       counters_(counters),
       version_(version) {
   version_.store(learner_.version());
+  env_steps_now_.store(counters_.env_steps);
 }
 
 Updater::~Updater() { join(); }
@@ -128,6 +129,7 @@ void Updater::run() {
       }
       const double progress = static_cast<double>(counters_.env_steps) / static_cast<double>(config_.total_steps);
       counters_.env_steps += steps;
+      env_steps_now_.store(counters_.env_steps);
       if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
       MetricRow update_metrics;
       if (!no_update) {

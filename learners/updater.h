@@ -62,6 +62,8 @@ class Updater {
 
   // Valid once finished().
   const RunCounters& counters() const { return counters_; }
+  // The env steps trained on so far, from any thread.
+  int64_t env_steps_now() const { return env_steps_now_.load(); }
   bool interrupted() const { return interrupted_; }
   double seconds() const { return seconds_; }
   int64_t steps_this_session() const { return counters_.env_steps - start_steps_; }
@@ -94,6 +96,7 @@ class Updater {
 
   std::atomic<int64_t>& version_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<int64_t> env_steps_now_{0};
   std::atomic<bool> finished_{false};
   bool interrupted_ = false;
   std::exception_ptr error_;

@@ -22,7 +22,11 @@
 #include "rl/env/plugin.h"
 #include "rl/env/registry.h"
 #include "rl/env/vector_env.h"
+#include "rl/nn/gemm/gemm.h"
+#include "rl/nn/threads.h"
 #include "rl/render/recording.h"
+#include "rl/runtime/cli.h"
+#include "rl/runtime/logging.h"
 
 namespace {
 
@@ -102,8 +106,8 @@ int evaluate(rl::EnvRegistry& registry, EvalArgs args) {
     rl::RecordedEpisodes recorded = rl::record_episodes(registry, args.env_id, config.env_options,
                                                         *policy, args.episodes, args.seed, record);
     for (size_t i = 0; i < recorded.files.size(); ++i) {
-      std::fprintf(stderr, "rl_eval: wrote %s (%d frames, return %.2f)\n", recorded.files[i].c_str(),
-                   recorded.frames[i], recorded.stats.returns[i]);
+      rl::logf(rl::LogLevel::kInfo, "rl_eval: wrote %s (%d frames, return %.2f)", recorded.files[i].c_str(),
+               recorded.frames[i], recorded.stats.returns[i]);
     }
     stats = std::move(recorded.stats);
   }
@@ -146,7 +150,11 @@ int evaluate(rl::EnvRegistry& registry, EvalArgs args) {
 
 int main(int argc, char** argv) {
   CLI::App app{"rl_eval: evaluate a policy on an env and print return and length statistics"};
+  rl::cli::add_version(app, "rl_eval", [] {
+    return std::string("fast path ") + rl::gemm_kernels().name + ", " + rl::blas_description();
+  });
   EvalArgs args;
+  std::string log_level = "info";
   app.add_flag("--list-envs", args.list_envs, "Print every registered env id, one a line");
   app.add_flag("--verbose", args.verbose, "With --list-envs: print each env's spaces and limits");
   app.add_option("--env", args.env_id, "Env id, e.g. CartPole-v1");
@@ -156,9 +164,9 @@ int main(int argc, char** argv) {
                  "Checkpoint to evaluate: a checkpoint directory, RUN_DIR/checkpoints/latest, or RUN_DIR");
   app.add_flag("--deterministic", args.deterministic,
                "With --checkpoint: act with the distribution's mode instead of sampling");
-  app.add_option("--episodes", args.episodes, "Episodes to run")->check(CLI::PositiveNumber);
+  app.add_option("--episodes", args.episodes, "Episodes to run")->check(rl::cli::in_range(1, 1e9));
   app.add_option("--seed", args.seed, "Seed of the envs and the policy");
-  app.add_option("--num-envs", args.num_envs, "Envs stepped together")->check(CLI::PositiveNumber);
+  app.add_option("--num-envs", args.num_envs, "Envs stepped together")->check(rl::cli::in_range(1, 16384));
   app.add_flag("--json", args.json, "Print one JSON object instead of text");
   app.add_option("--fast-path", args.fast_path,
                  "With --checkpoint: auto | on | off, the MLP fast path for inference")
@@ -169,9 +177,11 @@ int main(int argc, char** argv) {
   app.add_option("--record", args.record_dir,
                  "Write each episode as an animated GIF into this directory (one env, rendered every step)");
   app.add_option("--record-size", args.record_size, "Frame size of --record, WIDTHxHEIGHT");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off");
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_eval")) return *code;
 
   try {
+    rl::set_log_level(log_level);
     rl::EnvRegistry& registry = rl::default_registry();
     rl::envs::register_builtin_envs(registry);
     for (const auto& plugin : args.plugins) rl::load_env_plugin(plugin, registry);
@@ -181,12 +191,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args.env_id.empty() && args.checkpoint.empty()) {
-      std::cerr << "rl_eval: --env or --checkpoint is required (or --list-envs); see --help\n";
-      return 2;
+      rl::cli::report_error("rl_eval", "--env or --checkpoint is required (or --list-envs; see --help)");
+      return rl::cli::kUsage;
     }
     return evaluate(registry, args);
   } catch (const std::exception& e) {
-    std::cerr << "rl_eval: error: " << e.what() << '\n';
-    return 1;
+    // Every error here comes from what was given: an env id, a checkpoint,
+    // a plugin, an option.
+    rl::cli::report_error("rl_eval", e.what());
+    return rl::cli::kUsage;
   }
 }

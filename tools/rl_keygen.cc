@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "rl/runtime/cli.h"
 #include "rl/wire/curve.h"
 
 int main(int argc, char** argv) {
@@ -18,10 +19,11 @@ int main(int argc, char** argv) {
   std::string name;
   app.add_option("--out", out, "Directory to write into (created if missing)");
   app.add_option("--name", name, "Base name of the two files, e.g. learner or actor-host1")->required();
-  CLI11_PARSE(app, argc, argv);
+  rl::cli::add_version(app, "rl_keygen", [] { return std::string("no compute path (writes keys)"); });
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_keygen")) return *code;
   if (name.empty() || name.find('/') != std::string::npos) {
-    std::cerr << "rl_keygen: --name must be a plain file name, got '" << name << "'\n";
-    return 2;
+    rl::cli::report_error("rl_keygen", "--name must be a plain file name, got '" + name + "'");
+    return rl::cli::kUsage;
   }
   try {
     const rl::wire::CurveKeyPair keys = rl::wire::generate_curve_keypair();
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
                 name.c_str(), out.c_str(), name.c_str(), keys.public_key.c_str());
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "rl_keygen: error: " << e.what() << '\n';
-    return 1;
+    rl::cli::report_error("rl_keygen", e.what());
+    return rl::cli::kUsage;
   }
 }

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "rl/runtime/cli.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -147,7 +149,8 @@ int main(int argc, char** argv) {
   app.add_option("--width", width, "Width in pixels")->check(CLI::PositiveNumber);
   app.add_option("--height", height, "Height in pixels")->check(CLI::PositiveNumber);
   app.add_option("--by", by, "A key of summary.json (actors, learners, seed...) that makes curves of their own");
-  CLI11_PARSE(app, argc, argv);
+  rl::cli::add_version(app, "rl_plot", [] { return std::string("no compute path (draws curves with gnuplot)"); });
+  if (auto code = rl::cli::parse(app, argc, argv, "rl_plot")) return *code;
 
   try {
     std::map<std::string, std::vector<Curve>> groups;
@@ -195,8 +198,8 @@ int main(int argc, char** argv) {
     std::cout << "rl_plot: wrote " << output << " (" << groups.size() << " curve(s) from " << runs.size()
               << " run(s))\n";
   } catch (const std::exception& e) {
-    std::cerr << "rl_plot: error: " << e.what() << '\n';
-    return 1;
+    rl::cli::report_error("rl_plot", e.what());
+    return rl::cli::kUsage;
   }
   return 0;
 }

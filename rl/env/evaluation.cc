@@ -56,7 +56,8 @@ Summary Summary::of(std::span<const double> values) {
   return s;
 }
 
-EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes, uint64_t seed) {
+EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes, uint64_t seed,
+                               const std::function<bool()>& stop) {
   if (episodes <= 0) {
     throw std::invalid_argument("run_episodes: episodes must be positive, got " +
                                 std::to_string(episodes));
@@ -71,6 +72,7 @@ EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes
   EpisodeStatistics stats;
   env.reset(seed);
   while (static_cast<int>(stats.returns.size()) < episodes) {
+    if (stop && stop()) break;
     policy.act(env.observations(), discrete_actions, box_actions);
     if (discrete) {
       env.step(std::span<const int64_t>(discrete_actions));

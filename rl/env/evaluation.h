@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct EpisodeStatistics {
 // Resets `env` with `seed` and steps it with `policy` until `episodes`
 // episodes have finished. Env i contributes (episodes + i) / k of them, so
 // that short episodes are not over-represented when k > 1.
-EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes, uint64_t seed);
+// `stop`, when given, is asked every step: true ends the evaluation early
+// (a stop signal), with the episodes finished so far.
+EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes, uint64_t seed,
+                               const std::function<bool()>& stop = {});
 
 }  // namespace rl

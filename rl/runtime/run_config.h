@@ -54,6 +54,15 @@ struct RunConfig {
   std::vector<std::string> plugin_paths() const;
 };
 
+// The most actor processes this host holds: 64 per core, and about 100 MB of
+// memory each (an actor process links libtorch), whichever is less.
+int max_local_actors();
+// Those two numbers in words, for an error message.
+std::string local_actors_bound_reason();
+// Checks "tcp://HOST:PORT" (PORT 0 to 65535; HOST a name, an address or *);
+// throws std::invalid_argument naming `what`, the value and the form expected.
+void check_endpoint(const std::string& endpoint, const std::string& what);
+
 // How the learner reaches its actors (the distributed runtime).
 struct RuntimeConfig {
   int actors = 2;                         // local actor processes (0: collect in the learner's process, for debugging)
@@ -95,6 +104,12 @@ struct RuntimeConfig {
   }
   void validate() const {
     if (actors < 0) throw std::invalid_argument("runtime.actors must be >= 0, got " + std::to_string(actors));
+    if (actors > max_local_actors()) {
+      throw std::invalid_argument("runtime.actors (--actors) " + std::to_string(actors) +
+                                  " is more actor processes than this host holds: at most " +
+                                  std::to_string(max_local_actors()) + " (" + local_actors_bound_reason() +
+                                  "); put more actors on other hosts (--role actor)");
+    }
     if (actors > max_actors) {
       throw std::invalid_argument("runtime.actors (" + std::to_string(actors) + ") exceeds runtime.max_actors (" +
                                   std::to_string(max_actors) + ")");
@@ -123,7 +138,7 @@ struct RuntimeConfig {
     if (curve_secret_key.empty() != curve_authorized_keys.empty()) {
       throw std::invalid_argument("runtime.curve_secret_key and runtime.curve_authorized_keys go together: set both or neither");
     }
-    if (bind.rfind("tcp://", 0) != 0) throw std::invalid_argument("runtime.bind must be tcp://HOST:PORT, got '" + bind + "'");
+    check_endpoint(bind, "runtime.bind (--bind)");
   }
 };
 

@@ -2,6 +2,13 @@
 
 #include <zmq.hpp>
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
@@ -177,6 +184,59 @@ std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, const std::
   std::vector<bool> ready;
   for (const auto& item : items) ready.push_back(item.revents & ZMQ_POLLIN);
   return ready;
+}
+
+std::string probe_endpoint(const std::string& endpoint, double timeout_seconds) {
+  std::string host;
+  int port = 0;
+  try {
+    host = endpoint_host(endpoint);
+    port = endpoint_port(endpoint);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int status = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+  if (status != 0 || !found) return "cannot resolve '" + host + "' (" + ::gai_strerror(status) + ")";
+  std::string why = "nothing listens at " + host + ":" + std::to_string(port);
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int error = 0;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      error = errno;
+      if (error == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(timeout_seconds * 1000));
+        if (ready <= 0) {
+          error = ETIMEDOUT;
+        } else {
+          socklen_t length = sizeof error;
+          ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+        }
+      }
+    }
+    ::close(fd);
+    if (error == 0) {
+      ::freeaddrinfo(found);
+      return "";
+    }
+    if (error == ETIMEDOUT) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", timeout_seconds);
+      why = "no answer from " + host + ":" + std::to_string(port) + " within " + seconds +
+            " s (the host is down, or a firewall drops the connection)";
+    } else if (error == ECONNREFUSED) {
+      why = "nothing listens at " + host + ":" + std::to_string(port) + " (connection refused)";
+    } else {
+      why = "cannot connect to " + host + ":" + std::to_string(port) + " (" + std::strerror(error) + ")";
+    }
+  }
+  ::freeaddrinfo(found);
+  return why;
 }
 
 std::string endpoint_host(const std::string& endpoint) {

@@ -69,6 +69,13 @@ std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, int timeout
 // wakes the thread, wakeup.h): one flag per socket, then one per descriptor.
 std::vector<bool> poll_readable(const std::vector<Socket*>& sockets, const std::vector<int>& fds, int timeout_ms);
 
+// Whether something listens at "tcp://host:port": "" if a TCP connection
+// opens within `timeout_seconds`, otherwise why not, for a person ("cannot
+// resolve 'x'", "nothing listens at x:5555 (connection refused)", "no
+// answer from x:5555 within 2 s (the host is down, or a firewall drops
+// the connection)").
+std::string probe_endpoint(const std::string& endpoint, double timeout_seconds);
+
 // "tcp://host:port" -> "host" (for joining a host with the ports a learner
 // reports); throws std::invalid_argument on another form.
 std::string endpoint_host(const std::string& endpoint);

@@ -99,7 +99,8 @@ TEST_F(TrainingTest, ResumeContinuesCountersFromTheLastCheckpoint) {
   // Starting again in the same directory without --resume is refused.
   const Output again = run(TRAIN_PPO, base + " --total-steps 20000");
   EXPECT_NE(again.status, 0);
-  EXPECT_THAT(again.text, HasSubstr("already holds a run; pass --resume"));
+  EXPECT_THAT(again.text, HasSubstr("is not empty (it holds"));
+  EXPECT_THAT(again.text, HasSubstr("or --resume to continue the run in it"));
 
   const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 20000 --actors 0");
   ASSERT_EQ(resumed.status, 0) << resumed.text;

@@ -97,7 +97,7 @@ TEST(RlEvalTest, RecordWritesOneGifPerEpisode) {
   EXPECT_GT(fs::file_size(dir / "LunarLander-v3-episode-001.gif"), 1000u);
 
   const Output bad = run("--env CartPole-v1 --record " + dir.string() + " --record-size 600by400");
-  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.status, 2);
   EXPECT_THAT(bad.text, HasSubstr("frame size '600by400'"));
   fs::remove_all(dir);
 }

@@ -41,7 +41,7 @@ TEST(RlPlotTest, WritesAPngWithOneCurvePerAlgorithmAndEnv) {
 
 TEST(RlPlotTest, NotARunDirectoryIsAClearError) {
   const auto out = run_program(RL_PLOT, "/nonexistent/run -o /tmp/never.png");
-  EXPECT_EQ(out.status, 1);
+  EXPECT_EQ(out.status, 2);
   EXPECT_NE(out.text.find("/nonexistent/run/metrics.csv does not exist"), std::string::npos) << out.text;
 }
 
