@@ -323,7 +323,13 @@ TrainingSummary train(const TrainingSetup& setup) {
   const std::string label = "[" + setup.algorithm + " " + run.env + "]";
   EnvRegistry& registry = default_registry();
   if (!registry.contains("CartPole-v1")) envs::register_builtin_envs(registry);
-  for (const auto& plugin : run.plugin_paths()) load_env_plugin(plugin, registry);
+  for (const auto& plugin : run.plugin_paths()) {
+    try {
+      load_env_plugin(plugin, registry);
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument(e.what());  // a file the user gave: a usage error
+    }
+  }
   const EnvOptions env_options = run.parsed_env_options();
   const EnvSpec spec = [&] {
     VectorEnvConfig c;
@@ -367,6 +373,10 @@ TrainingSummary train(const TrainingSetup& setup) {
   const RunCounters counters = setup.resume ? resume_from(setup, resume_dir, *learner, saved_actor_rng) : RunCounters{};
   if (resume_dir == received) fs::remove_all(received);
   if (group) learner->join_group(group.get());  // every member starts from rank 0's parameters
+
+  // From here on a stop signal is handled in order (the main loop below asks
+  // the updater to stop): nothing blocks for long any more.
+  g_training.store(true);
 
   // ---- Where batches come from, where weights go ----------------------------------
   std::atomic<int64_t> learner_version{learner->version()};
@@ -447,7 +457,6 @@ TrainingSummary train(const TrainingSetup& setup) {
 
   if (actors) actors->start();
   updater.start();
-  g_training.store(true);
   // The runner's own loop: signals, actor supervision, and a run that cannot start.
   std::exception_ptr failure;
   const auto started = Clock::now();
@@ -511,6 +520,7 @@ TrainingSummary train(const TrainingSetup& setup) {
     eval_config.env_options = env_options;
     VectorEnv eval_env(registry, run.env, eval_config);
     ActorBatchPolicy policy(eval_actor, spec.action_space, /*deterministic=*/true);
+    logf(LogLevel::kInfo, "%s final evaluation of %d deterministic episodes", label.c_str(), run.eval_episodes);
     // A stop signal during the evaluation ends it: no partial result is reported.
     const EpisodeStatistics stats = run_episodes(eval_env, policy, run.eval_episodes, derive_seed(run.seed, 0xE7A1),
                                                  [] { return g_stop_signal.load() != 0; });

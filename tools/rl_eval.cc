@@ -165,7 +165,8 @@ int main(int argc, char** argv) {
   app.add_flag("--deterministic", args.deterministic,
                "With --checkpoint: act with the distribution's mode instead of sampling");
   app.add_option("--episodes", args.episodes, "Episodes to run")->check(rl::cli::in_range(1, 1e9));
-  app.add_option("--seed", args.seed, "Seed of the envs and the policy");
+  app.add_option("--seed", args.seed, "Seed of the envs and the policy (0 to 2^64-1)")
+      ->check(rl::cli::unsigned_integer());
   app.add_option("--num-envs", args.num_envs, "Envs stepped together")->check(rl::cli::in_range(1, 16384));
   app.add_flag("--json", args.json, "Print one JSON object instead of text");
   app.add_option("--fast-path", args.fast_path,

@@ -108,4 +108,21 @@ inline CLI::Validator in_range(double low, double high) {
       range);
 }
 
+// An unsigned 64-bit integer (seeds): digits only, at most 2^64 - 1.
+inline CLI::Validator unsigned_integer() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+          return "'" + value + "' is not a whole number from 0 to 18446744073709551615";
+        }
+        try {
+          (void)std::stoull(value);
+        } catch (const std::exception&) {
+          return "'" + value + "' is larger than 18446744073709551615";
+        }
+        return std::string();
+      },
+      "0 to 2^64-1");
+}
+
 }  // namespace rl::cli

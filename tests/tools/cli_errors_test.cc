@@ -1,0 +1,275 @@
+// What a user types wrong, tried on the programs as processes (docs/errors.md):
+// for every mistake in the table the exit code, that the first line of
+// stderr names the flag or file, and that no stack trace is printed. Then
+// --version on every program, and stop signals in every phase of a run.
+// To add a case, add a row to kMistakes.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/util/processes.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using rl::testing::Child;
+using rl::testing::read_json;
+using Clock = std::chrono::steady_clock;
+
+struct Result {
+  int status = 0;
+  std::string err;  // stderr alone
+};
+
+// Runs `program args` through the shell with stdout dropped: stderr alone.
+Result run(const std::string& program, const std::string& args) {
+  const std::string command = program + " " + args + " 2>&1 >/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  Result r;
+  std::array<char, 4096> buffer;
+  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) r.err.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+struct Mistake {
+  const char* program;   // TRAIN_PPO ...
+  std::string args;      // {dir} is replaced by a fresh folder, {file} by a file that exists
+  int status;            // expected exit code
+  std::string names;     // what stderr's first line must name
+};
+
+class CliErrorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("rl_cli_errors_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path root_;
+};
+
+TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
+  // A run directory that holds an earlier run's files but no checkpoint.
+  const fs::path used = root_ / "used";
+  fs::create_directories(used);
+  std::ofstream(used / "config.yaml") << "run:\n  env: CartPole-v1\n";
+  std::ofstream(used / "metrics.csv") << "env_steps\n1\n";
+  const fs::path bad_yaml = root_ / "bad.yaml";
+  std::ofstream(bad_yaml) << "ppo:\n  clip: [unclosed\n";
+  const fs::path not_a_plugin = root_ / "plugin.so";
+  std::ofstream(not_a_plugin) << "not a library";
+
+  const std::vector<Mistake> kMistakes = {
+      // train_* : flags and values
+      {TRAIN_PPO, "--no-such-flag", 2, "--no-such-flag"},
+      {TRAIN_PPO, "--total-steps -5 --run-dir {dir}", 2, "run.total_steps"},
+      {TRAIN_PPO, "--total-steps lots --run-dir {dir}", 2, "run.total_steps"},
+      {TRAIN_PPO, "--seed -1 --run-dir {dir}", 2, "run.seed"},
+      {TRAIN_PPO, "--actors 100000 --run-dir {dir}", 2, "runtime.actors"},
+      {TRAIN_PPO, "--actors -3 --run-dir {dir}", 2, "runtime.actors"},
+      {TRAIN_PPO, "--envs-per-actor 0 --run-dir {dir}", 2, "rollout.num_envs"},
+      {TRAIN_PPO, "--envs-per-actor 100000 --run-dir {dir}", 2, "rollout.num_envs"},
+      {TRAIN_PPO, "--unroll-length 1000000 --run-dir {dir}", 2, "rollout.num_steps"},
+      {TRAIN_PPO, "--learners 0", 2, "--learners"},
+      {TRAIN_PPO, "--role boss", 2, "--role"},
+      {TRAIN_PPO, "--bind 127.0.0.1:5555 --run-dir {dir}", 2, "runtime.bind"},
+      {TRAIN_PPO, "--bind tcp://127.0.0.1:99999 --run-dir {dir}", 2, "runtime.bind"},
+      {TRAIN_PPO, "--device tpu --run-dir {dir}", 2, "tpu"},
+      {TRAIN_PPO, "--env Nope-v0 --run-dir {dir}", 2, "Nope-v0"},
+      {TRAIN_PPO, "--set ppo.learnig_rate=1 --run-dir {dir}", 2, "ppo.learnig_rate"},
+      {TRAIN_PPO, "--set ppo.gamma=1.5 --run-dir {dir}", 2, "ppo.gamma"},
+      {TRAIN_PPO, "--set nonsense --run-dir {dir}", 2, "nonsense"},
+      {TRAIN_PPO, "--log-level loud", 2, "--log-level"},
+      {TRAIN_IMPALA, "--set impala.optimizer=sgd --run-dir {dir}", 2, "impala.optimizer"},
+      {TRAIN_IMPALA, "--set runtime.weights_dtype=f8 --run-dir {dir}", 2, "runtime.weights_dtype"},
+      {TRAIN_IMPALA, "--set runtime.max_policy_lag=-1 --run-dir {dir}", 2, "runtime.max_policy_lag"},
+      // train_* : files
+      {TRAIN_PPO, "--config /no/such.yaml", 2, "/no/such.yaml"},
+      {TRAIN_PPO, "--config " + bad_yaml.string() + " --run-dir {dir}", 2, "bad.yaml"},
+      {TRAIN_PPO, "--env-plugin " + not_a_plugin.string() + " --run-dir {dir}", 2, "plugin.so"},
+      {TRAIN_PPO, "--resume --run-dir {dir}", 2, "config.yaml"},
+      {TRAIN_PPO, "--resume", 2, "--run-dir"},
+      {TRAIN_PPO, "--total-steps 1000 --run-dir " + used.string(), 2, used.string()},
+      // train_* --role actor
+      {TRAIN_IMPALA, "--role actor", 2, "--learner"},
+      {TRAIN_IMPALA, "--role actor --learner learner-host:5555", 2, "--learner"},
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --actors 0", 2, "--actors"},
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --actors many", 2, "--actors"},
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --curve-key /no/key", 2, "/no/key"},
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --reconnect-seconds -1", 2, "--reconnect-seconds"},
+      // a learner that cannot be reached: said at once (exit 3)
+      {TRAIN_IMPALA, "--role actor --learner tcp://no-such-host.invalid:5555", 3, "cannot resolve 'no-such-host.invalid'"},
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:1", 3, "connection refused"},
+      // rl_eval
+      {RL_EVAL, "--episodes 0 --env CartPole-v1", 2, "--episodes"},
+      {RL_EVAL, "--episodes -2 --env CartPole-v1", 2, "--episodes"},
+      {RL_EVAL, "--env Nope-v0", 2, "Nope-v0"},
+      {RL_EVAL, "", 2, "--env or --checkpoint"},
+      {RL_EVAL, "--checkpoint /no/such/run", 2, "/no/such/run"},
+      {RL_EVAL, "--env CartPole-v1 --num-envs 0", 2, "--num-envs"},
+      {RL_EVAL, "--env CartPole-v1 --env-option gravity=strong", 2, "gravity"},
+      {RL_EVAL, "--env CartPole-v1 --record {dir} --record-size big", 2, "big"},
+      {RL_EVAL, "--env CartPole-v1 --seed -4", 2, "--seed"},
+      // rl_plot, rl_keygen
+      {RL_PLOT, "/no/such/run -o {dir}/x.png", 2, "/no/such/run"},
+      {RL_PLOT, "{dir}", 2, "--output"},
+      {RL_KEYGEN, "--name a/b --out {dir}", 2, "--name"},
+      {RL_KEYGEN, "--out {dir}", 2, "--name"},
+  };
+  int i = 0;
+  for (const Mistake& m : kMistakes) {
+    std::string args = m.args;
+    const fs::path dir = root_ / ("case-" + std::to_string(i++));
+    for (size_t at; (at = args.find("{dir}")) != std::string::npos;) args.replace(at, 5, dir.string());
+    const Result r = run(m.program, args);
+    const std::string where = std::string(fs::path(m.program).filename()) + " " + args;
+    EXPECT_EQ(r.status, m.status) << where << "\n" << r.err;
+    const std::string line = first_line(r.err);
+    EXPECT_THAT(line, HasSubstr(m.names)) << where << "\n" << r.err;
+    EXPECT_THAT(line, HasSubstr("error")) << where;
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("Exception raised from"))) << where;  // c10's stack traces
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("terminate called"))) << where;
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("frame #"))) << where;
+  }
+}
+
+TEST_F(CliErrorsTest, EveryProgramTellsItsVersion) {
+  for (const char* program : {TRAIN_PPO, TRAIN_IMPALA, RL_EVAL, RL_PLOT, RL_KEYGEN, RL_BENCH_ENV, RL_BENCH_PIPELINE,
+                              RL_BENCH_POLICY, RL_BENCH_LEARNER}) {
+    FILE* pipe = ::popen((std::string(program) + " --version 2>&1").c_str(), "r");
+    std::string out;
+    std::array<char, 512> buffer;
+    while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+    EXPECT_EQ(WEXITSTATUS(::pclose(pipe)), 0) << program;
+    const std::string name = fs::path(program).filename();
+    EXPECT_THAT(out, HasSubstr(name + " " + RL_VERSION + " (commit ")) << out;
+  }
+  FILE* pipe = ::popen((std::string(TRAIN_IMPALA) + " --version").c_str(), "r");
+  std::array<char, 512> buffer;
+  std::string out;
+  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  ::pclose(pipe);
+  EXPECT_THAT(out, HasSubstr("fast path"));  // the compute path and the BLAS
+  EXPECT_THAT(out, HasSubstr("BLAS"));
+}
+
+// Stop signals in every phase: one signal stops the program promptly (the
+// budget is a second, plus the checkpoint); two stop it at once, leaving the
+// last complete checkpoint and a summary that says so; summary.json never
+// reports an evaluation that did not run.
+TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
+  auto stopped_within = [](Child& child, double seconds) {
+    const auto start = Clock::now();
+    const int status = child.wait(seconds + 30);
+    return std::make_pair(status, std::chrono::duration<double>(Clock::now() - start).count());
+  };
+  {
+    // While waiting for remote actors that never come.
+    const fs::path dir = root_ / "waiting";
+    Child train(TRAIN_IMPALA, {"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--run-dir",
+                               dir.string(), "--set", "runtime.min_actors=2"});
+    ASSERT_TRUE(train.wait_for("listening on", 60)) << train.output();
+    ::kill(train.pid(), SIGINT);
+    const auto [status, seconds] = stopped_within(train, 2);
+    std::printf("waiting for actors: stopped in %.2f s\n", seconds);
+    EXPECT_EQ(status, 0) << train.output();
+    EXPECT_LT(seconds, 3.0);
+    const auto summary = read_json(dir / "summary.json");
+    EXPECT_TRUE(summary["interrupted"].get<bool>());
+    EXPECT_FALSE(summary.contains("final_eval_mean_return")) << "an evaluation that did not run";
+  }
+  {
+    // While training, with local actors.
+    const fs::path dir = root_ / "training";
+    Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "2", "--total-steps", "100000000", "--run-dir",
+                            dir.string(), "--set", "run.log_every_seconds=0.2"});
+    ASSERT_TRUE(train.wait_for("steps/s", 60)) << train.output();
+    ::kill(train.pid(), SIGTERM);
+    const auto [status, seconds] = stopped_within(train, 2);
+    std::printf("training: stopped in %.2f s\n", seconds);
+    EXPECT_EQ(status, 0) << train.output();
+    EXPECT_LT(seconds, 3.0);
+    EXPECT_TRUE(fs::exists(dir / "checkpoints" / "latest" / "model.pt"));
+    EXPECT_TRUE(rl::testing::processes_with("--run-id training").empty()) << "an actor outlived the learner";
+  }
+  {
+    // While evaluating: a long final evaluation is cut short, and not reported.
+    const fs::path dir = root_ / "evaluating";
+    Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "0", "--total-steps", "2048", "--run-dir",
+                            dir.string(), "--set", "run.eval_episodes=1000000"});
+    ASSERT_TRUE(train.wait_for("final evaluation of", 60)) << train.output();
+    ::kill(train.pid(), SIGINT);
+    const auto [status, seconds] = stopped_within(train, 2);
+    std::printf("evaluating: stopped in %.2f s\n", seconds);
+    EXPECT_EQ(status, 0) << train.output();
+    EXPECT_LT(seconds, 3.0);
+    const auto summary = read_json(dir / "summary.json");
+    EXPECT_TRUE(summary["interrupted"].get<bool>());
+    EXPECT_FALSE(summary.contains("final_eval_mean_return")) << "an evaluation that did not finish";
+  }
+  {
+    // While starting (a learner group waiting for its other rank): at once.
+    const fs::path dir = root_ / "starting";
+    const std::string port = std::to_string(rl::testing::free_port());
+    ::setenv("RANK", "0", 1);
+    ::setenv("WORLD_SIZE", "2", 1);
+    ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+    ::setenv("MASTER_PORT", port.c_str(), 1);
+    Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "1", "--run-dir", dir.string()});
+    for (const char* name : {"RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(name);
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (!fs::exists(dir / "config.yaml") && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(train.pid(), SIGINT);
+    const auto [status, seconds] = stopped_within(train, 1);
+    std::printf("starting: stopped in %.2f s\n", seconds);
+    EXPECT_EQ(status, 130) << train.output();
+    EXPECT_LT(seconds, 2.0);
+  }
+}
+
+TEST_F(CliErrorsTest, TwoSignalsStopAtOnceAndLeaveAConsistentRunDirectory) {
+  const fs::path dir = root_ / "twice";
+  ::setenv("RL_FAULT_CHECKPOINT_PAUSE_MS", "5000", 1);  // the first signal's checkpoint takes 5 s
+  Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "2", "--total-steps", "100000000", "--run-dir",
+                          dir.string(), "--set", "run.log_every_seconds=0.2", "--set", "run.checkpoint_every=0"});
+  ::unsetenv("RL_FAULT_CHECKPOINT_PAUSE_MS");
+  ASSERT_TRUE(train.wait_for("steps/s", 60)) << train.output();
+  ::kill(train.pid(), SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the first stop is under way (checkpointing)
+  const auto second = Clock::now();
+  ::kill(train.pid(), SIGINT);
+  const int status = train.wait(30);
+  const double seconds = std::chrono::duration<double>(Clock::now() - second).count();
+  std::printf("second signal: stopped in %.2f s\n", seconds);
+  EXPECT_EQ(status, 130) << train.output();
+  EXPECT_LT(seconds, 2.0);
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_TRUE(summary["interrupted"].get<bool>());
+  EXPECT_FALSE(summary.contains("final_eval_mean_return"));
+  EXPECT_THAT(train.output(), HasSubstr("stopped at once by a second signal"));
+  EXPECT_TRUE(rl::testing::processes_with("--run-id twice").empty()) << "an actor outlived the learner";
+  // Whatever checkpoint there is, is complete (the interrupted write left a .tmp-*, never a torn latest).
+  if (fs::exists(dir / "checkpoints" / "latest")) {
+    Child eval(RL_EVAL, {"--checkpoint", dir.string(), "--episodes", "1"});
+    EXPECT_EQ(eval.wait(60), 0) << eval.output();
+  }
+}
+
+}  // namespace
