@@ -31,14 +31,15 @@ PpoLoss ppo_objective(const torch::Tensor& new_log_probs, const torch::Tensor& n
     advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8);
   }
   const torch::Tensor pg_unclipped = -advantages * ratio;
-  const torch::Tensor pg_clipped = -advantages * torch::clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef);
+  const ClipRange range = ClipRange::of(config, clip_coef);
+  const torch::Tensor pg_clipped = -advantages * torch::clamp(ratio, range.low, range.high);
   const torch::Tensor policy_loss = torch::max(pg_unclipped, pg_clipped).mean();
 
   torch::Tensor value_loss;
   if (config.clip_vloss) {
     const torch::Tensor unclipped = (new_values - mb.returns).pow(2);
     const torch::Tensor v_clipped =
-        mb.values + torch::clamp(new_values - mb.values, -clip_coef, clip_coef);
+        mb.values + torch::clamp(new_values - mb.values, -range.value, range.value);
     const torch::Tensor clipped = (v_clipped - mb.returns).pow(2);
     value_loss = 0.5 * torch::max(unclipped, clipped).mean();
   } else {
@@ -55,7 +56,7 @@ PpoLoss ppo_objective(const torch::Tensor& new_log_probs, const torch::Tensor& n
     torch::NoGradGuard no_grad;
     loss.old_approx_kl = (-log_ratio).mean();
     loss.approx_kl = ((ratio - 1) - log_ratio).mean();
-    loss.clip_fraction = ((ratio - 1.0).abs() > clip_coef).to(torch::kFloat).mean();
+    loss.clip_fraction = ((ratio < range.low) | (ratio > range.high)).to(torch::kFloat).mean();
   }
   return loss;
 }

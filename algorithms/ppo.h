@@ -35,7 +35,7 @@ struct PpoLoss {
   torch::Tensor entropy;        // mean entropy
   torch::Tensor approx_kl;      // k3 = mean((ratio - 1) - log ratio)
   torch::Tensor old_approx_kl;  // k1 = mean(-log ratio)
-  torch::Tensor clip_fraction;  // mean(|ratio - 1| > clip)
+  torch::Tensor clip_fraction;  // fraction of ratios outside [low, high]
 };
 
 // The forward pass over the minibatch, then ppo_objective().
@@ -44,10 +44,12 @@ PpoLoss ppo_loss(ActorCriticImpl& model, const PpoBatch& minibatch, const PpoCon
 
 // The loss from the current policy's log-probabilities [N], entropies [N]
 // and values [N] of the minibatch's samples:
-//   L = mean(max(-A r, -A clip(r, 1-e, 1+e))) - ent_coef mean(H) + vf_coef L_v
+//   L = mean(max(-A r, -A clip(r, low, high))) - ent_coef mean(H) + vf_coef L_v
 // with r = exp(log pi - log mu), A normalized per minibatch when norm_adv,
-// and L_v = 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -e, e) - R)^2))
-// (or 0.5 mean((V - R)^2) without clip_vloss).
+// and L_v = 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2))
+// (or 0.5 mean((V - R)^2) without clip_vloss). [low, high] is [1-e, 1+e]
+// (ratio_clip symmetric, PPO) or [1/(1+e), 1+e] (reciprocal, APPO), and
+// c is value_clip, or e when value_clip is 0 (ClipRange in ppo_config.h).
 PpoLoss ppo_objective(const torch::Tensor& log_probs, const torch::Tensor& entropy,
                       const torch::Tensor& values, const PpoBatch& minibatch,
                       const PpoConfig& config, double clip_coef);

@@ -19,6 +19,10 @@ struct PpoConfig {
   double clip_coef = 0.2;        // surrogate clip epsilon
   bool anneal_clip = false;      // anneal the clip epsilon linearly to 0 (rl-zoo's lin_0.2)
   bool clip_vloss = true;        // clip the value loss around the collection-time value
+  // The ratio's clip range: symmetric [1-e, 1+e] (PPO's paper, CleanRL, SB3)
+  // or reciprocal [1/(1+e), 1+e] (Sample Factory's APPO).
+  std::string ratio_clip = "symmetric";
+  double value_clip = 0.0;       // absolute clip of V - V_old (0: the surrogate's epsilon)
   double ent_coef = 0.01;        // entropy bonus weight
   double vf_coef = 0.5;          // value loss weight (on 0.5 * squared error)
   double max_grad_norm = 0.5;    // global gradient-norm clip
@@ -36,6 +40,8 @@ struct PpoConfig {
     f("clip_coef", clip_coef);
     f("anneal_clip", anneal_clip);
     f("clip_vloss", clip_vloss);
+    f("ratio_clip", ratio_clip);
+    f("value_clip", value_clip);
     f("ent_coef", ent_coef);
     f("vf_coef", vf_coef);
     f("max_grad_norm", max_grad_norm);
@@ -52,9 +58,24 @@ struct PpoConfig {
     if (update_epochs <= 0) throw std::invalid_argument("ppo.update_epochs must be positive, got " + std::to_string(update_epochs));
     if (num_minibatches <= 0) throw std::invalid_argument("ppo.num_minibatches must be positive, got " + std::to_string(num_minibatches));
     if (!(clip_coef > 0)) throw std::invalid_argument("ppo.clip_coef must be positive, got " + std::to_string(clip_coef));
+    if (ratio_clip != "symmetric" && ratio_clip != "reciprocal") {
+      throw std::invalid_argument("ppo.ratio_clip: '" + ratio_clip + "' is not one of symmetric, reciprocal");
+    }
+    if (value_clip < 0) throw std::invalid_argument("ppo.value_clip must be >= 0 (0: the same as clip_coef)");
     if (ent_coef < 0 || vf_coef < 0) throw std::invalid_argument("ppo.ent_coef and ppo.vf_coef must be >= 0");
     if (!(max_grad_norm > 0)) throw std::invalid_argument("ppo.max_grad_norm must be positive");
     if (target_kl < 0) throw std::invalid_argument("ppo.target_kl must be >= 0 (0 turns it off)");
+  }
+};
+
+// Where the surrogate clips the ratio and the value loss clips V - V_old,
+// for the (possibly annealed) epsilon `clip_coef`.
+struct ClipRange {
+  double low, high;  // the ratio's clip range
+  double value;      // |V - V_old| bound
+  static ClipRange of(const PpoConfig& c, double clip_coef) {
+    const double low = c.ratio_clip == "reciprocal" ? 1.0 / (1.0 + clip_coef) : 1.0 - clip_coef;
+    return {low, 1.0 + clip_coef, c.value_clip > 0 ? c.value_clip : clip_coef};
   }
 };
 

@@ -56,7 +56,8 @@ PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> param
   // entropy and value. Where torch's max() or clamp() meets a tie, autograd
   // splits the gradient evenly between the two sides; so does this.
   const double inv_m = 1.0 / double(m);
-  const float lo = float(1.0 - clip_coef), hi = float(1.0 + clip_coef);
+  const ClipRange range = ClipRange::of(config, clip_coef);
+  const float lo = float(range.low), hi = float(range.high), value_clip = float(range.value);
   double policy_loss = 0, value_loss = 0, entropy = 0, kl = 0, old_kl = 0, clipped = 0;
   d_head_.assign(m * width, 0.f);
   d_values_.resize(m);
@@ -86,11 +87,11 @@ PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> param
     if (config.clip_vloss) {
       const float v_old = batch.values[s];
       const float delta = v - v_old;
-      const float v_clipped = v_old + std::clamp(delta, float(-clip_coef), float(clip_coef));
+      const float v_clipped = v_old + std::clamp(delta, -value_clip, value_clip);
       const float unclipped_sq = (v - ret) * (v - ret);
       const float clipped_sq = (v_clipped - ret) * (v_clipped - ret);
       value_loss += std::max(unclipped_sq, clipped_sq);
-      const bool v_inside = delta >= -clip_coef && delta <= clip_coef;
+      const bool v_inside = delta >= -value_clip && delta <= value_clip;
       const float d_unclipped = 2.f * (v - ret);
       const float d_clipped = v_inside ? 2.f * (v_clipped - ret) : 0.f;
       if (unclipped_sq > clipped_sq) {
@@ -112,7 +113,7 @@ PpoMinibatchLoss FastPpoUpdater::minibatch_gradient(std::span<const float> param
                           d_head_.data() + i * width, spec.discrete ? nullptr : grads.data() + net_.log_std_offset());
     kl += (ratio - 1.f) - log_ratio;
     old_kl += -log_ratio;
-    clipped += std::abs(ratio - 1.f) > clip_coef ? 1 : 0;
+    clipped += (ratio < lo || ratio > hi) ? 1 : 0;
   }
   net_.backward(params, d_head_, d_values_, grads);
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "actors/actor_process.h"
+#include "learners/appo_learner.h"
 #include "learners/impala_learner.h"
 #include "learners/ppo_learner.h"
 #include "examples/train_cli.h"
@@ -91,6 +92,14 @@ int train_impala_main(int argc, char** argv) {
       argc, argv, [](const ImpalaTrainConfig& c) { return c.impala.unrolls_per_batch; }, /*sync=*/false,
       [](const ImpalaTrainConfig& c, const EnvSpec& spec, torch::Device device) -> std::unique_ptr<Learner> {
         return std::make_unique<ImpalaLearner>(spec, c.policy, c.normalize, c.impala, device, c.run.seed);
+      });
+}
+
+int train_appo_main(int argc, char** argv) {
+  return train_main<AppoTrainConfig>(
+      argc, argv, [](const AppoTrainConfig& c) { return c.appo.unrolls_per_batch; }, /*sync=*/false,
+      [](const AppoTrainConfig& c, const EnvSpec& spec, torch::Device device) -> std::unique_ptr<Learner> {
+        return std::make_unique<AppoLearner>(spec, c.policy, c.normalize, c.appo, device, c.run.seed);
       });
 }
 

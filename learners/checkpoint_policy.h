@@ -16,7 +16,7 @@ namespace rl {
 
 struct CheckpointInfo {
   std::filesystem::path dir;   // the verified checkpoint directory
-  std::string algorithm;       // "ppo", "impala"
+  std::string algorithm;       // "ppo", "impala", "appo"
   RunConfig run;               // env, env_options, env_plugin, seed of the run
   PolicyConfig policy;         // the network to rebuild
   NormalizeConfig normalize;   // whether observations were normalized

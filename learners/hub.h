@@ -40,7 +40,7 @@ namespace rl {
 
 struct HubConfig {
   std::string run_id;           // every message must carry it
-  std::string algorithm;        // "ppo", "impala"
+  std::string algorithm;        // "ppo", "impala", "appo"
   std::string config_yaml;      // the resolved config, sent to actors
   std::string bind;             // control endpoint tcp://HOST:PORT (PORT 0: any free port)
   int unroll_port = -1;         // -1: control port + 1 (any free one when the control port is 0)

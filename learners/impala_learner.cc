@@ -51,32 +51,13 @@ void ImpalaLearner::restore_optimizer_state() {
 }
 
 MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
-  const int64_t T = joined.num_steps, K = joined.num_streams, N = T * K;
+  const int64_t T = joined.num_steps, K = joined.num_streams;
   const int64_t d = spec_.obs_size();
-  const int64_t m = static_cast<int64_t>(joined.final_index.size());
 
-  std::vector<float>& rewards = rewards_;
-  scale_rewards(joined, rewards);
-  // The reward clip (abs_one) applies to the env's rewards, here, before the
-  // truncation bootstrap joins them: a bootstrap value is not a reward.
-  if (config_.reward_clip == "abs_one") {
-    for (auto& r : rewards) r = std::clamp(r, -1.f, 1.f);
-  }
-  normalize_host(joined.obs, obs_);
-  if (m > 0) {
-    // A truncated step bootstraps from its final observation's value through
-    // the reward, and its discount is 0 like every episode end (the trick of
-    // ALGORITHMS.md section 4: V-trace's trace is cut at the boundary).
-    normalize_host(joined.final_obs, finals_normalized_);
-    const std::vector<float> finals = values_of(finals_normalized_, m);
-    for (int64_t j = 0; j < m; ++j) {
-      rewards[joined.final_index[j]] += static_cast<float>(config_.gamma) * finals[j];
-    }
-  }
-  discounts_.resize(N);
-  for (int64_t j = 0; j < N; ++j) discounts_[j] = joined.done[j] ? 0.f : static_cast<float>(config_.gamma);
-  const std::vector<float>& discounts = discounts_;
-  update_obs_stats(std::span<const float>(joined.obs).first(N * d), N);
+  prepare_time_major(joined, config_.gamma, config_.reward_clip == "abs_one", inputs_);
+  const std::vector<float>& obs = inputs_.obs;
+  const std::vector<float>& rewards = inputs_.rewards;
+  const std::vector<float>& discounts = inputs_.discounts;
 
   const double lr = config_.learning_rate * (config_.anneal_lr ? std::max(0.0, 1.0 - progress) : 1.0);
   ImpalaFastStats loss;
@@ -84,7 +65,7 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
   if (fast_path()) {
     const ImpalaHostBatch batch{.num_steps = T,
                                 .num_streams = K,
-                                .obs = obs_,
+                                .obs = obs,
                                 .discrete_actions = joined.discrete_actions,
                                 .box_actions = joined.box_actions,
                                 .behaviour_log_probs = joined.log_probs,
@@ -103,7 +84,7 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
     }
   } else {
     ImpalaBatch batch;
-    batch.obs = upload(obs_, {T + 1, K, d});
+    batch.obs = upload(obs, {T + 1, K, d});
     batch.actions = spec_.action_space.is_discrete()
                         ? upload(joined.discrete_actions, {T, K})
                         : upload(joined.box_actions, {T, K, spec_.action_size()});
@@ -126,12 +107,7 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
     loss.explained_variance = torch_loss.explained_variance;
   }
 
-  double lag_sum = 0, lag_max = 0;
-  for (const Batch::Source& source : joined.sources) {
-    const double lag = static_cast<double>(version_ - source.policy_version);
-    lag_sum += lag;
-    lag_max = std::max(lag_max, lag);
-  }
+  const auto [lag_mean, lag_max] = policy_lag(joined);
   ++version_;
   ++updates_;
   return {{"policy_loss", loss.policy},
@@ -143,7 +119,7 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
           {"explained_variance", loss.explained_variance},
           {"grad_norm", grad_norm},
           {"learning_rate", lr},
-          {"policy_lag_mean", lag_sum / static_cast<double>(joined.sources.size())},
+          {"policy_lag_mean", lag_mean},
           {"policy_lag_max", lag_max},
           {"reward_scale", reward_scaler_.factor()}};
 }

@@ -33,8 +33,7 @@ class ImpalaLearner final : public Learner {
   std::unique_ptr<FusedRmsProp> fused_rmsprop_;
   std::unique_ptr<FusedAdam> fused_adam_;
   // Workspaces reused from update to update.
-  std::vector<float> obs_;  // normalized observations [(T+1) K, obs_size]
-  std::vector<float> rewards_, discounts_, finals_normalized_;
+  TimeMajorInputs inputs_;
 };
 
 }  // namespace rl

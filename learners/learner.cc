@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -82,6 +83,38 @@ void Learner::scale_rewards(const Batch& batch, std::vector<float>& rewards) {
   if (group_) moments = Moments::from_sums(group_->sum(moments.to_sums()));
   reward_scaler_.stats().update(moments);
   reward_scaler_.apply(rewards);
+}
+
+void Learner::prepare_time_major(const Batch& joined, double gamma, bool clip_rewards, TimeMajorInputs& out) {
+  const int64_t N = joined.env_steps();
+  const int64_t m = static_cast<int64_t>(joined.final_index.size());
+  scale_rewards(joined, out.rewards);
+  // The clip applies to the env's rewards, before the truncation bootstrap
+  // joins them: a bootstrap value is not a reward.
+  if (clip_rewards) {
+    for (float& r : out.rewards) r = std::clamp(r, -1.f, 1.f);
+  }
+  normalize_host(joined.obs, out.obs);
+  if (m > 0) {
+    // A truncated step bootstraps from its final observation's value through
+    // the reward, and its discount is 0 like every episode end.
+    normalize_host(joined.final_obs, out.finals);
+    const std::vector<float> finals = values_of(out.finals, m);
+    for (int64_t j = 0; j < m; ++j) out.rewards[joined.final_index[j]] += static_cast<float>(gamma) * finals[j];
+  }
+  out.discounts.resize(N);
+  for (int64_t j = 0; j < N; ++j) out.discounts[j] = joined.done[j] ? 0.f : static_cast<float>(gamma);
+  update_obs_stats(std::span<const float>(joined.obs).first(N * spec_.obs_size()), N);
+}
+
+std::pair<double, double> Learner::policy_lag(const Batch& batch) const {
+  double sum = 0, largest = 0;
+  for (const Batch::Source& source : batch.sources) {
+    const double lag = static_cast<double>(version_ - source.policy_version);
+    sum += lag;
+    largest = std::max(largest, lag);
+  }
+  return {batch.sources.empty() ? 0.0 : sum / static_cast<double>(batch.sources.size()), largest};
 }
 
 wire::WeightsPayload Learner::snapshot() {

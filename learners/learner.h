@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "learners/batch.h"
@@ -90,6 +91,21 @@ class Learner {
   // The batch's rewards scaled with the running return statistics (every
   // actor's env keeps its own return accumulator), into `rewards`.
   void scale_rewards(const Batch& batch, std::vector<float>& rewards);
+  // The asynchronous algorithms' view of a batch (IMPALA, APPO), time-major:
+  // observations [(T+1) K, d] normalized with the current statistics;
+  // rewards scaled, clipped to [-1, 1] when `clip_rewards` (the env's
+  // rewards only), then plus gamma V(o_final) on steps that truncation alone
+  // ended; discounts gamma, or 0 at every episode end (V-trace's trace is
+  // cut there, the bootstrap went into the reward). Then the observation
+  // statistics move on.
+  struct TimeMajorInputs {
+    std::vector<float> obs, rewards, discounts;
+    std::vector<float> finals;  // scratch: normalized final observations
+  };
+  void prepare_time_major(const Batch& batch, double gamma, bool clip_rewards, TimeMajorInputs& out);
+  // The mean and the largest lag, in versions, of the batch's unrolls.
+  std::pair<double, double> policy_lag(const Batch& batch) const;
+
   // Averages the gradients over the group (nothing alone).
   void reduce_gradients();
   // In a group: a function from this learner's value to the group's mean

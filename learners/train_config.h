@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/rollout_config.h"
+#include "algorithms/appo_config.h"
 #include "algorithms/impala_config.h"
 #include "algorithms/ppo_config.h"
 #include "rl/nn/policy_config.h"
@@ -75,6 +76,42 @@ struct ImpalaTrainConfig {
     impala.validate();
   }
   double gamma() const { return impala.gamma; }
+};
+
+// APPO: 16 envs x 32 steps per unroll, two unrolls per update: Sample
+// Factory's batch of 1,024 samples.
+struct AppoTrainConfig {
+  static constexpr const char* kAlgorithm = "appo";
+  RunConfig run;
+  RuntimeConfig runtime;
+  RolloutConfig rollout{.num_envs = 16, .num_steps = 32};
+  PolicyConfig policy;
+  NormalizeConfig normalize;
+  AppoConfig appo{.unrolls_per_batch = 2};
+
+  void visit(ConfigFields& f) {
+    f("run", run);
+    f("runtime", runtime);
+    f("rollout", rollout);
+    f("policy", policy);
+    f("normalize", normalize);
+    f("appo", appo);
+  }
+  void validate() const {
+    run.validate();
+    runtime.validate();
+    rollout.validate();
+    policy.validate();
+    normalize.validate();
+    appo.validate();
+    const int64_t batch = static_cast<int64_t>(rollout.num_envs) * rollout.num_steps * appo.unrolls_per_batch;
+    if (batch < appo.num_minibatches) {
+      throw std::invalid_argument("appo.num_minibatches (" + std::to_string(appo.num_minibatches) +
+                                  ") exceeds the batch of rollout.num_envs x rollout.num_steps x "
+                                  "appo.unrolls_per_batch = " + std::to_string(batch));
+    }
+  }
+  double gamma() const { return appo.gamma; }
 };
 
 }  // namespace rl

@@ -21,7 +21,7 @@
 namespace rl {
 
 struct TrainingSetup {
-  std::string algorithm;         // "ppo", "impala"
+  std::string algorithm;         // "ppo", "impala", "appo"
   RunConfig run;
   RuntimeConfig runtime;
   RolloutConfig rollout;

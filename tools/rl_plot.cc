@@ -89,7 +89,7 @@ std::string label_of(const fs::path& run, const std::string& by) {
     }
     if (fs::exists(run / "config.yaml")) {
       const YAML::Node config = YAML::LoadFile((run / "config.yaml").string());
-      const std::string algorithm = config["impala"] ? "impala" : "ppo";
+      const std::string algorithm = config["impala"] ? "impala" : config["appo"] ? "appo" : "ppo";
       return algorithm + " " + config["run"]["env"].as<std::string>();
     }
   } catch (const std::invalid_argument&) {

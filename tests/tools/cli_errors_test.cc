@@ -98,6 +98,9 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
       {TRAIN_IMPALA, "--set impala.optimizer=sgd --run-dir {dir}", 2, "impala.optimizer"},
       {TRAIN_IMPALA, "--set runtime.weights_dtype=f8 --run-dir {dir}", 2, "runtime.weights_dtype"},
       {TRAIN_IMPALA, "--set runtime.max_policy_lag=-1 --run-dir {dir}", 2, "runtime.max_policy_lag"},
+      {TRAIN_APPO, "--set appo.ratio_clip=asymmetric --run-dir {dir}", 2, "appo.ratio_clip"},
+      {TRAIN_APPO, "--set appo.update_epochs=0 --run-dir {dir}", 2, "appo.update_epochs"},
+      {TRAIN_APPO, "--set appo.num_minibatches=100000 --run-dir {dir}", 2, "appo.num_minibatches"},
       // train_* : files
       {TRAIN_PPO, "--config /no/such.yaml", 2, "/no/such.yaml"},
       {TRAIN_PPO, "--config " + bad_yaml.string() + " --run-dir {dir}", 2, "bad.yaml"},
@@ -149,7 +152,7 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
 }
 
 TEST_F(CliErrorsTest, EveryProgramTellsItsVersion) {
-  for (const char* program : {TRAIN_PPO, TRAIN_IMPALA, RL_EVAL, RL_PLOT, RL_KEYGEN, RL_BENCH_ENV, RL_BENCH_PIPELINE,
+  for (const char* program : {TRAIN_PPO, TRAIN_IMPALA, TRAIN_APPO, RL_EVAL, RL_PLOT, RL_KEYGEN, RL_BENCH_ENV, RL_BENCH_PIPELINE,
                               RL_BENCH_POLICY, RL_BENCH_LEARNER}) {
     FILE* pipe = ::popen((std::string(program) + " --version 2>&1").c_str(), "r");
     std::string out;
