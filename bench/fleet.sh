@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Learning as the fleet grows (BENCHMARKS.md, "Fleets"): IMPALA on
-# CartPole-v1 and LunarLander-v3 with 2, 8, 32 and 128 actor processes on
-# this machine (oversubscribed: the fleet takes turns on the cores), from
-# the presets in configs/impala/. For each: env steps per second, policy
+# Learning as the fleet grows (BENCHMARKS.md, "Fleets"): IMPALA (or APPO,
+# ALGO=appo) on CartPole-v1 and LunarLander-v3 with 2, 8, 32 and 128 actor
+# processes on this machine (oversubscribed: the fleet takes turns on the
+# cores), from the presets in configs/impala/ (configs/appo/). For each: env steps per second, policy
 # lag (mean over the run's updates, and the largest), the final
 # deterministic evaluation, and a plot of return against env steps per
 # fleet size (rl_plot).
 #
 #   bench/fleet.sh [FLEETS="2 8 32 128"] [ENVS="CartPole-v1 LunarLander-v3"]
 #
-# Environment: BENCH_DIR (runs/bench-fleet), CARTPOLE_STEPS (3000000),
-# LUNARLANDER_STEPS (the preset's), SEED (1).
+# Environment: ALGO (impala | appo), BENCH_DIR (runs/bench-fleet, or
+# runs/bench-fleet-appo), CARTPOLE_STEPS (3000000 for IMPALA, the preset's
+# for APPO), LUNARLANDER_STEPS (the preset's), SEED (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${BENCH_DIR:-runs/bench-fleet}
+algo=${ALGO:-impala}
+if [[ $algo == impala ]]; then out=${BENCH_DIR:-runs/bench-fleet}; else out=${BENCH_DIR:-runs/bench-fleet-$algo}; fi
 fleets=${1:-"2 8 32 128"}
 envs=${2:-"CartPole-v1 LunarLander-v3"}
 seed=${SEED:-1}
@@ -21,9 +23,10 @@ mkdir -p "$out"
 
 for env in $envs; do
   case $env in
-    CartPole-v1) preset=configs/impala/cartpole.yaml; steps=${CARTPOLE_STEPS:-3000000} ;;
-    LunarLander-v3) preset=configs/impala/lunarlander.yaml; steps=${LUNARLANDER_STEPS:-} ;;
-    *) echo "fleet.sh: no IMPALA preset for $env" >&2; exit 2 ;;
+    CartPole-v1) preset=configs/$algo/cartpole.yaml
+                 steps=${CARTPOLE_STEPS:-$([[ $algo == impala ]] && echo 3000000 || true)} ;;
+    LunarLander-v3) preset=configs/$algo/lunarlander.yaml; steps=${LUNARLANDER_STEPS:-} ;;
+    *) echo "fleet.sh: no $algo preset for $env" >&2; exit 2 ;;
   esac
   for n in $fleets; do
     dir="$out/$env-$n"
@@ -31,13 +34,13 @@ for env in $envs; do
     args=(--config "$preset" --actors "$n" --seed "$seed" --run-dir "$dir" --set run.log_every_seconds=1000)
     [[ -n "$steps" ]] && args+=(--total-steps "$steps")
     echo "fleet.sh: $env, $n actor processes" >&2
-    /usr/bin/time -f "%e" -o "$dir.time" build/bin/train_impala "${args[@]}" > "$dir.log" 2>&1 || {
+    /usr/bin/time -f "%e" -o "$dir.time" build/bin/train_"$algo" "${args[@]}" > "$dir.log" 2>&1 || {
       echo "fleet.sh: the run failed, see $dir.log" >&2
       tail -3 "$dir.log" >&2
     }
   done
   build/bin/rl_plot $(for n in $fleets; do echo "$out/$env-$n"; done) -o "$out/$env.png" \
-    --by actors --title "IMPALA on $env: return against env steps, by fleet size" > /dev/null 2>&1 || true
+    --by actors --title "${algo^^} on $env: return against env steps, by fleet size" > /dev/null 2>&1 || true
 done
 
 python3 - "$out" "$fleets" "$envs" <<'PY'

@@ -84,12 +84,15 @@ TEST_F(DistributedTest, ImpalaWithTwoActorProcessesSolvesCartPole) {
   ASSERT_EQ(train.wait(600), 0) << train.output();
   const auto summary = read_json(dir / "summary.json");
   EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 475.0) << train.output();
-  const auto metrics = last_metrics(dir / "metrics.csv");
-  // Asynchronous: the learner trains on data of older versions, and the
-  // credits keep the lag to what is in flight (2 batches) and one more.
-  EXPECT_GT(metrics.at("policy_lag_max"), 0);
-  EXPECT_LE(metrics.at("policy_lag_max"), 4);
-  EXPECT_EQ(metrics.at("dropped_messages"), 0);
+  // Asynchronous: over the run the learner trains on data of older
+  // versions, and the credits keep the mean lag near what is in flight (2
+  // batches). Judged over every update, not the last one: under load the
+  // last batch can be of the current version (a lag of 0) by chance.
+  const auto lag = rl::testing::lag_over_run(dir / "metrics.csv");
+  EXPECT_GT(lag.max, 0) << "no update trained on older data in " << lag.updates << " updates";
+  EXPECT_LE(lag.mean, 3.0);
+  EXPECT_LE(lag.max, 20) << "runtime.max_policy_lag drops anything older";
+  EXPECT_EQ(last_metrics(dir / "metrics.csv").at("dropped_messages"), 0);
 }
 
 // APPO with actor processes: the preset reaches 475 within 500k steps (it
@@ -104,9 +107,10 @@ TEST_F(DistributedTest, AppoWithTwoActorProcessesSolvesCartPole) {
   EXPECT_THAT(train.output(), HasSubstr("actor 1 joined"));
   const auto summary = read_json(dir / "summary.json");
   EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 475.0) << train.output();
+  const auto lag = rl::testing::lag_over_run(dir / "metrics.csv");
+  EXPECT_GT(lag.max, 0) << "no update trained on older data in " << lag.updates << " updates";
+  EXPECT_LE(lag.mean, 3.0);
   const auto metrics = last_metrics(dir / "metrics.csv");
-  EXPECT_GT(metrics.at("policy_lag_max"), 0);
-  EXPECT_LE(metrics.at("policy_lag_max"), 4);
   EXPECT_EQ(metrics.at("epochs"), 2);
   EXPECT_GT(metrics.at("mean_importance_weight"), 0);
   EXPECT_EQ(metrics.at("dropped_messages"), 0);
@@ -128,13 +132,9 @@ TEST_F(DistributedTest, ImpalaWithSixteenActorProcessesSolvesCartPole) {
   // The mean lag stays near two versions whatever the fleet; a straggler
   // (an actor descheduled for long on the busy cores) can be further behind,
   // but never beyond runtime.max_policy_lag (20), where it would be dropped.
-  const auto mean_lag = rl::testing::csv_column_text(dir / "metrics.csv", "policy_lag_mean");
-  const auto max_lag = rl::testing::csv_column_text(dir / "metrics.csv", "policy_lag_max");
-  double sum = 0, worst = 0;
-  for (const auto& value : mean_lag) sum += std::stod(value);
-  for (const auto& value : max_lag) worst = std::max(worst, std::stod(value));
-  EXPECT_LE(sum / static_cast<double>(mean_lag.size()), 3.0) << "credits should bound the lag whatever the fleet";
-  EXPECT_LE(worst, 20);
+  const auto lag = rl::testing::lag_over_run(dir / "metrics.csv");
+  EXPECT_LE(lag.mean, 3.0) << "credits should bound the lag whatever the fleet";
+  EXPECT_LE(lag.max, 20);
   EXPECT_EQ(last_metrics(dir / "metrics.csv").at("live_actors"), 16);
 }
 

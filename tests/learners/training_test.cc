@@ -34,11 +34,7 @@ nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(in);
 }
 
-std::vector<double> csv_column(const fs::path& path, const std::string& name) {
-  std::vector<double> values;
-  for (const auto& cell : rl::testing::csv_column_text(path, name)) values.push_back(std::stod(cell));
-  return values;
-}
+using rl::testing::csv_column;
 
 class TrainingTest : public ::testing::Test {
  protected:

@@ -30,4 +30,29 @@ inline std::vector<std::string> csv_column_text(const std::filesystem::path& pat
   return values;
 }
 
+// Every row's cell of column `name` as a number (rows where it is empty are skipped).
+inline std::vector<double> csv_column(const std::filesystem::path& path, const std::string& name) {
+  std::vector<double> values;
+  for (const std::string& text : csv_column_text(path, name)) {
+    if (!text.empty()) values.push_back(std::stod(text));
+  }
+  return values;
+}
+
+// The policy lag over a whole asynchronous run: the mean of the per-update
+// means and the largest per-update maximum.
+struct LagOverRun {
+  double mean = 0, max = 0;
+  size_t updates = 0;
+};
+inline LagOverRun lag_over_run(const std::filesystem::path& metrics_csv) {
+  LagOverRun lag;
+  const std::vector<double> means = csv_column(metrics_csv, "policy_lag_mean");
+  for (double m : means) lag.mean += m;
+  if (!means.empty()) lag.mean /= static_cast<double>(means.size());
+  for (double m : csv_column(metrics_csv, "policy_lag_max")) lag.max = std::max(lag.max, m);
+  lag.updates = means.size();
+  return lag;
+}
+
 }  // namespace rl::testing
