@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -213,12 +214,25 @@ TEST_F(DistributedTest, PpoGoesOnAtOnceWhenAnActorIsKilledAndItsSuccessorKeepsIt
 // PORT + 2, so that a firewall or a Kubernetes Service can name them.
 TEST_F(DistributedTest, TheDataSocketsFollowTheControlPort) {
   using namespace rl::wire;
-  const int port = rl::testing::free_port();
-  const fs::path dir = root_ / "ports";
-  Child train(TRAIN_IMPALA, {"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--bind",
-                             "tcp://127.0.0.1:" + std::to_string(port), "--total-steps", "1000", "--run-dir",
-                             dir.string()});
-  ASSERT_TRUE(train.wait_for("listening on tcp://127.0.0.1:" + std::to_string(port), 60)) << train.output();
+  // free_port() vouches for PORT only: PORT + 1 or + 2 can belong to another
+  // test's process running beside this one, so a bind refused for that
+  // reason is retried on another port (a few times, then it fails).
+  int port = 0;
+  fs::path dir;
+  std::unique_ptr<Child> started;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port = rl::testing::free_port();
+    dir = root_ / ("ports-" + std::to_string(attempt));
+    started = std::make_unique<Child>(
+        TRAIN_IMPALA, std::vector<std::string>{"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--bind",
+                                               "tcp://127.0.0.1:" + std::to_string(port), "--total-steps", "1000",
+                                               "--run-dir", dir.string()});
+    if (started->wait_for("listening on tcp://127.0.0.1:" + std::to_string(port), 60)) break;
+    ASSERT_THAT(started->output(), HasSubstr("Address already in use")) << started->output();
+    started->wait(10);
+  }
+  Child& train = *started;
+  ASSERT_THAT(train.output(), HasSubstr("listening on tcp://127.0.0.1:" + std::to_string(port))) << train.output();
   Socket control(SocketType::kDealer);
   control.connect("tcp://127.0.0.1:" + std::to_string(port));
   Sender sender{"", "actor-0", 0};
