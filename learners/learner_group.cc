@@ -7,6 +7,7 @@
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <glog/logging.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -34,12 +35,13 @@ int env_int(const char* name, const char* because) {
   }
 }
 
-// The first line of a c10 error, without its C++ backtrace.
-std::string cause_of(const c10::Error& e) {
-  std::string text = e.what_without_backtrace();
+std::string first_line(const std::string& text) {
   const size_t nl = text.find('\n');
   return nl == std::string::npos ? text : text.substr(0, nl);
 }
+
+// The first line of a c10 error, without its C++ backtrace.
+std::string cause_of(const c10::Error& e) { return first_line(e.what_without_backtrace()); }
 
 }  // namespace
 
@@ -138,6 +140,10 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
                           std::to_string(info.world_size) + " (" + info.source + ")";
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   const std::string rendezvous = info.master_addr + ":" + std::to_string(info.master_port);
+  // c10d logs each failure through glog (with a "Logging before
+  // InitGoogleLogging" banner) before it throws it; the exception carries the
+  // same cause, and the program prints it once, as one line.
+  FLAGS_minloglevel = google::GLOG_FATAL;
   try {
     c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(info.master_port);
@@ -150,6 +156,11 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
   } catch (const c10::Error& e) {
     throw std::runtime_error(who + ": cannot " + (info.rank == 0 ? "host" : "reach") + " the rendezvous store at " +
                              rendezvous + ": " + cause_of(e));
+  } catch (const std::exception& e) {
+    // c10d's own errors (TimeoutError when no store answers) are runtime_errors.
+    throw std::runtime_error(who + ": cannot " + (info.rank == 0 ? "host" : "reach") + " the rendezvous store at " +
+                             rendezvous + " within " + std::to_string(static_cast<int>(timeout_seconds)) +
+                             " s: " + first_line(e.what()) + (info.rank == 0 ? "" : " (is rank 0 running?)"));
   }
   if (store_ready) store_ready(info_.master_port);
   // Each rank binds its collectives on its own interface: the one named by
@@ -182,10 +193,12 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
     side.waitWorkers = false;
     side.timeout = timeout;
     impl_->side = c10::make_intrusive<c10d::TCPStore>(info.master_addr, side);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
+    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
     throw std::runtime_error(who + ": could not connect to the other ranks (its collectives on " + local_address_ +
                              ", rendezvous at " + rendezvous + ", timeout " +
-                             std::to_string(static_cast<int>(timeout_seconds)) + " s): " + cause_of(e));
+                             std::to_string(static_cast<int>(timeout_seconds)) +
+                             " s): " + (c10_error ? cause_of(*c10_error) : first_line(e.what())));
   }
 }
 
@@ -194,10 +207,6 @@ LearnerGroup::~LearnerGroup() = default;
 namespace {
 
 // Waits for a collective; a member gone or stalled becomes one clear line.
-std::string first_line(const std::string& text) {
-  const size_t nl = text.find('\n');
-  return nl == std::string::npos ? text : text.substr(0, nl);
-}
 
 [[noreturn]] void collective_failed(const GroupInfo& info, double timeout_seconds, const std::string& cause) {
   throw std::runtime_error("learner group: rank " + std::to_string(info.rank) + " of " +

@@ -247,6 +247,27 @@ TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
   }
 }
 
+// A rank whose rank 0 never comes: one line that names the rank and the
+// rendezvous address, after the group timeout (4 x actor_timeout_seconds),
+// and none of c10d's own glog lines before it.
+TEST_F(CliErrorsTest, ARankWithoutRankZeroSaysWhichStoreItCouldNotReach) {
+  const std::string port = std::to_string(rl::testing::free_port());
+  const std::string command = "RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + " " + TRAIN_PPO;
+  const Result r = run(command, "--env CartPole-v1 --role learner --actors 0 --run-dir " + (root_ / "lonely").string() +
+                                    " --set runtime.actor_timeout_seconds=1 --set runtime.heartbeat_seconds=0.25");
+  EXPECT_EQ(r.status, 1) << r.err;
+  std::string errors;  // stderr without the log lines of the run ("[date] [info] ...")
+  for (size_t at = 0, nl; at < r.err.size(); at = nl + 1) {
+    nl = r.err.find('\n', at);
+    if (nl == std::string::npos) nl = r.err.size();
+    if (r.err.compare(at, 1, "[") != 0) errors += r.err.substr(at, nl - at) + "\n";
+  }
+  EXPECT_THAT(first_line(errors), HasSubstr("train_ppo: error: learner group: rank 1 of 2")) << r.err;
+  EXPECT_THAT(first_line(errors), HasSubstr("rendezvous store at 127.0.0.1:" + port)) << r.err;
+  EXPECT_EQ(errors.find('\n'), errors.size() - 1) << "more than one line:\n" << r.err;
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("InitGoogleLogging"))) << r.err;
+}
+
 TEST_F(CliErrorsTest, TwoSignalsStopAtOnceAndLeaveAConsistentRunDirectory) {
   const fs::path dir = root_ / "twice";
   ::setenv("RL_FAULT_CHECKPOINT_PAUSE_MS", "5000", 1);  // the first signal's checkpoint takes 5 s
