@@ -15,40 +15,47 @@ std::vector<float> to_vector(const torch::Tensor& t) {
 
 }  // namespace
 
+BatchForward forward_batch(ActorCriticImpl& model, const ImpalaBatch& batch) {
+  const int64_t T = batch.num_steps();
+  const int64_t B = batch.num_streams();
+  const PolicyOutput out = model.forward(batch.obs.reshape({(T + 1) * B, -1}));
+  BatchForward f;
+  f.acting = {out.params.slice(0, 0, T * B), out.value.slice(0, 0, T * B)};
+  f.values_all = out.value.reshape({T + 1, B});
+  f.actions = model.discrete() ? batch.actions.reshape({T * B}) : batch.actions.reshape({T * B, -1});
+  f.log_probs = model.log_prob(f.acting, f.actions).reshape({T, B});
+  return f;
+}
+
+VtraceTargets vtrace_targets(const torch::Tensor& log_rhos, const torch::Tensor& rewards, const ImpalaBatch& batch,
+                             const torch::Tensor& values_all, const VtraceParams& params) {
+  const int64_t T = batch.num_steps();
+  const int64_t B = batch.num_streams();
+  std::vector<float> vs(T * B), pg_advantages(T * B);
+  vtrace(to_vector(log_rhos), to_vector(batch.discounts), to_vector(rewards), to_vector(values_all.slice(0, 0, T)),
+         to_vector(values_all[T]), T, B, params, vs, pg_advantages);
+  auto upload = [&](std::vector<float>& v) {
+    return torch::from_blob(v.data(), {T, B}, torch::kFloat).to(batch.obs.device(), torch::kFloat, false, /*copy=*/true);
+  };
+  return {upload(vs), upload(pg_advantages)};
+}
+
 ImpalaLoss impala_loss(ActorCriticImpl& model, const ImpalaBatch& batch, const ImpalaConfig& config) {
   const int64_t T = batch.num_steps();
   const int64_t B = batch.num_streams();
-  const torch::Tensor flat_obs = batch.obs.reshape({(T + 1) * B, -1});
-  const PolicyOutput out = model.forward(flat_obs);
-  const torch::Tensor values_all = out.value.reshape({T + 1, B});
-  const torch::Tensor values = values_all.slice(0, 0, T);
-
-  // Policy terms of the first T rows only (row T only bootstraps).
-  const PolicyOutput acting{out.params.slice(0, 0, T * B), out.value.slice(0, 0, T * B)};
-  const torch::Tensor flat_actions =
-      model.discrete() ? batch.actions.reshape({T * B}) : batch.actions.reshape({T * B, -1});
-  const torch::Tensor log_probs = model.log_prob(acting, flat_actions).reshape({T, B});
-  const torch::Tensor entropy = model.entropy(acting).reshape({T, B});
+  const BatchForward f = forward_batch(model, batch);
+  const torch::Tensor& log_probs = f.log_probs;
+  const torch::Tensor values = f.values_all.slice(0, 0, T);
+  const torch::Tensor entropy = model.entropy(f.acting).reshape({T, B});
 
   torch::Tensor rewards = batch.rewards;
   if (config.reward_clip == "abs_one") rewards = rewards.clamp(-1.0, 1.0);
 
-  // V-trace on the CPU reference implementation, without gradient.
   const torch::Tensor log_rhos = (log_probs - batch.behaviour_log_probs).detach();
-  const auto log_rhos_v = to_vector(log_rhos);
-  const auto discounts_v = to_vector(batch.discounts);
-  const auto rewards_v = to_vector(rewards);
-  const auto values_v = to_vector(values);
-  const auto bootstrap_v = to_vector(values_all[T]);
-  std::vector<float> vs(T * B), pg_advantages(T * B);
-  vtrace(log_rhos_v, discounts_v, rewards_v, values_v, bootstrap_v, T, B,
-         {config.rho_bar, config.c_bar, config.pg_rho_bar, config.vtrace_lambda}, vs, pg_advantages);
-  const auto options = torch::TensorOptions().dtype(torch::kFloat);
-  // Copies (copy=true): autograd keeps pg_adv_t past this function.
-  const torch::Tensor vs_t =
-      torch::from_blob(vs.data(), {T, B}, options).to(values.device(), torch::kFloat, false, true);
-  const torch::Tensor pg_adv_t = torch::from_blob(pg_advantages.data(), {T, B}, options)
-                                     .to(values.device(), torch::kFloat, false, true);
+  const VtraceTargets targets = vtrace_targets(
+      log_rhos, rewards, batch, f.values_all.detach(), {config.rho_bar, config.c_bar, config.pg_rho_bar, config.vtrace_lambda});
+  const torch::Tensor& vs_t = targets.vs;
+  const torch::Tensor& pg_adv_t = targets.pg_advantages;
 
   const double scale = config.loss_reduction == "mean" ? 1.0 / static_cast<double>(T * B) : 1.0;
   ImpalaLoss loss;

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "algorithms/impala_config.h"
+#include "algorithms/returns.h"
 #include "rl/nn/actor_critic.h"
 
 namespace rl {
@@ -31,6 +32,26 @@ struct ImpalaLoss {
   double approx_kl = 0;         // k3 estimate of KL(mu || pi)
   double explained_variance = 0;  // of the values against the V-trace targets
 };
+
+// The first steps that IMPALA's loss and APPO's targets share on the
+// libtorch path: one forward pass over all T+1 rows of observations ...
+struct BatchForward {
+  PolicyOutput acting;       // the first T*B rows (row T only bootstraps)
+  torch::Tensor values_all;  // [T+1, B]
+  torch::Tensor actions;     // [T*B] or [T*B, d]: the batch's actions, flat
+  torch::Tensor log_probs;   // [T, B] log pi(a_t | x_t)
+};
+BatchForward forward_batch(ActorCriticImpl& model, const ImpalaBatch& batch);
+
+// ... and V-trace on the CPU reference implementation, without gradient:
+// the targets v_s and the policy-gradient advantages, [T, B] each, copied
+// onto the batch's device (copies: callers keep them past the call).
+struct VtraceTargets {
+  torch::Tensor vs;
+  torch::Tensor pg_advantages;
+};
+VtraceTargets vtrace_targets(const torch::Tensor& log_rhos, const torch::Tensor& rewards, const ImpalaBatch& batch,
+                             const torch::Tensor& values_all, const VtraceParams& params);
 
 // Forward pass over all T+1 observations, V-trace targets (no gradient) and
 // the IMPALA loss, summed or averaged over time and batch as configured.
