@@ -133,11 +133,11 @@ TEST_F(TrainingTest, EnvPicksItsPresetUnlessToldOtherwise) {
   ASSERT_EQ(picked.status, 0) << picked.text;
   EXPECT_THAT(picked.text, HasSubstr("using the preset"));
   EXPECT_THAT(picked.text, HasSubstr("halfcheetah.yaml"));
-  EXPECT_THAT(picked.text, HasSubstr("num_steps: 2048"));
+  EXPECT_THAT(picked.text, HasSubstr("hidden_sizes: [256, 256]"));  // the preset's, not the default 64-64
   const Output plain = run(TRAIN_PPO, "--env HalfCheetah-v5 --no-preset --print-config");
   ASSERT_EQ(plain.status, 0);
   EXPECT_THAT(plain.text, Not(HasSubstr("using the preset")));
-  EXPECT_THAT(plain.text, Not(HasSubstr("num_steps: 2048")));
+  EXPECT_THAT(plain.text, Not(HasSubstr("hidden_sizes: [256, 256]")));
   const Output none = run(TRAIN_IMPALA, "--env HalfCheetah-v5 --print-config");
   EXPECT_THAT(none.text, Not(HasSubstr("using the preset")));
 }
