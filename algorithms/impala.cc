@@ -53,7 +53,7 @@ ImpalaLoss impala_loss(ActorCriticImpl& model, const ImpalaBatch& batch, const I
 
   const torch::Tensor log_rhos = (log_probs - batch.behaviour_log_probs).detach();
   const VtraceTargets targets = vtrace_targets(
-      log_rhos, rewards, batch, f.values_all.detach(), {config.rho_bar, config.c_bar, config.pg_rho_bar, config.vtrace_lambda});
+      log_rhos, rewards, batch, f.values_all, {config.rho_bar, config.c_bar, config.pg_rho_bar, config.vtrace_lambda});
   const torch::Tensor& vs_t = targets.vs;
   const torch::Tensor& pg_adv_t = targets.pg_advantages;
 

@@ -40,8 +40,13 @@ std::string first_line(const std::string& text) {
   return nl == std::string::npos ? text : text.substr(0, nl);
 }
 
-// The first line of a c10 error, without its C++ backtrace.
-std::string cause_of(const c10::Error& e) { return first_line(e.what_without_backtrace()); }
+// The first line of an error, without c10's C++ backtrace. c10d throws
+// c10::Errors and, for its own failures (TimeoutError when no store
+// answers), std::runtime_errors; Gloo throws its own (gloo::IoException).
+std::string cause_of(const std::exception& e) {
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  return first_line(c10_error ? c10_error->what_without_backtrace() : e.what());
+}
 
 }  // namespace
 
@@ -153,14 +158,10 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
     options.timeout = timeout;
     impl_->store = c10::make_intrusive<c10d::TCPStore>(info.master_addr, options);
     info_.master_port = impl_->store->getPort();
-  } catch (const c10::Error& e) {
-    throw std::runtime_error(who + ": cannot " + (info.rank == 0 ? "host" : "reach") + " the rendezvous store at " +
-                             rendezvous + ": " + cause_of(e));
   } catch (const std::exception& e) {
-    // c10d's own errors (TimeoutError when no store answers) are runtime_errors.
     throw std::runtime_error(who + ": cannot " + (info.rank == 0 ? "host" : "reach") + " the rendezvous store at " +
                              rendezvous + " within " + std::to_string(static_cast<int>(timeout_seconds)) +
-                             " s: " + first_line(e.what()) + (info.rank == 0 ? "" : " (is rank 0 running?)"));
+                             " s: " + cause_of(e) + (info.rank == 0 ? "" : " (is rank 0 running?)"));
   }
   if (store_ready) store_ready(info_.master_port);
   // Each rank binds its collectives on its own interface: the one named by
@@ -194,19 +195,15 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
     side.timeout = timeout;
     impl_->side = c10::make_intrusive<c10d::TCPStore>(info.master_addr, side);
   } catch (const std::exception& e) {
-    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
     throw std::runtime_error(who + ": could not connect to the other ranks (its collectives on " + local_address_ +
                              ", rendezvous at " + rendezvous + ", timeout " +
-                             std::to_string(static_cast<int>(timeout_seconds)) +
-                             " s): " + (c10_error ? cause_of(*c10_error) : first_line(e.what())));
+                             std::to_string(static_cast<int>(timeout_seconds)) + " s): " + cause_of(e));
   }
 }
 
 LearnerGroup::~LearnerGroup() = default;
 
 namespace {
-
-// Waits for a collective; a member gone or stalled becomes one clear line.
 
 [[noreturn]] void collective_failed(const GroupInfo& info, double timeout_seconds, const std::string& cause) {
   throw std::runtime_error("learner group: rank " + std::to_string(info.rank) + " of " +
@@ -217,14 +214,12 @@ namespace {
                            "checkpoint");
 }
 
+// Waits for a collective; a member gone or stalled becomes one clear line.
 void wait_for(const c10::intrusive_ptr<c10d::Work>& work, const GroupInfo& info, double timeout_seconds) {
   try {
     work->wait();
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10's, or Gloo's (a peer closed its connection)
     collective_failed(info, timeout_seconds, cause_of(e));
-  } catch (const std::exception& e) {
-    // Gloo's own (gloo::IoException: a peer closed its connection).
-    collective_failed(info, timeout_seconds, first_line(e.what()));
   }
 }
 
