@@ -171,6 +171,13 @@ void Batcher::emit() {
       return;
     }
   }
+  if (config_.sync) {
+    // In arrival order the batch's layout, and with it the order of every
+    // sum in the update, would depend on which actor the scheduler ran
+    // first: a seeded synchronous run would not repeat itself under load.
+    std::sort(pending_.begin(), pending_.end(),
+              [](const Pending& a, const Pending& b) { return a.unroll->actor_id < b.unroll->actor_id; });
+  }
   std::vector<const Unroll*> unrolls;
   for (const Pending& p : pending_) unrolls.push_back(p.unroll.get());
   (*buffer)->assemble(unrolls);
