@@ -10,7 +10,8 @@
 
 namespace rl::testing {
 
-// Every row's cell of column `name`, as text ("" where empty or absent).
+// Every row's cell of column `name`, as text ("" where empty or absent);
+// no rows at all when the file has no such column.
 inline std::vector<std::string> csv_column_text(const std::filesystem::path& path, const std::string& name) {
   std::ifstream in(path);
   std::string line;
@@ -20,6 +21,7 @@ inline std::vector<std::string> csv_column_text(const std::filesystem::path& pat
   for (std::string cell; std::getline(cells, cell, ',');) header.push_back(cell);
   const size_t col = std::find(header.begin(), header.end(), name) - header.begin();
   std::vector<std::string> values;
+  if (col == header.size()) return values;
   while (std::getline(in, line)) {
     std::stringstream row(line);
     std::string cell;
