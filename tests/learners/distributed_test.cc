@@ -37,6 +37,7 @@ using Clock = std::chrono::steady_clock;
 using rl::testing::Child;
 using rl::testing::children_of;
 using rl::testing::last_metrics;
+using rl::testing::metric_now;
 using rl::testing::processes_with;
 using rl::testing::read_json;
 
@@ -214,9 +215,9 @@ TEST_F(DistributedTest, PpoGoesOnAtOnceWhenAnActorIsKilledAndItsSuccessorKeepsIt
   const double rejoin_seconds = std::chrono::duration<double>(Clock::now() - killed_at).count();
   // Training goes on for a while with both actors.
   const auto metrics_path = dir / "metrics.csv";
-  const double updates_then = last_metrics(metrics_path).at("updates");
+  const double updates_then = metric_now(metrics_path, "updates").value_or(0);
   const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (last_metrics(metrics_path).at("updates") < updates_then + 50 && Clock::now() < deadline) {
+  while (metric_now(metrics_path, "updates").value_or(0) < updates_then + 50 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(train.pid(), SIGTERM);
@@ -501,8 +502,7 @@ TEST_F(DistributedTest, MalformedMessagesAreCountedAndTheLearnerTrainsOn) {
   // A stale unroll once the learner is far enough along (runtime.max_policy_lag 20).
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   while (Clock::now() < deadline) {
-    if (fs::exists(dir / "metrics.csv") && last_metrics(dir / "metrics.csv").count("updates") &&
-        last_metrics(dir / "metrics.csv").at("updates") > 40) {
+    if (metric_now(dir / "metrics.csv", "updates").value_or(0) > 40) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

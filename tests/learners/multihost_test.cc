@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using rl::testing::Child;
 using rl::testing::last_metrics;
+using rl::testing::metric_now;
 using rl::testing::NetnsLab;
 using rl::testing::read_json;
 using Clock = std::chrono::steady_clock;
@@ -203,8 +204,7 @@ TEST_F(MultiHostTest, AnActorHostCutOffFor20SecondsRejoinsAndTheRunFinishes) {
   const auto wait_for_live = [&](double live, double seconds) {
     const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
     while (Clock::now() < deadline) {
-      if (fs::exists(dir / "metrics.csv") && last_metrics(dir / "metrics.csv").count("live_actors") &&
-          last_metrics(dir / "metrics.csv").at("live_actors") == live) {
+      if (metric_now(dir / "metrics.csv", "live_actors") == live) {
         return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -11,7 +11,8 @@
 namespace rl::testing {
 
 // Every row's cell of column `name`, as text ("" where empty or absent);
-// no rows at all when the file has no such column.
+// no rows at all when the file has no such column. A last line without its
+// newline is a row the run is still writing and is left out.
 inline std::vector<std::string> csv_column_text(const std::filesystem::path& path, const std::string& name) {
   std::ifstream in(path);
   std::string line;
@@ -22,7 +23,7 @@ inline std::vector<std::string> csv_column_text(const std::filesystem::path& pat
   const size_t col = std::find(header.begin(), header.end(), name) - header.begin();
   std::vector<std::string> values;
   if (col == header.size()) return values;
-  while (std::getline(in, line)) {
+  while (std::getline(in, line) && !in.eof()) {
     std::stringstream row(line);
     std::string cell;
     for (size_t c = 0; c <= col && std::getline(row, cell, ','); ++c) {
