@@ -20,6 +20,7 @@
 #include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
+#include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
 
 namespace rl {

@@ -18,7 +18,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -158,36 +157,6 @@ inline int free_port() {
 inline nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
-}
-
-// The last complete row of metrics.csv as name -> value; empty while the file
-// has no complete row. A run appends to the file while tests poll it, so a
-// last line without its newline is a row still being written and is skipped:
-// reading it would give missing columns or a cut-off number.
-inline std::map<std::string, double> last_metrics(const fs::path& path) {
-  std::ifstream in(path);
-  std::string header, line, last;
-  if (!std::getline(in, header) || in.eof()) return {};
-  while (std::getline(in, line)) {
-    if (!in.eof()) last = line;
-  }
-  std::map<std::string, double> row;
-  if (last.empty()) return row;
-  std::stringstream names(header), values(last);
-  std::string name, value;
-  while (std::getline(names, name, ',') && std::getline(values, value, ',')) {
-    row[name] = value.empty() ? NAN : std::stod(value);
-  }
-  return row;
-}
-
-// One metric of the last complete row, for polling a running run; nullopt
-// while the file or the column is not there yet.
-inline std::optional<double> metric_now(const fs::path& path, const std::string& name) {
-  const auto row = last_metrics(path);
-  const auto it = row.find(name);
-  if (it == row.end()) return std::nullopt;
-  return it->second;
 }
 
 }  // namespace rl::testing
