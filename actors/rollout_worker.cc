@@ -42,7 +42,8 @@ void RolloutWorker::collect(Unroll& out) {
   const int64_t obs_size = spec.obs_size();
   const int64_t action_size = spec.action_size();
   const bool discrete = spec.action_space.is_discrete();
-  out.resize(T, k, obs_size, action_size, discrete);
+  const bool bytes = env_.byte_observations();
+  out.resize(T, k, obs_size, action_size, discrete, bytes);
   out.policy_version = policy_.version();
   out.actor_id = actor_id_;
   out.incarnation = incarnation_;
@@ -50,8 +51,17 @@ void RolloutWorker::collect(Unroll& out) {
   const int64_t errors_before = env_.env_errors();
 
   for (int64_t t = 0; t < T; ++t) {
-    const auto obs = env_.observations();
-    std::copy(obs.begin(), obs.end(), out.obs.begin() + t * k * obs_size);
+    std::span<const float> obs;
+    if (bytes) {
+      // The unroll keeps the bytes; the policy gets them widened to float.
+      const auto row = env_.observation_bytes();
+      std::copy(row.begin(), row.end(), out.obs_u8.begin() + t * k * obs_size);
+      widened_obs_.assign(row.begin(), row.end());
+      obs = widened_obs_;
+    } else {
+      obs = env_.observations();
+      std::copy(obs.begin(), obs.end(), out.obs.begin() + t * k * obs_size);
+    }
     std::span<float> log_probs(out.behaviour_log_probs.data() + t * k, k);
     std::span<float> values(out.values.data() + t * k, k);
     policy_.act(obs, /*deterministic=*/false, discrete_actions_, box_actions_, log_probs, values);
@@ -82,13 +92,23 @@ void RolloutWorker::collect(Unroll& out) {
       }
       if (truncated && !terminated) {
         out.final_index.push_back(static_cast<int32_t>(t * k + i));
-        const auto final_row = env_.final_observations().subspan(i * obs_size, obs_size);
-        out.final_obs.insert(out.final_obs.end(), final_row.begin(), final_row.end());
+        if (bytes) {
+          const auto final_row = env_.final_observation_bytes().subspan(i * obs_size, obs_size);
+          out.final_obs_u8.insert(out.final_obs_u8.end(), final_row.begin(), final_row.end());
+        } else {
+          const auto final_row = env_.final_observations().subspan(i * obs_size, obs_size);
+          out.final_obs.insert(out.final_obs.end(), final_row.begin(), final_row.end());
+        }
       }
     }
   }
-  const auto last = env_.observations();
-  std::copy(last.begin(), last.end(), out.obs.begin() + T * k * obs_size);
+  if (bytes) {
+    const auto last = env_.observation_bytes();
+    std::copy(last.begin(), last.end(), out.obs_u8.begin() + T * k * obs_size);
+  } else {
+    const auto last = env_.observations();
+    std::copy(last.begin(), last.end(), out.obs.begin() + T * k * obs_size);
+  }
   out.env_errors = env_.env_errors() - errors_before;
   if (out.env_errors > 0) last_env_error_ = env_.last_env_error();
 }

@@ -49,6 +49,7 @@ class RolloutWorker {
   std::vector<int64_t> discrete_actions_;  // [k]
   std::vector<float> box_actions_;         // [k, d] unclipped samples
   std::vector<float> env_actions_;         // [k, d] clipped to the space, sent to the env
+  std::vector<float> widened_obs_;         // [k, obs_size] byte observations as floats, for the policy
 };
 
 }  // namespace rl

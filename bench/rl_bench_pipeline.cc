@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
 
     rl::wire::Sender sender{"bench", "actor-0", 0};
     const rl::wire::UnrollLimits limits{.obs_size = worker.spec().obs_size(),
+                                        .byte_obs = worker.spec().observation_space.is_uint8(),
                                         .discrete = worker.spec().action_space.is_discrete(),
                                         .num_actions = worker.spec().action_space.n(),
                                         .action_size = worker.spec().action_size()};

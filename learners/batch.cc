@@ -15,6 +15,7 @@ void Batch::assemble(std::span<const Unroll* const> unrolls) {
   num_streams = 0;
   for (const Unroll* u : unrolls) {
     if (u->num_steps != num_steps || u->obs_size != obs_size || u->discrete != discrete ||
+        u->byte_obs != first.byte_obs ||
         (!discrete && u->action_size != action_size)) {
       throw std::invalid_argument("Batch::assemble: unrolls of different shapes in one batch");
     }
@@ -40,7 +41,12 @@ void Batch::assemble(std::span<const Unroll* const> unrolls) {
   for (const Unroll* u : unrolls) {
     const int64_t k = u->num_envs;
     for (int64_t t = 0; t <= T; ++t) {
-      std::copy_n(u->obs.data() + t * k * d, k * d, obs.data() + (t * K + col) * d);
+      float* dst = obs.data() + (t * K + col) * d;
+      if (u->byte_obs) {
+        std::copy_n(u->obs_u8.data() + t * k * d, k * d, dst);  // widened to float
+      } else {
+        std::copy_n(u->obs.data() + t * k * d, k * d, dst);
+      }
     }
     for (int64_t t = 0; t < T; ++t) {
       const int64_t src = t * k, dst = t * K + col;
@@ -60,7 +66,11 @@ void Batch::assemble(std::span<const Unroll* const> unrolls) {
       const int64_t t = index / k, i = index % k;
       final_index.push_back(static_cast<int32_t>(t * K + col + i));
     }
-    final_obs.insert(final_obs.end(), u->final_obs.begin(), u->final_obs.end());
+    if (u->byte_obs) {
+      final_obs.insert(final_obs.end(), u->final_obs_u8.begin(), u->final_obs_u8.end());
+    } else {
+      final_obs.insert(final_obs.end(), u->final_obs.begin(), u->final_obs.end());
+    }
     for (int64_t i = 0; i < k; ++i) stream[col + i] = u->actor_id * k + i;
     sources.push_back({u->actor_id, u->incarnation, u->sequence, u->policy_version, k, u->env_errors});
     episodes.insert(episodes.end(), u->episodes.begin(), u->episodes.end());

@@ -21,6 +21,9 @@ struct Batch {
   int64_t action_size = 0;  // floats per Box action (0 for Discrete)
   bool discrete = true;
 
+  // Observations are float32 here whatever the env writes: byte
+  // observations (uint8 unrolls) are widened once, as the batch is
+  // assembled, and never before (the wire carries bytes).
   std::vector<float> obs;                 // [T+1, K, obs_size] raw
   std::vector<float> rewards;             // [T, K] raw
   std::vector<uint8_t> terminated;        // [T, K]

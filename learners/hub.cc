@@ -39,6 +39,7 @@ Hub::Hub(HubConfig config, BoundedQueue<Delivery>& out)
       control_(wire::SocketType::kRouter),
       unrolls_(wire::SocketType::kPull) {
   limits_.obs_size = config_.spec.obs_size();
+  limits_.byte_obs = config_.spec.observation_space.is_uint8();
   limits_.discrete = config_.spec.action_space.is_discrete();
   limits_.num_actions = config_.spec.action_space.n();
   limits_.action_size = config_.spec.action_size();

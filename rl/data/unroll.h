@@ -21,11 +21,16 @@ struct EpisodeRecord {
 struct Unroll {
   int64_t num_steps = 0;    // T
   int64_t num_envs = 0;     // k
-  int64_t obs_size = 0;     // floats per observation
+  int64_t obs_size = 0;     // elements per observation
+  // Observations are uint8 (obs_u8, final_obs_u8) instead of float32 (obs,
+  // final_obs): image and grid envs, carried as bytes to the learner. The
+  // arrays of the other type are empty.
+  bool byte_obs = false;
   int64_t action_size = 0;  // floats per Box action (0 for Discrete)
   bool discrete = false;    // actions are indices (Discrete) or floats (Box)
 
   std::vector<float> obs;                 // [T+1, k, obs_size] raw; row T bootstraps the last step
+  std::vector<uint8_t> obs_u8;            // [T+1, k, obs_size] the same, for byte observations
   std::vector<int64_t> discrete_actions;  // [T, k] (Discrete)
   std::vector<float> box_actions;         // [T, k, action_size] unclipped samples (Box)
   std::vector<float> rewards;             // [T, k] raw rewards
@@ -38,6 +43,7 @@ struct Unroll {
   // episode's real last observation (obs row t + 1 is the next episode's start).
   std::vector<int32_t> final_index;       // [m]
   std::vector<float> final_obs;           // [m, obs_size] raw
+  std::vector<uint8_t> final_obs_u8;      // [m, obs_size] the same, for byte observations
 
   int64_t policy_version = 0;  // version of the weights that acted
   int64_t actor_id = 0;        // which actor produced it
@@ -47,8 +53,8 @@ struct Unroll {
   int64_t env_errors = 0;      // env failures recovered from while collecting it
 
   // Sizes the arrays for T steps of k envs (contents unspecified).
-  void resize(int64_t steps, int64_t envs, int64_t obs_floats, int64_t action_floats,
-              bool is_discrete);
+  void resize(int64_t steps, int64_t envs, int64_t obs_elements, int64_t action_floats,
+              bool is_discrete, bool bytes = false);
   int64_t num_samples() const { return num_steps * num_envs; }
   bool done(int64_t t, int64_t i) const {
     return terminated[t * num_envs + i] || truncated[t * num_envs + i];

@@ -43,7 +43,8 @@ class Env {
  public:
   virtual ~Env() = default;
 
-  // Spaces are fixed for the env's lifetime. Observations must be a Box.
+  // Spaces are fixed for the env's lifetime. Observations must be a Box; a
+  // uint8 Box is written by envs derived from ByteEnv (below).
   virtual const Space& observation_space() const = 0;
   virtual const Space& action_space() const = 0;
 
@@ -70,6 +71,25 @@ class Env {
     (void)frame;
     return false;
   }
+};
+
+// An env whose observations are bytes (a uint8 Box: grids, images). It
+// writes them into uint8 rows, which a VectorEnv, the unrolls and the wire
+// carry as bytes; the float overloads of Env are served by widening one
+// row, so a ByteEnv also runs wherever a float env does (wrappers,
+// recording) at the cost of a copy.
+class ByteEnv : public Env {
+ public:
+  // As Env::reset and Env::step, writing observation_space().flat_size()
+  // bytes into `obs`.
+  virtual void reset(std::optional<uint64_t> seed, std::span<uint8_t> obs) = 0;
+  virtual StepResult step(const Action& action, std::span<uint8_t> obs, std::span<float> info) = 0;
+
+  void reset(std::optional<uint64_t> seed, std::span<float> obs) final;
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) final;
+
+ private:
+  std::vector<uint8_t> widen_scratch_;
 };
 
 }  // namespace rl

@@ -69,11 +69,18 @@ EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes
   std::vector<int> wanted(k), done(k, 0);
   for (int i = 0; i < k; ++i) wanted[i] = (episodes + i) / k;
 
+  std::vector<float> widened;  // byte observations as floats, for the policy
   EpisodeStatistics stats;
   env.reset(seed);
   while (static_cast<int>(stats.returns.size()) < episodes) {
     if (stop && stop()) break;
-    policy.act(env.observations(), discrete_actions, box_actions);
+    if (env.byte_observations()) {
+      const auto bytes = env.observation_bytes();
+      widened.assign(bytes.begin(), bytes.end());
+      policy.act(widened, discrete_actions, box_actions);
+    } else {
+      policy.act(env.observations(), discrete_actions, box_actions);
+    }
     if (discrete) {
       env.step(std::span<const int64_t>(discrete_actions));
     } else {

@@ -103,6 +103,14 @@ EnvSpec EnvRegistry::spec_of(std::string_view id, const EnvOptions& overrides,
     throw std::invalid_argument("env '" + spec.id + "': the observation space must be a Box, got " +
                                 spec.observation_space.to_string());
   }
+  if (spec.observation_space.is_uint8() && dynamic_cast<const ByteEnv*>(&env) == nullptr) {
+    throw std::invalid_argument("env '" + spec.id + "': a uint8 observation space needs an env derived "
+                                "from rl::ByteEnv (it writes bytes), got a float env");
+  }
+  if (spec.action_space.is_uint8()) {
+    throw std::invalid_argument("env '" + spec.id + "': the action space must be float32 or Discrete, got " +
+                                spec.action_space.to_string());
+  }
   std::unordered_set<std::string> seen;
   for (const auto& key : spec.info_keys) {
     if (!seen.insert(key).second) {

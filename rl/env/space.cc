@@ -56,6 +56,12 @@ Space Space::box(std::vector<int64_t> shape, float low, float high) {
   return box(std::move(shape), std::vector<float>(size, low), std::vector<float>(size, high));
 }
 
+Space Space::box_u8(std::vector<int64_t> shape, uint8_t low, uint8_t high) {
+  Space space = box(std::move(shape), static_cast<float>(low), static_cast<float>(high));
+  space.dtype_ = ElementType::kUint8;
+  return space;
+}
+
 Space Space::discrete(int64_t n) {
   if (n <= 0) {
     throw std::invalid_argument("Discrete space: n must be positive, got " + std::to_string(n));
@@ -67,12 +73,19 @@ Space Space::discrete(int64_t n) {
   return space;
 }
 
+const char* element_type_name(ElementType dtype) { return dtype == ElementType::kUint8 ? "uint8" : "float32"; }
+
 std::string Space::to_string() const {
   if (is_discrete()) return "Discrete(" + std::to_string(n_) + ")";
   std::ostringstream out;
-  out << "Box(shape=[";
+  out << "Box(" << (is_uint8() ? "uint8, " : "") << "shape=[";
   for (size_t i = 0; i < shape_.size(); ++i) out << (i ? ", " : "") << shape_[i];
-  out << "], low=" << format_values(low_) << ", high=" << format_values(high_) << ')';
+  if (is_uint8()) {
+    // Same bounds everywhere by construction: one number each.
+    out << "], low=" << low_.front() << ", high=" << high_.front() << ')';
+  } else {
+    out << "], low=" << format_values(low_) << ", high=" << format_values(high_) << ')';
+  }
   return out.str();
 }
 

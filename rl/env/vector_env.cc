@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "rl/env/checks.h"
 #include "rl/env/rng.h"
@@ -47,6 +48,16 @@ VectorEnv::VectorEnv(EnvSpec spec, std::vector<std::unique_ptr<Env>> envs,
                                   " has other spaces or info keys than the spec");
     }
   }
+  if (spec_.observation_space.is_uint8()) {
+    for (size_t i = 0; i < envs_.size(); ++i) {
+      auto* byte_env = dynamic_cast<ByteEnv*>(envs_[i].get());
+      if (byte_env == nullptr) {
+        throw std::invalid_argument("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
+                                    " has uint8 observations but is not an rl::ByteEnv");
+      }
+      byte_envs_.push_back(byte_env);
+    }
+  }
   if (config.num_threads <= 0) {
     throw std::invalid_argument("VectorEnv(" + spec_.id + "): num_threads must be >= 1, got " +
                                 std::to_string(config.num_threads));
@@ -61,12 +72,16 @@ VectorEnv::VectorEnv(EnvSpec spec, std::vector<std::unique_ptr<Env>> envs,
   num_info_ = static_cast<int>(spec_.info_keys.size());
 
   const size_t k = num_envs_;
-  obs_.assign(k * obs_size_, 0.f);
+  const size_t float_rows = byte_envs_.empty() ? k : 0;
+  const size_t byte_rows = k - float_rows;
+  obs_.assign(float_rows * obs_size_, 0.f);
+  obs_u8_.assign(byte_rows * obs_size_, 0);
+  final_obs_u8_.assign(byte_rows * obs_size_, 0);
   rewards_.assign(k, 0.f);
   terminated_.assign(k, 0);
   truncated_.assign(k, 0);
   infos_.assign(k * num_info_, 0.f);
-  final_obs_.assign(k * obs_size_, 0.f);
+  final_obs_.assign(float_rows * obs_size_, 0.f);
   episode_returns_.assign(k, 0.0);
   episode_lengths_.assign(k, 0);
   episode_info_sums_.assign(k * num_info_, 0.0);
@@ -78,7 +93,10 @@ VectorEnv::VectorEnv(EnvSpec spec, std::vector<std::unique_ptr<Env>> envs,
                                 std::to_string(config.env_error_limit));
   }
   env_error_limit_ = config.env_error_limit;
-  if (env_error_limit_ > 0) last_good_obs_.assign(k * obs_size_, 0.f);
+  if (env_error_limit_ > 0) {
+    last_good_obs_.assign(float_rows * obs_size_, 0.f);
+    last_good_obs_u8_.assign(byte_rows * obs_size_, 0);
+  }
   failures_in_row_.assign(k, 0);
 
   start_workers(std::min(config.num_threads, num_envs_));
@@ -118,10 +136,11 @@ void VectorEnv::worker_loop(int chunk) {
 
 void VectorEnv::run_chunk(int chunk) {
   try {
+    const bool bytes = !byte_envs_.empty();
     if (discrete_actions_) {
-      step_range<true>(chunk);
+      bytes ? step_range<true, uint8_t>(chunk) : step_range<true, float>(chunk);
     } else {
-      step_range<false>(chunk);
+      bytes ? step_range<false, uint8_t>(chunk) : step_range<false, float>(chunk);
     }
   } catch (...) {
     chunk_errors_[chunk] = std::current_exception();
@@ -161,10 +180,15 @@ void VectorEnv::reset(std::optional<uint64_t> seed) {
   if (seed) seed_ = *seed;
   const bool reseed = seed.has_value() || !was_reset_;
   for (int i = 0; i < num_envs_; ++i) {
-    std::span<float> obs_row(obs_.data() + static_cast<size_t>(i) * obs_size_, obs_size_);
+    const size_t row = static_cast<size_t>(i) * obs_size_;
+    const std::optional<uint64_t> env_seed =
+        reseed ? std::optional<uint64_t>(derive_seed(seed_, i)) : std::nullopt;
     try {
-      envs_[i]->reset(reseed ? std::optional<uint64_t>(derive_seed(seed_, i)) : std::nullopt,
-                      obs_row);
+      if (byte_envs_.empty()) {
+        reset_env(i, env_seed, std::span<float>(obs_.data() + row, obs_size_));
+      } else {
+        reset_env(i, env_seed, std::span<uint8_t>(obs_u8_.data() + row, obs_size_));
+      }
     } catch (const std::exception& e) {
       throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
                                " failed in reset: " + e.what());
@@ -178,6 +202,7 @@ void VectorEnv::reset(std::optional<uint64_t> seed) {
   std::fill(running_lengths_.begin(), running_lengths_.end(), 0);
   std::fill(running_info_sums_.begin(), running_info_sums_.end(), 0.0);
   if (!last_good_obs_.empty()) std::copy(obs_.begin(), obs_.end(), last_good_obs_.begin());
+  if (!last_good_obs_u8_.empty()) std::copy(obs_u8_.begin(), obs_u8_.end(), last_good_obs_u8_.begin());
   was_reset_ = true;
 }
 
@@ -197,8 +222,18 @@ void VectorEnv::step(std::span<const float> actions) {
   dispatch();
 }
 
-template <bool kDiscrete>
+template <>
+VectorEnv::ObsArrays<float> VectorEnv::arrays<float>() {
+  return {obs_, final_obs_, last_good_obs_};
+}
+template <>
+VectorEnv::ObsArrays<uint8_t> VectorEnv::arrays<uint8_t>() {
+  return {obs_u8_, final_obs_u8_, last_good_obs_u8_};
+}
+
+template <bool kDiscrete, typename T>
 void VectorEnv::step_range(int chunk) {
+  const ObsArrays<T> rows = arrays<T>();
   const int begin = chunk_begin_[chunk];
   const int end = chunk_begin_[chunk + 1];
   const size_t obs_size = obs_size_;
@@ -209,12 +244,12 @@ void VectorEnv::step_range(int chunk) {
     const Action action = kDiscrete ? Action::discrete(discrete_actions_[i])
                                     : Action::box({box_actions_ + static_cast<size_t>(i) * action_size_,
                                                    static_cast<size_t>(action_size_)});
-    float* obs_row = obs_.data() + i * obs_size;
+    T* obs_row = rows.obs.data() + i * obs_size;
     float* info_row = infos_.data() + i * num_info;
     StepResult result;
     if (!recover) {
       try {
-        result = envs_[i]->step(action, {obs_row, obs_size}, {info_row, num_info});
+        result = step_env(i, action, std::span<T>(obs_row, obs_size), {info_row, num_info});
       } catch (const std::exception& e) {
         throw std::runtime_error("VectorEnv(" + spec_.id + "): env " + std::to_string(i) +
                                  " failed in step: " + e.what());
@@ -223,11 +258,11 @@ void VectorEnv::step_range(int chunk) {
       const char* failure = nullptr;
       std::string detail;
       try {
-        result = envs_[i]->step(action, {obs_row, obs_size}, {info_row, num_info});
+        result = step_env(i, action, std::span<T>(obs_row, obs_size), {info_row, num_info});
         if (!std::isfinite(result.reward)) {
           failure = "step";
           detail = "non-finite reward " + std::to_string(result.reward);
-        } else {
+        } else if constexpr (std::is_same_v<T, float>) {
           for (size_t j = 0; j < obs_size; ++j) {
             if (!std::isfinite(obs_row[j])) {
               failure = "step";
@@ -248,7 +283,7 @@ void VectorEnv::step_range(int chunk) {
         terminated_[i] = 0;
         truncated_[i] = 1;
         std::fill_n(info_row, num_info, 0.f);
-        const float* good = last_good_obs_.data() + i * obs_size;
+        const T* good = rows.last_good.data() + i * obs_size;
         std::copy_n(good, obs_size, obs_row);
         ++finished;
         end_episode(i, chunk, good);
@@ -270,18 +305,20 @@ void VectorEnv::step_range(int chunk) {
       ++finished;
       end_episode(i, chunk, obs_row);
     } else if (recover) {
-      std::copy_n(obs_row, obs_size, last_good_obs_.data() + i * obs_size);
+      std::copy_n(obs_row, obs_size, rows.last_good.data() + i * obs_size);
     }
   }
   chunk_episodes_[chunk] += finished;
 }
 
-bool VectorEnv::end_episode(int i, int chunk, const float* final_obs) {
+template <typename T>
+bool VectorEnv::end_episode(int i, int chunk, const T* final_obs) {
+  const ObsArrays<T> rows = arrays<T>();
   const size_t obs_size = obs_size_;
   const size_t num_info = num_info_;
-  float* obs_row = obs_.data() + i * obs_size;
+  T* obs_row = rows.obs.data() + i * obs_size;
   double* info_sum = running_info_sums_.data() + i * num_info;
-  std::copy_n(final_obs, obs_size, final_obs_.data() + i * obs_size);
+  std::copy_n(final_obs, obs_size, rows.final_obs.data() + i * obs_size);
   episode_returns_[i] = running_returns_[i];
   episode_lengths_[i] = running_lengths_[i];
   std::copy_n(info_sum, num_info, episode_info_sums_.data() + i * num_info);
@@ -292,12 +329,14 @@ bool VectorEnv::end_episode(int i, int chunk, const float* final_obs) {
   // reaches its limit of failures in a row, which throws.
   while (true) {
     try {
-      envs_[i]->reset(std::nullopt, {obs_row, obs_size});
+      reset_env(i, std::nullopt, std::span<T>(obs_row, obs_size));
       if (env_error_limit_ == 0) return true;
       bool finite = true;
-      for (size_t j = 0; j < obs_size && finite; ++j) finite = std::isfinite(obs_row[j]);
+      if constexpr (std::is_same_v<T, float>) {
+        for (size_t j = 0; j < obs_size && finite; ++j) finite = std::isfinite(obs_row[j]);
+      }
       if (finite) {
-        std::copy_n(obs_row, obs_size, last_good_obs_.data() + i * obs_size);
+        std::copy_n(obs_row, obs_size, rows.last_good.data() + i * obs_size);
         return true;
       }
       record_failure(i, chunk, "reset", "non-finite first observation");

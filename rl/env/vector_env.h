@@ -74,13 +74,18 @@ class VectorEnv {
   void step(std::span<const float> actions);
 
   // Batch arrays of the last reset() or step(), valid until the next call.
+  // Observations are float32 or uint8 as the observation space says: the
+  // other accessor returns an empty span.
+  bool byte_observations() const { return !byte_envs_.empty(); }
   std::span<const float> observations() const { return obs_; }         // [k, obs_size] float32
+  std::span<const uint8_t> observation_bytes() const { return obs_u8_; }  // [k, obs_size] uint8
   std::span<const float> rewards() const { return rewards_; }           // [k]
   std::span<const uint8_t> terminated() const { return terminated_; }   // [k] 1: terminal state
   std::span<const uint8_t> truncated() const { return truncated_; }     // [k] 1: cut (time limit)
   std::span<const float> infos() const { return infos_; }               // [k, n_info]
   // Rows valid only where terminated or truncated is set:
   std::span<const float> final_observations() const { return final_obs_; }  // [k, obs_size]
+  std::span<const uint8_t> final_observation_bytes() const { return final_obs_u8_; }  // [k, obs_size]
   std::span<const double> episode_returns() const { return episode_returns_; }  // [k] undiscounted
   std::span<const int32_t> episode_lengths() const { return episode_lengths_; }  // [k] steps
   std::span<const double> episode_info_sums() const { return episode_info_sums_; }  // [k, n_info]
@@ -99,15 +104,34 @@ class VectorEnv {
  private:
   VectorEnv(std::pair<EnvSpec, std::vector<std::unique_ptr<Env>>> built,
             const VectorEnvConfig& config);
-  template <bool kDiscrete>
+  template <bool kDiscrete, typename T>
   void step_range(int chunk);
+  // The observation arrays of element type T (float or uint8_t).
+  template <typename T>
+  struct ObsArrays {
+    std::vector<T>& obs;
+    std::vector<T>& final_obs;
+    std::vector<T>& last_good;
+  };
+  template <typename T>
+  ObsArrays<T> arrays();
+  // Env i's reset or step into an observation row of element type T.
+  void reset_env(int i, std::optional<uint64_t> seed, std::span<float> obs) { envs_[i]->reset(seed, obs); }
+  void reset_env(int i, std::optional<uint64_t> seed, std::span<uint8_t> obs) { byte_envs_[i]->reset(seed, obs); }
+  StepResult step_env(int i, const Action& a, std::span<float> obs, std::span<float> info) {
+    return envs_[i]->step(a, obs, info);
+  }
+  StepResult step_env(int i, const Action& a, std::span<uint8_t> obs, std::span<float> info) {
+    return byte_envs_[i]->step(a, obs, info);
+  }
   void run_chunk(int chunk);
   void dispatch();
   void worker_loop(int chunk);
   // Ends env i's episode (terminated or truncated flags already written):
   // final observation, episode statistics, reset. Returns false when the
   // reset failed and was recorded as a failure of the env.
-  bool end_episode(int i, int chunk, const float* final_obs);
+  template <typename T>
+  bool end_episode(int i, int chunk, const T* final_obs);
   // Records a failure of env i (env_error_limit > 0); throws once the env
   // has failed env_error_limit times in a row.
   void record_failure(int i, int chunk, const char* where, const std::string& what);
@@ -115,6 +139,7 @@ class VectorEnv {
 
   EnvSpec spec_;
   std::vector<std::unique_ptr<Env>> envs_;
+  std::vector<ByteEnv*> byte_envs_;  // envs_ as ByteEnvs (uint8 observations only)
   int num_envs_ = 0;
   int obs_size_ = 0;
   int action_size_ = 0;
@@ -130,6 +155,7 @@ class VectorEnv {
   std::vector<uint8_t> truncated_;
   std::vector<float> infos_;
   std::vector<float> final_obs_;
+  std::vector<uint8_t> obs_u8_, final_obs_u8_, last_good_obs_u8_;  // the uint8 arrays
   std::vector<double> episode_returns_;
   std::vector<int32_t> episode_lengths_;
   std::vector<double> episode_info_sums_;

@@ -81,7 +81,12 @@ WireMessage encode_unroll(Sender& sender, const Unroll& u) {
             {"discrete", u.discrete},  {"policy_version", u.policy_version},
             {"actor_id", u.actor_id},  {"sequence", u.sequence},
             {"incarnation", u.incarnation}, {"env_errors", u.env_errors}};
-  m.add_array("obs", DType::kFloat32, {T + 1, k, d}, u.obs.data(), u.obs.size());
+  // Byte observations travel as bytes: a 4x10x10 grid is 400 bytes a step.
+  if (u.byte_obs) {
+    m.add_array("obs", DType::kUInt8, {T + 1, k, d}, u.obs_u8.data(), u.obs_u8.size());
+  } else {
+    m.add_array("obs", DType::kFloat32, {T + 1, k, d}, u.obs.data(), u.obs.size());
+  }
   if (u.discrete) {
     m.add_array("actions", DType::kInt64, {T, k}, u.discrete_actions.data(), u.discrete_actions.size());
   } else {
@@ -94,7 +99,11 @@ WireMessage encode_unroll(Sender& sender, const Unroll& u) {
   m.add_array("values", DType::kFloat32, {T, k}, u.values.data(), u.values.size());
   const int64_t f = static_cast<int64_t>(u.final_index.size());
   m.add_array("final_index", DType::kInt32, {f}, u.final_index.data(), u.final_index.size());
-  m.add_array("final_obs", DType::kFloat32, {f, d}, u.final_obs.data(), u.final_obs.size());
+  if (u.byte_obs) {
+    m.add_array("final_obs", DType::kUInt8, {f, d}, u.final_obs_u8.data(), u.final_obs_u8.size());
+  } else {
+    m.add_array("final_obs", DType::kFloat32, {f, d}, u.final_obs.data(), u.final_obs.size());
+  }
   const int64_t e = static_cast<int64_t>(u.episodes.size());
   std::vector<int32_t> env(e), length(e);
   std::vector<double> returns(e);
@@ -140,9 +149,10 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
                                           " x " + std::to_string(limits.num_envs));
   }
   if (d != limits.obs_size) {
-    throw WireError("shape_mismatch", "observations of " + std::to_string(d) + " floats, the env has " +
+    throw WireError("shape_mismatch", "observations of " + std::to_string(d) + " elements, the env has " +
                                           std::to_string(limits.obs_size));
   }
+  u.byte_obs = limits.byte_obs;
   if (u.discrete != limits.discrete || (!u.discrete && u.action_size != limits.action_size)) {
     throw WireError("shape_mismatch", "actions do not match the env's action space");
   }
@@ -154,7 +164,16 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
                                         std::to_string(limits.max_actor_id) + " actors");
   }
 
-  copy_into(expect(m, "obs", DType::kFloat32, {T + 1, k, d}), u.obs);
+  // The run's observation type decides: an unroll of the other type is a
+  // bad_dtype, dropped like any malformed unroll.
+  const DType obs_dtype = u.byte_obs ? DType::kUInt8 : DType::kFloat32;
+  if (u.byte_obs) {
+    copy_into(expect(m, "obs", obs_dtype, {T + 1, k, d}), u.obs_u8);
+    u.obs.clear();
+  } else {
+    copy_into(expect(m, "obs", obs_dtype, {T + 1, k, d}), u.obs);
+    u.obs_u8.clear();
+  }
   if (u.discrete) {
     copy_into(expect(m, "actions", DType::kInt64, {T, k}), u.discrete_actions);
     u.box_actions.clear();
@@ -175,7 +194,13 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
   const int64_t f = final_index.shape.empty() ? -1 : final_index.shape[0];
   if (f < 0 || f > T * k) throw WireError("shape_mismatch", "final_index has a bad shape");
   copy_into(expect(m, "final_index", DType::kInt32, {f}), u.final_index);
-  copy_into(expect(m, "final_obs", DType::kFloat32, {f, d}), u.final_obs);
+  if (u.byte_obs) {
+    copy_into(expect(m, "final_obs", obs_dtype, {f, d}), u.final_obs_u8);
+    u.final_obs.clear();
+  } else {
+    copy_into(expect(m, "final_obs", obs_dtype, {f, d}), u.final_obs);
+    u.final_obs_u8.clear();
+  }
   const int64_t e = m.array("episode_env").shape.empty() ? -1 : m.array("episode_env").shape[0];
   if (e < 0 || e > T * k) throw WireError("shape_mismatch", "episode arrays have a bad shape");
   const auto env = to_vector<int32_t>(expect(m, "episode_env", DType::kInt32, {e}));

@@ -23,6 +23,7 @@ struct Sender {
 // What a learner accepts in an unroll, from the run's EnvSpec and config.
 struct UnrollLimits {
   int64_t obs_size = 0;
+  bool byte_obs = false;     // observations are uint8 (else float32)
   bool discrete = true;
   int64_t num_actions = 0;   // Discrete n
   int64_t action_size = 0;   // Box floats per action

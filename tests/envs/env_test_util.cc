@@ -28,22 +28,33 @@ Rollout random_rollout(const EnvRegistry& registry, const std::string& id, int n
   Rollout out;
   env.reset();
   auto append = [](auto& to, auto from) { to.insert(to.end(), from.begin(), from.end()); };
-  append(out.observations, env.observations());
+  // Byte observations (MinAtar) are compared and bounded as floats.
+  std::vector<float> widened;
+  auto observations = [&]() -> std::span<const float> {
+    if (!env.byte_observations()) return env.observations();
+    widened.assign(env.observation_bytes().begin(), env.observation_bytes().end());
+    return widened;
+  };
+  append(out.observations, observations());
   for (int t = 0; t < steps; ++t) {
-    policy.act(env.observations(), discrete_actions, box_actions);
+    policy.act(observations(), discrete_actions, box_actions);
     if (discrete) {
       env.step(std::span<const int64_t>(discrete_actions));
     } else {
       env.step(std::span<const float>(box_actions));
     }
-    append(out.observations, env.observations());
+    append(out.observations, observations());
     append(out.rewards, env.rewards());
     append(out.terminated, env.terminated());
     append(out.truncated, env.truncated());
     const int64_t obs_size = env.spec().obs_size();
     for (int i = 0; i < num_envs; ++i) {
       if (env.terminated()[i] || env.truncated()[i]) {
-        append(out.final_observations, env.final_observations().subspan(i * obs_size, obs_size));
+        if (env.byte_observations()) {
+          append(out.final_observations, env.final_observation_bytes().subspan(i * obs_size, obs_size));
+        } else {
+          append(out.final_observations, env.final_observations().subspan(i * obs_size, obs_size));
+        }
       }
     }
   }

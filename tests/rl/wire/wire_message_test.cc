@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <random>
@@ -101,6 +102,55 @@ TEST(WireTest, EveryKindRoundTrips) {
   EXPECT_EQ(wb.parameters[0].values, w.parameters[0].values);
   EXPECT_EQ(wb.obs_var, w.obs_var);
   EXPECT_EQ(wb.obs_count, 10);
+}
+
+// Image and grid observations cross the wire as bytes: the same bytes come
+// out, the obs frame is one byte an element, and a learner whose run has
+// float observations drops a byte unroll (and the other way round).
+TEST(WireTest, AByteObservationUnrollRoundTripsByteForByte) {
+  Unroll u = sample_unroll(true);
+  u.resize(3, 2, 400, 0, /*is_discrete=*/true, /*bytes=*/true);
+  for (size_t i = 0; i < u.obs_u8.size(); ++i) u.obs_u8[i] = static_cast<uint8_t>((i * 7) % 256);
+  u.final_index = {5};
+  u.final_obs_u8.assign(400, 0);
+  for (size_t i = 0; i < 400; ++i) u.final_obs_u8[i] = static_cast<uint8_t>(255 - i % 256);
+  for (size_t j = 0; j < 6; ++j) {
+    u.discrete_actions[j] = static_cast<int64_t>(j % 2);
+    u.terminated[j] = j == 2;
+    u.truncated[j] = j == 5;
+  }
+  Sender sender{"r", "a", 0};
+  const auto frames = serialize(encode_unroll(sender, u));
+  size_t total = 0;
+  for (const auto& f : frames) total += f.size();
+  EXPECT_LT(total, 4 * 400 * 2 * 4u / 2) << "a uint8 observation frame is not 4 bytes an element";
+  EXPECT_TRUE(std::any_of(frames.begin(), frames.end(),
+                          [&](const std::string& f) { return f.size() == u.obs_u8.size(); }))
+      << "no frame holds exactly the observation bytes";
+  const UnrollLimits bytes{.obs_size = 400, .byte_obs = true, .discrete = true, .num_actions = 2};
+  const Unroll back = decode_unroll(parse(std::vector<std::string>(frames)), bytes);
+  EXPECT_TRUE(back.byte_obs);
+  EXPECT_EQ(back.obs_u8, u.obs_u8);
+  EXPECT_EQ(back.final_obs_u8, u.final_obs_u8);
+  EXPECT_TRUE(back.obs.empty());
+  back.check_consistent();
+
+  UnrollLimits floats = bytes;
+  floats.byte_obs = false;
+  try {
+    decode_unroll(parse(std::vector<std::string>(frames)), floats);
+    ADD_FAILURE() << "a byte unroll was accepted by a float run";
+  } catch (const WireError& e) {
+    EXPECT_EQ(e.reason(), "bad_dtype");
+  }
+  Unroll float_unroll = sample_unroll(true);
+  try {
+    decode_unroll(parse(serialize(encode_unroll(sender, float_unroll))),
+                  {.obs_size = 4, .byte_obs = true, .discrete = true, .num_actions = 2});
+    ADD_FAILURE() << "a float unroll was accepted by a byte run";
+  } catch (const WireError& e) {
+    EXPECT_EQ(e.reason(), "bad_dtype");
+  }
 }
 
 TEST(WireTest, LargeArraysTravelInTheirOwnFrames) {
