@@ -14,14 +14,14 @@ namespace rl {
 PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
                          const NormalizeConfig& normalize, uint64_t seed)
     : spec_(spec),
-      model_(std::make_shared<ActorCriticImpl>(spec.obs_size(), spec.action_space, policy)),
+      model_(std::make_shared<ActorCriticImpl>(spec.observation_space, spec.action_space, policy)),
       normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs),
       rng_(seed) {
   model_->eval();
   for (auto& p : model_->parameters()) p.set_requires_grad(false);
-  // Every network built from a PolicyConfig is an MLP, so "auto" and "on"
-  // agree today; "auto" is where networks the kernels lack would fall back.
-  if (policy.fast_path != "off") {
+  // MLPs run on the fast path unless it is off; CNN encoders on libtorch
+  // (policy.fast_path=on with one is refused by PolicyConfig::validate).
+  if (policy.fast_path_applies()) {
     fast_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
     flat_weights_.resize(fast_->num_parameters());
     copy_parameters(*model_, fast_->slots(), flat_weights_);

@@ -53,11 +53,11 @@ std::unique_ptr<PolicyActor> load_policy(const CheckpointInfo& info, const EnvSp
   const std::string action_space = learner.at("action_space").get<std::string>();
   if (obs_size != spec.obs_size() || action_space != spec.action_space.to_string()) {
     throw std::runtime_error("checkpoint " + info.dir.string() + " was trained on observations of " +
-                             std::to_string(obs_size) + " floats and actions " + action_space +
+                             std::to_string(obs_size) + " elements and actions " + action_space +
                              "; env " + spec.id + " has " + std::to_string(spec.obs_size()) +
-                             " floats and " + spec.action_space.to_string());
+                             " elements and " + spec.action_space.to_string());
   }
-  auto model = std::make_shared<ActorCriticImpl>(spec.obs_size(), spec.action_space, info.policy);
+  auto model = std::make_shared<ActorCriticImpl>(spec.observation_space, spec.action_space, info.policy);
   try {
     torch::load(model, (info.dir / "model.pt").string());
   } catch (const c10::Error& e) {

@@ -16,17 +16,21 @@ Learner::Learner(const EnvSpec& spec, const PolicyConfig& policy, const Normaliz
                  double gamma, torch::Device device, uint64_t seed)
     : spec_(spec),
       device_(device),
-      model_(std::make_shared<ActorCriticImpl>(spec.obs_size(), spec.action_space, policy)),
+      model_(std::make_shared<ActorCriticImpl>(spec.observation_space, spec.action_space, policy)),
       obs_normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs),
       reward_scaler_(normalize.rewards, gamma, normalize.clip_reward),
       rng_(derive_seed(seed, 0x1EA7)) {
+  if (normalize.observations && spec.observation_space.is_uint8()) {
+    throw std::invalid_argument("normalize.observations: running normalization applies to float observations; " +
+                                spec.id + "'s are uint8 (scale them with policy.obs_scale instead)");
+  }
   model_->to(device_);
   if (policy.fast_path == "on" && !device_.is_cpu()) {
     throw std::invalid_argument("policy.fast_path=on: the fast learner update runs on the CPU; use "
                                 "--device cpu, or policy.fast_path=auto to use libtorch on " +
                                 device_.str());
   }
-  if (policy.fast_path != "off" && device_.is_cpu()) {
+  if (policy.fast_path_applies() && device_.is_cpu()) {
     fast_net_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
     flat_.attach(*model_, fast_net_->slots());
   }
@@ -156,6 +160,8 @@ void Learner::save(const fs::path& dir) {
   const auto& ret = reward_scaler_.stats();
   nlohmann::ordered_json state = {
       {"obs_size", spec_.obs_size()},
+      {"obs_dtype", element_type_name(spec_.observation_space.dtype())},
+      {"obs_shape", spec_.observation_space.shape()},
       {"action_space", spec_.action_space.to_string()},
       {"version", version_},
       {"updates", updates_},
@@ -172,7 +178,7 @@ void Learner::load(const fs::path& dir) {
       state.at("action_space").get<std::string>() != spec_.action_space.to_string()) {
     throw std::runtime_error("checkpoint " + dir.string() + " is for observations of " +
                              std::to_string(state.at("obs_size").get<int64_t>()) +
-                             " floats and actions " + state.at("action_space").get<std::string>() +
+                             " elements and actions " + state.at("action_space").get<std::string>() +
                              "; this env has " + std::to_string(spec_.obs_size()) + " and " +
                              spec_.action_space.to_string());
   }

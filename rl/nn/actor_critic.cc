@@ -42,11 +42,42 @@ void orthogonal_init(torch::nn::Linear& linear, double gain) {
 
 ActorCriticImpl::ActorCriticImpl(int64_t obs_size, const Space& action_space,
                                  const PolicyConfig& config)
-    : discrete_(action_space.is_discrete()), obs_size_(obs_size), action_space_(action_space) {
+    : ActorCriticImpl(Space::box({obs_size}, -INFINITY, INFINITY), action_space, config) {}
+
+ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& action_space,
+                                 const PolicyConfig& config)
+    : discrete_(action_space.is_discrete()),
+      obs_size_(observation_space.flat_size()),
+      action_space_(action_space),
+      obs_shape_(observation_space.shape()),
+      obs_scale_(resolved_obs_scale(config)) {
   config.validate();
+  const int64_t obs_size = obs_size_;
   const int64_t out = discrete_ ? action_space.n() : action_space.flat_size();
+  // The module names are the keys of checkpoints and weight messages; the
+  // value function's start with "v_" (IMPALA's actors go without them).
+  if (config.encoder != "mlp") {
+    encoder_ = register_module("encoder", make_cnn_encoder(obs_shape_, config));
+    pi_head_ = register_module("pi_head", torch::nn::Linear(encoder_->out_size(), out));
+    v_head_ = register_module("v_head", torch::nn::Linear(encoder_->out_size(), 1));
+    if (!discrete_) log_std_ = register_parameter("log_std", torch::full({out}, config.log_std_init));
+    if (config.ortho_init) {
+      torch::NoGradGuard no_grad;
+      for (auto& module : encoder_->modules(/*include_self=*/false)) {
+        if (auto* conv = module->as<torch::nn::Conv2d>()) {
+          torch::nn::init::orthogonal_(conv->weight, std::sqrt(2.0));
+          torch::nn::init::zeros_(conv->bias);
+        } else if (auto* linear = module->as<torch::nn::Linear>()) {
+          torch::nn::init::orthogonal_(linear->weight, std::sqrt(2.0));
+          torch::nn::init::zeros_(linear->bias);
+        }
+      }
+      orthogonal_init(pi_head_, /*gain=*/0.01);
+      orthogonal_init(v_head_, /*gain=*/1.0);
+    }
+    return;
+  }
   const int64_t last = config.hidden_sizes.back();
-  // The module names are the keys of checkpoints and weight messages.
   if (config.shared_trunk) {
     pi_trunk_ = register_module("trunk", make_trunk(obs_size, config));
     v_trunk_ = pi_trunk_;
@@ -68,7 +99,19 @@ ActorCriticImpl::ActorCriticImpl(int64_t obs_size, const Space& action_space,
   }
 }
 
+torch::Tensor ActorCriticImpl::encode(const torch::Tensor& obs) {
+  std::vector<int64_t> shape{obs.size(0)};
+  shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
+  torch::Tensor x = obs.reshape(shape);
+  if (obs_scale_ != 1.0) x = x * obs_scale_;
+  return encoder_->forward(x);
+}
+
 PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
+  if (encoder_) {
+    const torch::Tensor features = encode(obs);
+    return {pi_head_->forward(features), v_head_->forward(features).squeeze(-1)};
+  }
   const torch::Tensor pi_features = pi_trunk_->forward(obs);
   const torch::Tensor v_features =
       v_trunk_.ptr() == pi_trunk_.ptr() ? pi_features : v_trunk_->forward(obs);
@@ -76,6 +119,7 @@ PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
 }
 
 torch::Tensor ActorCriticImpl::value(const torch::Tensor& obs) {
+  if (encoder_) return v_head_->forward(encode(obs)).squeeze(-1);
   return v_head_->forward(v_trunk_->forward(obs)).squeeze(-1);
 }
 

@@ -1,12 +1,14 @@
-// The actor-critic MLP and its action distributions (Categorical for
+// The actor-critic network and its action distributions (Categorical for
 // Discrete action spaces, diagonal Gaussian with a state-independent
-// learned log-std for Box spaces).
+// learned log-std for Box spaces). The encoder is an MLP (two trunks, one
+// per head) or a CNN shared by both heads (rl/nn/encoders.h).
 #pragma once
 
 #include <torch/torch.h>
 
 #include "rl/env/rng.h"
 #include "rl/env/space.h"
+#include "rl/nn/encoders.h"
 #include "rl/nn/policy_config.h"
 
 namespace rl {
@@ -19,9 +21,12 @@ struct PolicyOutput {
 
 class ActorCriticImpl : public torch::nn::Module {
  public:
+  ActorCriticImpl(const Space& observation_space, const Space& action_space, const PolicyConfig& config);
+  // An MLP over flat observations of obs_size floats.
   ActorCriticImpl(int64_t obs_size, const Space& action_space, const PolicyConfig& config);
 
-  // obs: [N, obs_size] normalized observations.
+  // obs: [N, obs_size] normalized observations (a CNN reshapes each row to
+  // the observation space's [C, H, W] and scales it first).
   PolicyOutput forward(const torch::Tensor& obs);
   torch::Tensor value(const torch::Tensor& obs);  // [N]
 
@@ -39,10 +44,15 @@ class ActorCriticImpl : public torch::nn::Module {
   const torch::Tensor& log_std() const { return log_std_; }
 
  private:
+  torch::Tensor encode(const torch::Tensor& obs);  // CNN features [N, out]
+
   bool discrete_;
   int64_t obs_size_;
   Space action_space_;
-  torch::nn::Sequential pi_trunk_{nullptr};
+  std::vector<int64_t> obs_shape_;
+  double obs_scale_ = 1.0;
+  std::shared_ptr<EncoderImpl> encoder_;     // CNN encoders; null for the mlp
+  torch::nn::Sequential pi_trunk_{nullptr};  // mlp only
   torch::nn::Sequential v_trunk_{nullptr};  // same module as pi_trunk_ when shared
   torch::nn::Linear pi_head_{nullptr};
   torch::nn::Linear v_head_{nullptr};

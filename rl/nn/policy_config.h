@@ -10,8 +10,22 @@
 
 namespace rl {
 
+// A model is an encoder followed by the heads (docs/models.md). The mlp
+// encoder is two trunks (policy and value) of hidden_sizes; the CNN
+// encoders take [C, H, W] observations and are shared by both heads.
 struct PolicyConfig {
-  std::vector<int> hidden_sizes{64, 64};  // units of each hidden layer
+  // mlp | minatar_cnn (conv 16 3x3/1, FC 128) | nature_cnn (32 8x8/4,
+  // 64 4x4/2, 64 3x3/1, FC 512) | impala_cnn (3 ResNet stacks 16/32/32,
+  // FC 256).
+  std::string encoder = "mlp";
+  std::vector<int> conv_channels;         // CNN channels per layer (impala: per stack); empty: the encoder's
+  std::vector<int> conv_kernels;          // kernel sizes (minatar, nature); empty: the encoder's
+  std::vector<int> conv_strides;          // strides (minatar, nature); empty: the encoder's
+  int encoder_size = 0;                   // units of the CNN's last FC layer; 0: the encoder's
+  // Observations are multiplied by this before the encoder (uint8 pixels
+  // by 1/255); 0: the encoder's (1/255 for nature and impala, 1 otherwise).
+  double obs_scale = 0.0;
+  std::vector<int> hidden_sizes{64, 64};  // units of each hidden layer (mlp)
   std::string activation = "tanh";        // tanh | relu | elu
   bool shared_trunk = false;              // one trunk for policy and value (default: two)
   bool ortho_init = true;                 // orthogonal init: gains sqrt(2) hidden, 0.01 policy, 1 value
@@ -22,6 +36,12 @@ struct PolicyConfig {
   std::string fast_path = "auto";
 
   void visit(ConfigFields& f) {
+    f("encoder", encoder);
+    f("conv_channels", conv_channels);
+    f("conv_kernels", conv_kernels);
+    f("conv_strides", conv_strides);
+    f("encoder_size", encoder_size);
+    f("obs_scale", obs_scale);
     f("hidden_sizes", hidden_sizes);
     f("activation", activation);
     f("shared_trunk", shared_trunk);
@@ -40,7 +60,24 @@ struct PolicyConfig {
     if (fast_path != "auto" && fast_path != "on" && fast_path != "off") {
       throw std::invalid_argument("policy.fast_path: '" + fast_path + "' is not one of auto, on, off");
     }
+    if (encoder != "mlp" && encoder != "minatar_cnn" && encoder != "nature_cnn" && encoder != "impala_cnn") {
+      throw std::invalid_argument("policy.encoder: '" + encoder +
+                                  "' is not one of mlp, minatar_cnn, nature_cnn, impala_cnn");
+    }
+    if (fast_path == "on" && encoder != "mlp") {
+      throw std::invalid_argument("policy.fast_path=on: the fast path runs MLP policies only, not the " + encoder +
+                                  " encoder; use policy.fast_path=auto (libtorch for this model)");
+    }
+    for (const auto* list : {&conv_channels, &conv_kernels, &conv_strides}) {
+      for (int v : *list) {
+        if (v <= 0) throw std::invalid_argument("policy.conv_*: every value must be positive, got " + std::to_string(v));
+      }
+    }
+    if (encoder_size < 0) throw std::invalid_argument("policy.encoder_size: must be >= 0");
+    if (obs_scale < 0) throw std::invalid_argument("policy.obs_scale: must be >= 0");
   }
+  // Whether the MLP fast path (rl/nn/mlp.h) can run this model.
+  bool fast_path_applies() const { return fast_path != "off" && encoder == "mlp"; }
 };
 
 struct NormalizeConfig {

@@ -102,6 +102,94 @@ TEST(ActorCriticTest, ForwardShapes) {
   EXPECT_EQ(model->value(torch::randn({7, 5})).sizes(), (std::vector<int64_t>{7}));
 }
 
+int64_t count_parameters(torch::nn::Module& module, const std::string& prefix) {
+  int64_t n = 0;
+  for (const auto& item : module.named_parameters(/*recurse=*/true)) {
+    if (item.key().rfind(prefix, 0) == 0) n += item.value().numel();
+  }
+  return n;
+}
+
+PolicyConfig encoder_config(const std::string& encoder) {
+  PolicyConfig config;
+  config.encoder = encoder;
+  return config;
+}
+
+// The MinAtar paper's network on a 4-channel grid: conv 16 3x3 (4*16*9 + 16
+// = 592 parameters) leaves 8x8x16 = 1,024 features, FC 128 (1,024*128 + 128).
+TEST(ActorCriticTest, MinAtarCnnHasThePublishedShapeAndSize) {
+  ActorCritic model(Space::box_u8({4, 10, 10}, 0, 1), Space::discrete(6), encoder_config("minatar_cnn"));
+  EXPECT_EQ(count_parameters(*model, "encoder."), 592 + 1024 * 128 + 128);
+  EXPECT_EQ(count_parameters(*model, "pi_head."), 128 * 6 + 6);
+  EXPECT_EQ(count_parameters(*model, "v_head."), 128 + 1);
+  const PolicyOutput out = model->forward(torch::rand({5, 400}));
+  EXPECT_EQ(out.params.sizes(), (std::vector<int64_t>{5, 6}));
+  EXPECT_EQ(out.value.sizes(), (std::vector<int64_t>{5}));
+}
+
+// TorchBeast's AtariNet body on 4x84x84: conv 32 8x8/4 (8,224), 64 4x4/2
+// (32,832), 64 3x3/1 (36,928), 3,136 features, FC 512 (1,606,144).
+TEST(ActorCriticTest, NatureCnnHasThePublishedShapeAndSize) {
+  ActorCritic model(Space::box_u8({4, 84, 84}, 0, 255), Space::discrete(18), encoder_config("nature_cnn"));
+  EXPECT_EQ(count_parameters(*model, "encoder."), 8224 + 32832 + 36928 + 3136 * 512 + 512);
+  const PolicyOutput out = model->forward(torch::rand({2, 4 * 84 * 84}) * 255);
+  EXPECT_EQ(out.params.sizes(), (std::vector<int64_t>{2, 18}));
+}
+
+// IMPALA's deep ResNet: 15 conv layers (3 stacks of 1 + 2 blocks x 2), and
+// 3,872 features (11x11x32) on 84x84, FC 256.
+TEST(ActorCriticTest, ImpalaCnnHasFifteenConvolutionsAndThePublishedFeatureSize) {
+  ActorCritic model(Space::box_u8({4, 84, 84}, 0, 255), Space::discrete(18), encoder_config("impala_cnn"));
+  int convs = 0;
+  for (const auto& module : model->modules(/*include_self=*/false)) convs += module->as<torch::nn::Conv2d>() != nullptr;
+  EXPECT_EQ(convs, 15);
+  int64_t conv_params = 0;
+  int64_t in = 4;
+  for (int64_t c : {16, 32, 32}) {
+    conv_params += in * c * 9 + c + 4 * (c * c * 9 + c);
+    in = c;
+  }
+  EXPECT_EQ(count_parameters(*model, "encoder."), conv_params + 3872 * 256 + 256);
+  const PolicyOutput out = model->forward(torch::rand({3, 4 * 84 * 84}) * 255);
+  EXPECT_EQ(out.params.sizes(), (std::vector<int64_t>{3, 18}));
+  EXPECT_EQ(out.value.sizes(), (std::vector<int64_t>{3}));
+}
+
+TEST(ActorCriticTest, CnnSettingsThatCannotWorkAreClearErrors) {
+  // A CNN needs [C, H, W] observations.
+  try {
+    ActorCritic(Space::box({8}, -1.f, 1.f), Space::discrete(2), encoder_config("minatar_cnn"));
+    ADD_FAILURE() << "a CNN was built on vector observations";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[C, H, W]"), std::string::npos) << e.what();
+  }
+  // Convolutions larger than the picture.
+  EXPECT_THROW(ActorCritic(Space::box_u8({4, 10, 10}, 0, 1), Space::discrete(2), encoder_config("nature_cnn")),
+               std::invalid_argument);
+  // The fast path runs MLPs only.
+  PolicyConfig on = encoder_config("minatar_cnn");
+  on.fast_path = "on";
+  EXPECT_THROW(on.validate(), std::invalid_argument);
+  EXPECT_FALSE(encoder_config("minatar_cnn").fast_path_applies());
+  EXPECT_TRUE(encoder_config("mlp").fast_path_applies());
+  EXPECT_THROW(encoder_config("resnet50").validate(), std::invalid_argument);
+}
+
+// nature_cnn and impala_cnn scale uint8 pixels by 1/255 before the first
+// convolution; obs_scale overrides it.
+TEST(ActorCriticTest, TheEncoderScalesPixels) {
+  PolicyConfig config = encoder_config("nature_cnn");
+  torch::manual_seed(3);
+  ActorCritic scaled(Space::box_u8({4, 84, 84}, 0, 255), Space::discrete(4), config);
+  config.obs_scale = 1.0;
+  torch::manual_seed(3);
+  ActorCritic plain(Space::box_u8({4, 84, 84}, 0, 255), Space::discrete(4), config);
+  const torch::Tensor pixels = torch::randint(0, 256, {2, 4 * 84 * 84}).to(torch::kFloat);
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::allclose(scaled->forward(pixels).value, plain->forward(pixels / 255.0).value, 1e-5, 1e-6));
+}
+
 TEST(ActorCriticTest, InvalidConfigAndDeviceAreRejected) {
   PolicyConfig config;
   config.activation = "sigmoid";
