@@ -69,16 +69,29 @@ ActionPool make_pool(const rl::EnvSpec& spec, int k) {
   return pool;
 }
 
+// One env's reset and step into an observation row of its own element
+// type: bytes for a ByteEnv (MinAtar), floats otherwise, so that the raw
+// loops below pay no widening the VectorEnv does not pay.
+void reset_row(rl::Env& env, std::span<float> obs) { env.reset(std::nullopt, obs); }
+void reset_row(rl::Env& env, std::span<uint8_t> obs) { static_cast<rl::ByteEnv&>(env).reset(std::nullopt, obs); }
+rl::StepResult step_row(rl::Env& env, const rl::Action& a, std::span<float> obs, std::span<float> info) {
+  return env.step(a, obs, info);
+}
+rl::StepResult step_row(rl::Env& env, const rl::Action& a, std::span<uint8_t> obs, std::span<float> info) {
+  return static_cast<rl::ByteEnv&>(env).step(a, obs, info);
+}
+
 // Steps per second of one env stepped directly, with the same time limit
 // and reset-on-done as the VectorEnv. Counts episodes into *episodes.
-double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, double seconds,
-                 int64_t* episodes = nullptr) {
-  std::vector<float> obs(spec.obs_size());
+template <typename T>
+double raw_round_of(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, double seconds,
+                    int64_t* episodes) {
+  std::vector<T> obs(spec.obs_size());
   std::vector<float> info(spec.info_keys.size());
   const bool discrete = spec.action_space.is_discrete();
   const size_t pool_size = discrete ? pool.discrete.size() : pool.box.size() / pool.width;
   const int limit = spec.max_episode_steps;
-  env.reset(std::nullopt, obs);
+  reset_row(env, std::span<T>(obs));
   int elapsed = 0;
   int64_t steps = 0;
   size_t cursor = 0;
@@ -91,10 +104,10 @@ double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, 
                    : rl::Action::box({pool.box.data() + cursor * pool.width,
                                       static_cast<size_t>(pool.width)});
       if (++cursor == pool_size) cursor = 0;
-      const rl::StepResult r = env.step(action, obs, info);
+      const rl::StepResult r = step_row(env, action, std::span<T>(obs), info);
       ++elapsed;
       if (r.terminated || r.truncated || (limit > 0 && elapsed >= limit)) {
-        env.reset(std::nullopt, obs);
+        reset_row(env, std::span<T>(obs));
         elapsed = 0;
         if (episodes) ++*episodes;
       }
@@ -105,20 +118,27 @@ double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, 
   return steps / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+double raw_round(rl::Env& env, const rl::EnvSpec& spec, const ActionPool& pool, double seconds,
+                 int64_t* episodes = nullptr) {
+  if (spec.observation_space.is_uint8()) return raw_round_of<uint8_t>(env, spec, pool, seconds, episodes);
+  return raw_round_of<float>(env, spec, pool, seconds, episodes);
+}
+
 // Steps per second of k envs stepped directly in turn: the VectorEnv's
 // work without the VectorEnv. Against raw_round it shows what interleaving
 // k simulators costs by itself (caches, branch predictors inside libm).
-double raw_k_round(std::vector<std::unique_ptr<rl::Env>>& envs, const rl::EnvSpec& spec,
-                   const ActionPool& pool, double seconds) {
+template <typename T>
+double raw_k_round_of(std::vector<std::unique_ptr<rl::Env>>& envs, const rl::EnvSpec& spec,
+                      const ActionPool& pool, double seconds) {
   const size_t k = envs.size();
   const size_t obs_size = spec.obs_size();
-  std::vector<float> obs(k * obs_size);
+  std::vector<T> obs(k * obs_size);
   std::vector<float> info(k * spec.info_keys.size());
   std::vector<int> elapsed(k, 0);
   const bool discrete = spec.action_space.is_discrete();
   const int limit = spec.max_episode_steps;
   const size_t num_info = spec.info_keys.size();
-  for (size_t i = 0; i < k; ++i) envs[i]->reset(std::nullopt, {obs.data() + i * obs_size, obs_size});
+  for (size_t i = 0; i < k; ++i) reset_row(*envs[i], std::span<T>(obs.data() + i * obs_size, obs_size));
   const int64_t batch_steps = std::max<int64_t>(1, 1024 / static_cast<int64_t>(k));
   int64_t steps = 0;
   size_t batch = 0;
@@ -132,11 +152,10 @@ double raw_k_round(std::vector<std::unique_ptr<rl::Env>>& envs, const rl::EnvSpe
             discrete ? rl::Action::discrete(pool.discrete[a])
                      : rl::Action::box({pool.box.data() + a * pool.width,
                                         static_cast<size_t>(pool.width)});
-        std::span<float> obs_row(obs.data() + i * obs_size, obs_size);
-        const rl::StepResult r =
-            envs[i]->step(action, obs_row, {info.data() + i * num_info, num_info});
+        std::span<T> obs_row(obs.data() + i * obs_size, obs_size);
+        const rl::StepResult r = step_row(*envs[i], action, obs_row, {info.data() + i * num_info, num_info});
         if (r.terminated || r.truncated || (limit > 0 && ++elapsed[i] >= limit)) {
-          envs[i]->reset(std::nullopt, obs_row);
+          reset_row(*envs[i], obs_row);
           elapsed[i] = 0;
         }
       }
@@ -146,6 +165,12 @@ double raw_k_round(std::vector<std::unique_ptr<rl::Env>>& envs, const rl::EnvSpe
     if (Clock::now() >= deadline) break;
   }
   return steps / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double raw_k_round(std::vector<std::unique_ptr<rl::Env>>& envs, const rl::EnvSpec& spec,
+                   const ActionPool& pool, double seconds) {
+  if (spec.observation_space.is_uint8()) return raw_k_round_of<uint8_t>(envs, spec, pool, seconds);
+  return raw_k_round_of<float>(envs, spec, pool, seconds);
 }
 
 // Steps per second of the bare MuJoCo simulator behind `env`, with the

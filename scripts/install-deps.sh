@@ -17,8 +17,8 @@ packages=(
   # utilities (protobuf: TensorBoard event files; gnuplot: rl_plot)
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libprotobuf-dev protobuf-compiler
   gnuplot-nox
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks (python3-numpy and -venv: the MinAtar reference, for the differential test)
+  libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-venv
   # multi-host tests: hosts as network namespaces, and a real Slurm on them
   iproute2 util-linux slurmctld slurmd slurm-client munge python3
   # the container image (deploy/build-image.sh) and its test
