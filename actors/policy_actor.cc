@@ -19,6 +19,7 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
       rng_(seed) {
   model_->eval();
   for (auto& p : model_->parameters()) p.set_requires_grad(false);
+  state_size_ = model_->state_size();
   // MLPs run on the fast path unless it is off; CNN encoders on libtorch
   // (policy.fast_path=on with one is refused by PolicyConfig::validate).
   if (policy.fast_path_applies()) {
@@ -124,7 +125,15 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
 
   c10::InferenceMode inference;
   const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
-  const PolicyOutput out = model_->forward(input);
+  PolicyOutput out;
+  if (recurrent()) {
+    if (static_cast<int64_t>(state_.size()) != rows * state_size_) state_.assign(rows * state_size_, 0.f);
+    torch::Tensor state = torch::from_blob(state_.data(), {rows, state_size_}, torch::kFloat);
+    out = model_->step(input, state);
+    std::copy_n(state.contiguous().data_ptr<float>(), state_.size(), state_.begin());
+  } else {
+    out = model_->forward(input);
+  }
   const torch::Tensor actions = deterministic ? model_->mode(out) : model_->sample(out, rng_);
   const torch::Tensor lp = model_->log_prob(out, actions).contiguous();
   std::copy_n(lp.data_ptr<float>(), rows, log_probs.begin());
@@ -142,6 +151,17 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
     std::copy_n(a.data_ptr<float>(), a.numel(), box.begin());
   }
 }
+
+void PolicyActor::episodes_started(std::span<const uint8_t> starts) {
+  if (!recurrent()) return;
+  const int64_t rows = static_cast<int64_t>(starts.size());
+  if (static_cast<int64_t>(state_.size()) != rows * state_size_) state_.assign(rows * state_size_, 0.f);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (starts[r]) std::fill_n(state_.begin() + r * state_size_, state_size_, 0.f);
+  }
+}
+
+std::span<const float> PolicyActor::core_state() const { return state_; }
 
 void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
   const int64_t obs_size = spec_.obs_size();

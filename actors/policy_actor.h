@@ -53,7 +53,17 @@ class PolicyActor {
            std::span<float> box, std::span<float> log_probs, std::span<float> values);
 
   // Values of raw observations (for bootstrapping), rows as above.
+  // Feed-forward policies only.
   void value(std::span<const float> obs, std::span<float> values);
+
+  // A recurrent policy (policy.core) keeps one core state per row (env):
+  // zeroed where `starts` is 1 (an episode starts at the coming step; all
+  // rows at first), and advanced by every act(). No-ops without a core.
+  bool recurrent() const { return state_size_ > 0; }
+  void episodes_started(std::span<const uint8_t> starts);
+  // The state act() starts from, [rows, core_state_size] (the unroll ships
+  // it with its first step).
+  std::span<const float> core_state() const;
 
   int64_t version() const { return version_; }
   Rng& rng() { return rng_; }
@@ -78,6 +88,8 @@ class PolicyActor {
   int64_t version_ = 0;
   bool has_values_ = true;
   std::vector<float> normalized_;  // scratch for normalized observations
+  int64_t state_size_ = 0;         // core state floats per row (0: feed-forward)
+  std::vector<float> state_;       // [rows, state_size_] the core state (recurrent policies)
 };
 
 // A BatchPolicy over a PolicyActor: Box actions are clipped to the action
@@ -86,6 +98,7 @@ class ActorBatchPolicy final : public BatchPolicy {
  public:
   ActorBatchPolicy(PolicyActor& actor, const Space& action_space, bool deterministic);
   void act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box) override;
+  void episodes_started(std::span<const uint8_t> starts) override { actor_.episodes_started(starts); }
 
  private:
   PolicyActor& actor_;

@@ -30,10 +30,14 @@ RolloutWorker::RolloutWorker(const EnvRegistry& registry, const std::string& env
   discrete_actions_.resize(discrete ? k : 0);
   box_actions_.resize(discrete ? 0 : k * env_.spec().action_size());
   env_actions_.resize(box_actions_.size());
+  starts_.assign(k, 1);
   env_.reset();
 }
 
-void RolloutWorker::reset_envs(uint64_t seed) { env_.reset(seed); }
+void RolloutWorker::reset_envs(uint64_t seed) {
+  env_.reset(seed);
+  std::fill(starts_.begin(), starts_.end(), uint8_t{1});
+}
 
 void RolloutWorker::collect(Unroll& out) {
   const EnvSpec& spec = env_.spec();
@@ -51,6 +55,14 @@ void RolloutWorker::collect(Unroll& out) {
   const int64_t errors_before = env_.env_errors();
 
   for (int64_t t = 0; t < T; ++t) {
+    // A recurrent policy forgets where episodes start; the unroll carries
+    // the state its first step starts from.
+    policy_.episodes_started(starts_);
+    if (t == 0) {
+      const auto state = policy_.core_state();
+      out.core_state.assign(state.begin(), state.end());
+      out.core_state_size = policy_.recurrent() ? static_cast<int64_t>(state.size()) / k : 0;
+    }
     std::span<const float> obs;
     if (bytes) {
       // The unroll keeps the bytes; the policy gets them widened to float.
@@ -83,6 +95,7 @@ void RolloutWorker::collect(Unroll& out) {
       const uint8_t truncated = env_.truncated()[i];
       out.terminated[t * k + i] = terminated;
       out.truncated[t * k + i] = truncated;
+      starts_[i] = terminated || truncated;
       if (!terminated && !truncated) continue;
       // An env that failed on an episode's first step (rollout.env_error_limit)
       // ends an episode of no steps: a boundary, but not an episode to report.

@@ -50,6 +50,7 @@ class RolloutWorker {
   std::vector<float> box_actions_;         // [k, d] unclipped samples
   std::vector<float> env_actions_;         // [k, d] clipped to the space, sent to the env
   std::vector<float> widened_obs_;         // [k, obs_size] byte observations as floats, for the policy
+  std::vector<uint8_t> starts_;            // [k] 1: the env's episode starts at the coming step (recurrent state resets)
 };
 
 }  // namespace rl

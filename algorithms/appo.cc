@@ -21,8 +21,15 @@ PpoBatch appo_batch(ActorCriticImpl& model, const ImpalaBatch& batch, const Appo
     stats->mean_ratio = ratio.mean().item<double>();
     stats->clipped_rho_fraction = (ratio > config.rho_bar).to(torch::kFloat).mean().item<double>();
   }
-  return {batch.obs.reshape({(T + 1) * B, -1}).slice(0, 0, n), f.actions, batch.behaviour_log_probs.reshape({n}),
-          f.values_all.slice(0, 0, T).reshape({n}), targets.pg_advantages.reshape({n}), targets.vs.reshape({n})};
+  PpoBatch out{batch.obs.reshape({(T + 1) * B, -1}).slice(0, 0, n), f.actions, batch.behaviour_log_probs.reshape({n}),
+               f.values_all.slice(0, 0, T).reshape({n}), targets.pg_advantages.reshape({n}), targets.vs.reshape({n})};
+  if (model.recurrent()) {
+    // Whole sequences from the actors' states: minibatches take streams.
+    out.num_steps = T;
+    out.starts = batch.starts.slice(0, 0, T);
+    out.core_state = batch.core_state;
+  }
+  return out;
 }
 
 }  // namespace rl

@@ -18,7 +18,9 @@ std::vector<float> to_vector(const torch::Tensor& t) {
 BatchForward forward_batch(ActorCriticImpl& model, const ImpalaBatch& batch) {
   const int64_t T = batch.num_steps();
   const int64_t B = batch.num_streams();
-  const PolicyOutput out = model.forward(batch.obs.reshape({(T + 1) * B, -1}));
+  const torch::Tensor obs = batch.obs.reshape({(T + 1) * B, -1});
+  const PolicyOutput out =
+      model.recurrent() ? model.forward_sequence(obs, batch.core_state, batch.starts).out : model.forward(obs);
   BatchForward f;
   f.acting = {out.params.slice(0, 0, T * B), out.value.slice(0, 0, T * B)};
   f.values_all = out.value.reshape({T + 1, B});

@@ -17,6 +17,10 @@ struct ImpalaBatch {
   torch::Tensor behaviour_log_probs;  // [T, B] log mu(a_t | x_t)
   torch::Tensor rewards;       // [T, B] (scaled; truncation bootstrap already added)
   torch::Tensor discounts;     // [T, B] gamma, or 0 where the episode ended
+  // Recurrent models only: the actors' core state before step 0 [B, S] and
+  // [T+1, B] 1 where an episode starts at the step (row 0: 0, resolved).
+  torch::Tensor core_state;
+  torch::Tensor starts;
 
   int64_t num_steps() const { return actions.size(0); }
   int64_t num_streams() const { return actions.size(1); }

@@ -12,9 +12,24 @@ PpoBatch PpoBatch::select(const torch::Tensor& index) const {
           advantages.index_select(0, index), returns.index_select(0, index)};
 }
 
+PpoBatch PpoBatch::select_streams(const torch::Tensor& streams) const {
+  const int64_t T = num_steps, K = num_streams(), B = streams.size(0);
+  // Sample t*K + s for every step t of each chosen stream s, time-major.
+  const torch::Tensor rows =
+      (torch::arange(T, streams.options()).unsqueeze(1) * K + streams.unsqueeze(0)).reshape({T * B});
+  PpoBatch mb = select(rows);
+  mb.num_steps = T;
+  mb.starts = starts.index_select(1, streams);
+  mb.core_state = core_state.index_select(0, streams);
+  return mb;
+}
+
 PpoLoss ppo_loss(ActorCriticImpl& model, const PpoBatch& mb, const PpoConfig& config,
                  double clip_coef) {
-  const PolicyOutput out = model.forward(mb.obs);
+  // A recurrent model replays its core over each stream's T steps from the
+  // actor's state, resetting where episodes start: the forward the actor ran.
+  const PolicyOutput out = model.recurrent() ? model.forward_sequence(mb.obs, mb.core_state, mb.starts).out
+                                             : model.forward(mb.obs);
   return ppo_objective(model.log_prob(out, mb.actions), model.entropy(out), out.value, mb, config,
                        clip_coef);
 }
@@ -101,7 +116,9 @@ PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const
   for (auto& group : optimizer.param_groups()) {
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   }
-  const int64_t n = batch.size();
+  // Minibatches of samples, or of whole streams for a recurrent model.
+  const bool by_stream = model.recurrent();
+  const int64_t n = by_stream ? batch.num_streams() : batch.size();
   const int64_t minibatches = std::min<int64_t>(config.num_minibatches, n);
   const torch::Device device = batch.obs.device();
 
@@ -117,7 +134,8 @@ PpoStats ppo_update(ActorCriticImpl& model, torch::optim::Adam& optimizer, const
     torch::Tensor last_kl;
     for (int64_t j = 0; j < minibatches; ++j) {
       const auto [start, end] = minibatch_range(n, minibatches, j);
-      const PpoBatch mb = batch.select(order_tensor.slice(0, start, end));
+      const torch::Tensor chosen = order_tensor.slice(0, start, end);
+      const PpoBatch mb = by_stream ? batch.select_streams(chosen) : batch.select(chosen);
       PpoLoss loss = ppo_loss(model, mb, config, clip_coef);
       optimizer.zero_grad();
       loss.total.backward();

@@ -14,7 +14,9 @@
 
 namespace rl {
 
-// One update's samples, flat (N = T x k), on the learner's device.
+// One update's samples, flat (N = T x k), on the learner's device. For a
+// recurrent model the samples are time-major whole sequences (index t*K+i
+// for stream i) and minibatches take whole streams (select_streams).
 struct PpoBatch {
   torch::Tensor obs;         // [N, obs_size] normalized observations
   torch::Tensor actions;     // [N] int64 (Discrete) or [N, d] float, unclipped (Box)
@@ -22,9 +24,16 @@ struct PpoBatch {
   torch::Tensor values;      // [N] values at collection (for value clipping)
   torch::Tensor advantages;  // [N] GAE advantages
   torch::Tensor returns;     // [N] value targets (advantages + values)
+  // Recurrent models only:
+  int64_t num_steps = 0;     // T (0: samples are independent)
+  torch::Tensor starts;      // [T, K] 1 where an episode starts at the step (the core state is zeroed)
+  torch::Tensor core_state;  // [K, S] the actors' core state before step 0
 
   int64_t size() const { return obs.size(0); }
+  int64_t num_streams() const { return num_steps > 0 ? size() / num_steps : size(); }
   PpoBatch select(const torch::Tensor& index) const;
+  // The whole sequences of the streams in `streams` (int64 [B]), time-major.
+  PpoBatch select_streams(const torch::Tensor& streams) const;
 };
 
 // The loss of one minibatch and the statistics logged with it.

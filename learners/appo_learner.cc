@@ -71,6 +71,10 @@ MetricRow AppoLearner::update(const Batch& joined, double progress) {
     batch.behaviour_log_probs = upload(joined.log_probs, {T, K});
     batch.rewards = upload(inputs_.rewards, {T, K});
     batch.discounts = upload(inputs_.discounts, {T, K});
+    if (model_->recurrent()) {
+      batch.core_state = core_state(joined);
+      batch.starts = sequence_starts(joined);
+    }
     const PpoBatch ppo = appo_batch(*model_, batch, target_config_, &target_stats);
     stats = ppo_update(*model_, optimizer_, ppo, update_config_, lr, clip, rng_, [this] { reduce_gradients(); },
                        group_mean());

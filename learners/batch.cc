@@ -15,7 +15,7 @@ void Batch::assemble(std::span<const Unroll* const> unrolls) {
   num_streams = 0;
   for (const Unroll* u : unrolls) {
     if (u->num_steps != num_steps || u->obs_size != obs_size || u->discrete != discrete ||
-        u->byte_obs != first.byte_obs ||
+        u->byte_obs != first.byte_obs || u->core_state_size != first.core_state_size ||
         (!discrete && u->action_size != action_size)) {
       throw std::invalid_argument("Batch::assemble: unrolls of different shapes in one batch");
     }
@@ -32,6 +32,8 @@ void Batch::assemble(std::span<const Unroll* const> unrolls) {
   discrete_actions.resize(discrete ? T * K : 0);
   box_actions.resize(discrete ? 0 : T * K * a);
   stream.resize(K);
+  core_state_size = first.core_state_size;
+  core_state.clear();
   final_index.clear();
   final_obs.clear();
   sources.clear();
@@ -72,6 +74,7 @@ void Batch::assemble(std::span<const Unroll* const> unrolls) {
       final_obs.insert(final_obs.end(), u->final_obs.begin(), u->final_obs.end());
     }
     for (int64_t i = 0; i < k; ++i) stream[col + i] = u->actor_id * k + i;
+    core_state.insert(core_state.end(), u->core_state.begin(), u->core_state.end());
     sources.push_back({u->actor_id, u->incarnation, u->sequence, u->policy_version, k, u->env_errors});
     episodes.insert(episodes.end(), u->episodes.begin(), u->episodes.end());
     col += k;

@@ -36,6 +36,8 @@ struct Batch {
   std::vector<int32_t> final_index;       // [m] into [T, K]: steps ended by truncation alone
   std::vector<float> final_obs;           // [m, obs_size] raw, their real last observations
   std::vector<int64_t> stream;            // [K] reward-scaler stream of each column (actor id * k + env)
+  std::vector<float> core_state;          // [K, core_state_size] recurrent state before step 0 (empty without a core)
+  int64_t core_state_size = 0;
 
   // Where each unroll came from, in column order.
   struct Source {

@@ -43,6 +43,7 @@ Hub::Hub(HubConfig config, BoundedQueue<Delivery>& out)
   limits_.discrete = config_.spec.action_space.is_discrete();
   limits_.num_actions = config_.spec.action_space.n();
   limits_.action_size = config_.spec.action_size();
+  limits_.core_state_size = config_.core_state_size;
   limits_.num_steps = config_.num_steps;
   limits_.num_envs = config_.num_envs;
   limits_.max_actor_id = config_.max_actors;

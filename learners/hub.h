@@ -48,6 +48,7 @@ struct HubConfig {
   EnvSpec spec;                 // what unrolls are checked against
   int64_t num_steps = 0;        // the unroll shape actors are told, and held to (T, k)
   int64_t num_envs = 0;
+  int64_t core_state_size = 0;  // floats of recurrent state per env in every unroll (policy.core)
   bool sync = false;            // PPO: actors wait for new weights after each unroll
   uint64_t seed = 0;            // actors derive their seeds from it, their id and incarnation
   double heartbeat_seconds = 1;

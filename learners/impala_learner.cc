@@ -91,6 +91,10 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
     batch.behaviour_log_probs = upload(joined.log_probs, {T, K});
     batch.rewards = upload(rewards, {T, K});
     batch.discounts = upload(discounts, {T, K});
+    if (model_->recurrent()) {
+      batch.core_state = core_state(joined);
+      batch.starts = sequence_starts(joined);
+    }
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
     ImpalaLoss torch_loss = impala_loss(*model_, batch, loss_config_);
     optimizer_->zero_grad();

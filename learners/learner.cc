@@ -103,12 +103,53 @@ void Learner::prepare_time_major(const Batch& joined, double gamma, bool clip_re
     // A truncated step bootstraps from its final observation's value through
     // the reward, and its discount is 0 like every episode end.
     normalize_host(joined.final_obs, out.finals);
-    const std::vector<float> finals = values_of(out.finals, m);
+    const std::vector<float> finals =
+        model_->recurrent() ? replay_core(joined, out.obs, out.finals).final_values : values_of(out.finals, m);
     for (int64_t j = 0; j < m; ++j) out.rewards[joined.final_index[j]] += static_cast<float>(gamma) * finals[j];
   }
   out.discounts.resize(N);
   for (int64_t j = 0; j < N; ++j) out.discounts[j] = joined.done[j] ? 0.f : static_cast<float>(gamma);
   update_obs_stats(std::span<const float>(joined.obs).first(N * spec_.obs_size()), N);
+}
+
+torch::Tensor Learner::sequence_starts(const Batch& batch) const {
+  const int64_t T = batch.num_steps, K = batch.num_streams;
+  std::vector<float> starts((T + 1) * K, 0.f);
+  for (int64_t j = 0; j < T * K; ++j) starts[K + j] = batch.done[j];
+  return upload(starts, {T + 1, K});
+}
+
+torch::Tensor Learner::core_state(const Batch& batch) const {
+  if (static_cast<int64_t>(batch.core_state.size()) != batch.num_streams * model_->state_size()) {
+    throw std::invalid_argument("batch: core state of " + std::to_string(batch.core_state.size()) +
+                                " floats, the model needs " + std::to_string(model_->state_size()) + " per stream");
+  }
+  return upload(batch.core_state, {batch.num_streams, model_->state_size()});
+}
+
+Learner::CoreReplay Learner::replay_core(const Batch& batch, std::span<const float> normalized_obs,
+                                         std::span<const float> normalized_finals) {
+  torch::NoGradGuard no_grad;
+  const int64_t T = batch.num_steps, K = batch.num_streams, d = spec_.obs_size();
+  const int64_t m = static_cast<int64_t>(batch.final_index.size());
+  const std::vector<float> obs(normalized_obs.begin(), normalized_obs.begin() + (T + 1) * K * d);
+  const SequenceOutput replay = model_->forward_sequence(upload(obs, {(T + 1) * K, d}), core_state(batch),
+                                                         sequence_starts(batch));
+  CoreReplay out;
+  const torch::Tensor values = replay.out.value.to(torch::kCPU).contiguous();
+  out.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+  if (m > 0) {
+    // Final observation j ended stream i's episode at step t: its value is
+    // seen from the state after step t, before the reset.
+    std::vector<int64_t> rows(m);
+    for (int64_t j = 0; j < m; ++j) rows[j] = batch.final_index[j];
+    const torch::Tensor index = upload(rows, {m});
+    const torch::Tensor states = replay.states_after.reshape({(T + 1) * K, -1}).index_select(0, index);
+    const std::vector<float> finals(normalized_finals.begin(), normalized_finals.begin() + m * d);
+    const torch::Tensor v = model_->value_from(upload(finals, {m, d}), states).to(torch::kCPU).contiguous();
+    out.final_values.assign(v.data_ptr<float>(), v.data_ptr<float>() + m);
+  }
+  return out;
 }
 
 std::pair<double, double> Learner::policy_lag(const Batch& batch) const {

@@ -103,6 +103,22 @@ class Learner {
     std::vector<float> finals;  // scratch: normalized final observations
   };
   void prepare_time_major(const Batch& batch, double gamma, bool clip_rewards, TimeMajorInputs& out);
+  // Recurrent models (policy.core): the episode starts of a batch, [T+1, K]
+  // on the device, 1 at step t > 0 when step t-1 ended an episode (row 0 is
+  // 0: the actors resolved it into the shipped state); and the core state
+  // the actors started from, [K, S].
+  torch::Tensor sequence_starts(const Batch& batch) const;
+  torch::Tensor core_state(const Batch& batch) const;
+  // Replays the core (no gradient) over the batch's T+1 normalized
+  // observations: the values of all T+1 rows [(T+1) K], and the values of
+  // the final observations of truncated episodes [m], each seen from the
+  // state after its episode's last step.
+  struct CoreReplay {
+    std::vector<float> values, final_values;
+  };
+  CoreReplay replay_core(const Batch& batch, std::span<const float> normalized_obs,
+                         std::span<const float> normalized_finals);
+
   // The mean and the largest lag, in versions, of the batch's unrolls.
   std::pair<double, double> policy_lag(const Batch& batch) const;
 

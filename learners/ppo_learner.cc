@@ -37,9 +37,17 @@ MetricRow PpoLearner::update(const Batch& joined, double progress) {
   // learner's current ones: PPO is synchronous), so that the first ratios
   // of the update are exactly 1.
   normalize_host(joined.obs, obs_);
-  const std::vector<float> bootstrap = values_of(std::span<const float>(obs_).subspan(N * d), K);
   normalize_host(joined.final_obs, finals_normalized_);
-  const std::vector<float> final_values = values_of(finals_normalized_, m);
+  std::vector<float> bootstrap, final_values;
+  if (model_->recurrent()) {
+    // The core replayed from the actors' states: row T's values bootstrap.
+    CoreReplay replay = replay_core(joined, obs_, finals_normalized_);
+    bootstrap.assign(replay.values.begin() + N, replay.values.end());
+    final_values = std::move(replay.final_values);
+  } else {
+    bootstrap = values_of(std::span<const float>(obs_).subspan(N * d), K);
+    final_values = values_of(finals_normalized_, m);
+  }
 
   scale_rewards(joined, rewards_);
   std::vector<float>& rewards = rewards_;
@@ -82,6 +90,11 @@ MetricRow PpoLearner::update(const Batch& joined, double progress) {
     batch.values = upload(joined.values, {N});
     batch.advantages = upload(advantages, {N});
     batch.returns = upload(returns, {N});
+    if (model_->recurrent()) {
+      batch.num_steps = T;
+      batch.starts = sequence_starts(joined).slice(0, 0, T);
+      batch.core_state = core_state(joined);
+    }
     stats = ppo_update(*model_, optimizer_, batch, config_, lr, clip, rng_, [this] { reduce_gradients(); },
                        group_mean());
   }

@@ -4,6 +4,7 @@
 
 #include "envs/box2d/bipedal_walker.h"
 #include "envs/box2d/lunar_lander.h"
+#include "rl/env/wrappers.h"
 
 namespace rl::envs {
 
@@ -29,6 +30,18 @@ void register_box2d_envs(EnvRegistry& registry) {
                 .max_episode_steps = 1000,
                 .reward_threshold = 200.0,
                 .description = "land a rocket on the pad; Box(2) main and lateral throttle in [-1, 1]"});
+  // rl-baselines3-zoo's velocity masking (x and y velocity, angular
+  // velocity): partially observable, for recurrent policies.
+  options.set("continuous", "false");
+  registry.add({.id = "LunarLanderNoVel-v3",
+                .factory = [](const EnvOptions& options) -> std::unique_ptr<Env> {
+                  return std::make_unique<MaskedObservation>(std::make_unique<LunarLander>(options),
+                                                             std::vector<int>{2, 3, 5});
+                },
+                .default_options = options,
+                .max_episode_steps = 1000,
+                .reward_threshold = 200.0,
+                .description = "LunarLander-v3 with its velocities zeroed (entries 2, 3, 5); Discrete(4)"});
   auto walker = [](const EnvOptions& options) -> std::unique_ptr<Env> {
     return std::make_unique<BipedalWalker>(options);
   };

@@ -5,7 +5,9 @@
 #include "envs/classic/acrobot.h"
 #include "envs/classic/cartpole.h"
 #include "envs/classic/mountain_car.h"
+#include "envs/classic/memory_cue.h"
 #include "envs/classic/pendulum.h"
+#include "rl/env/wrappers.h"
 
 namespace rl::envs {
 namespace {
@@ -14,6 +16,15 @@ template <typename EnvT>
 EnvFactory factory_of() {
   return [](const EnvOptions& options) -> std::unique_ptr<Env> {
     return std::make_unique<EnvT>(options);
+  };
+}
+
+// rl-baselines3-zoo's velocity masking: the entries are zeroed, the
+// observation keeps its size.
+template <typename EnvT>
+EnvFactory masked_factory_of(std::vector<int> masked) {
+  return [masked](const EnvOptions& options) -> std::unique_ptr<Env> {
+    return std::make_unique<MaskedObservation>(std::make_unique<EnvT>(options), masked);
   };
 }
 
@@ -45,6 +56,24 @@ void register_classic_envs(EnvRegistry& registry) {
                 .max_episode_steps = 999,
                 .reward_threshold = 90.0,
                 .description = "drive up a hill; Box(1) force in [-1, 1]"});
+  registry.add({.id = "CartPoleNoVel-v1",
+                .factory = masked_factory_of<CartPole>({1, 3}),
+                .default_options = {{"sutton_barto_reward", "false"}},
+                .max_episode_steps = 500,
+                .reward_threshold = 475.0,
+                .description = "CartPole-v1 with its velocities zeroed (entries 1, 3): needs memory; Discrete(2)"});
+  registry.add({.id = "PendulumNoVel-v1",
+                .factory = masked_factory_of<Pendulum>({2}),
+                .default_options = {{"g", "10.0"}},
+                .max_episode_steps = 200,
+                .reward_threshold = std::nullopt,
+                .description = "Pendulum-v1 with its angular velocity zeroed (entry 2): needs memory; Box(1)"});
+  registry.add({.id = "MemoryCue-v0",
+                .factory = factory_of<MemoryCue>(),
+                .default_options = {{"length", "10"}},
+                .max_episode_steps = 0,
+                .reward_threshold = 1.0,
+                .description = "a cue at the first step, reward 1 for naming it at step `length`; Discrete(2)"});
   registry.add({.id = "Acrobot-v1",
                 .factory = factory_of<Acrobot>(),
                 .default_options = {},

@@ -53,6 +53,7 @@ void Unroll::check_consistent() const {
   expect("truncated", truncated.size(), samples);
   expect("behaviour_log_probs", behaviour_log_probs.size(), samples);
   expect("values", values.size(), samples);
+  expect("core_state", core_state.size(), num_envs * core_state_size);
   for (int32_t index : final_index) {
     if (index < 0 || index >= samples) {
       throw std::invalid_argument("unroll: final_index " + std::to_string(index) +

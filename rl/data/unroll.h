@@ -38,6 +38,10 @@ struct Unroll {
   std::vector<uint8_t> truncated;         // [T, k] 1: cut by the time limit
   std::vector<float> behaviour_log_probs; // [T, k] log mu(a_t | o_t)
   std::vector<float> values;              // [T, k] V(o_t) at collection
+  // A recurrent policy's core state before step 0 (after the resets of
+  // episodes that start there), from which the learner replays the core.
+  std::vector<float> core_state;          // [k, core_state_size]; empty without a core
+  int64_t core_state_size = 0;            // floats of state per env
 
   // Steps that ended an episode by truncation alone: index t * k + i, and the
   // episode's real last observation (obs row t + 1 is the next episode's start).

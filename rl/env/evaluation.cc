@@ -70,10 +70,12 @@ EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes
   for (int i = 0; i < k; ++i) wanted[i] = (episodes + i) / k;
 
   std::vector<float> widened;  // byte observations as floats, for the policy
+  std::vector<uint8_t> starts(k, 1);
   EpisodeStatistics stats;
   env.reset(seed);
   while (static_cast<int>(stats.returns.size()) < episodes) {
     if (stop && stop()) break;
+    policy.episodes_started(starts);
     if (env.byte_observations()) {
       const auto bytes = env.observation_bytes();
       widened.assign(bytes.begin(), bytes.end());
@@ -86,6 +88,7 @@ EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes
     } else {
       env.step(std::span<const float>(box_actions));
     }
+    for (int i = 0; i < k; ++i) starts[i] = env.terminated()[i] || env.truncated()[i];
     for (int i = 0; i < k; ++i) {
       if ((env.terminated()[i] || env.truncated()[i]) && done[i] < wanted[i]) {
         ++done[i];

@@ -22,6 +22,10 @@ class BatchPolicy {
   // span is empty.
   virtual void act(std::span<const float> obs, std::span<int64_t> discrete,
                    std::span<float> box) = 0;
+  // Called before act() with k flags: 1 where the env's episode starts at
+  // this step (all of them after a reset). Policies with memory forget it
+  // there; others ignore it.
+  virtual void episodes_started(std::span<const uint8_t> starts) { (void)starts; }
 };
 
 // Uniformly random actions (Gymnasium's Space.sample): Discrete uniform over

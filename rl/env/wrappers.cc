@@ -50,6 +50,27 @@ StepResult CheckedEnv::step(const Action& action, std::span<float> obs, std::spa
   return result;
 }
 
+MaskedObservation::MaskedObservation(std::unique_ptr<Env> inner, std::vector<int> masked)
+    : EnvWrapper(std::move(inner)), masked_(std::move(masked)) {
+  for (int i : masked_) {
+    if (i < 0 || i >= inner_->observation_space().flat_size()) {
+      throw std::invalid_argument("MaskedObservation: index " + std::to_string(i) + " is outside the observation's " +
+                                  std::to_string(inner_->observation_space().flat_size()) + " entries");
+    }
+  }
+}
+
+void MaskedObservation::reset(std::optional<uint64_t> seed, std::span<float> obs) {
+  inner_->reset(seed, obs);
+  mask(obs);
+}
+
+StepResult MaskedObservation::step(const Action& action, std::span<float> obs, std::span<float> info) {
+  const StepResult result = inner_->step(action, obs, info);
+  mask(obs);
+  return result;
+}
+
 TimeLimit::TimeLimit(std::unique_ptr<Env> inner, int max_episode_steps)
     : EnvWrapper(std::move(inner)), max_episode_steps_(max_episode_steps) {
   if (max_episode_steps <= 0) {

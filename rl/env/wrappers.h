@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rl/env/env.h"
 
@@ -59,6 +60,24 @@ class TimeLimit : public EnvWrapper {
  private:
   int max_episode_steps_;
   int elapsed_steps_ = 0;
+};
+
+// Zeroes some observation entries and keeps the observation's size
+// (rl-baselines3-zoo's velocity masking for recurrent-policy benchmarks:
+// CartPoleNoVel-v1 and the like). Built into registrations, so a VectorEnv
+// steps it like any env.
+class MaskedObservation : public EnvWrapper {
+ public:
+  // `masked`: indices into the observation, each < its flat size.
+  MaskedObservation(std::unique_ptr<Env> inner, std::vector<int> masked);
+  void reset(std::optional<uint64_t> seed, std::span<float> obs) override;
+  StepResult step(const Action& action, std::span<float> obs, std::span<float> info) override;
+
+ private:
+  void mask(std::span<float> obs) const {
+    for (int i : masked_) obs[i] = 0.f;
+  }
+  std::vector<int> masked_;
 };
 
 }  // namespace rl

@@ -54,15 +54,35 @@ ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& ac
   config.validate();
   const int64_t obs_size = obs_size_;
   const int64_t out = discrete_ ? action_space.n() : action_space.flat_size();
+  const bool recurrent = config.core != "none";
   // The module names are the keys of checkpoints and weight messages; the
   // value function's start with "v_" (IMPALA's actors go without them).
+  int64_t features = 0;
   if (config.encoder != "mlp") {
     encoder_ = register_module("encoder", make_cnn_encoder(obs_shape_, config));
-    pi_head_ = register_module("pi_head", torch::nn::Linear(encoder_->out_size(), out));
-    v_head_ = register_module("v_head", torch::nn::Linear(encoder_->out_size(), 1));
-    if (!discrete_) log_std_ = register_parameter("log_std", torch::full({out}, config.log_std_init));
-    if (config.ortho_init) {
-      torch::NoGradGuard no_grad;
+    features = encoder_->out_size();
+  } else if (config.shared_trunk || recurrent) {
+    // A core needs one feature vector per step: the trunk is shared.
+    pi_trunk_ = register_module("trunk", make_trunk(obs_size, config));
+    v_trunk_ = pi_trunk_;
+    features = config.hidden_sizes.back();
+  } else {
+    pi_trunk_ = register_module("pi_trunk", make_trunk(obs_size, config));
+    v_trunk_ = register_module("v_trunk", make_trunk(obs_size, config));
+    features = config.hidden_sizes.back();
+  }
+  if (recurrent) {
+    core_ = register_module("core", torch::nn::LSTMCell(torch::nn::LSTMCellOptions(features, config.lstm_size)));
+    features = config.lstm_size;
+  }
+  pi_head_ = register_module("pi_head", torch::nn::Linear(features, out));
+  v_head_ = register_module("v_head", torch::nn::Linear(features, 1));
+  if (!discrete_) {
+    log_std_ = register_parameter("log_std", torch::full({out}, config.log_std_init));
+  }
+  if (config.ortho_init) {
+    torch::NoGradGuard no_grad;
+    if (encoder_) {
       for (auto& module : encoder_->modules(/*include_self=*/false)) {
         if (auto* conv = module->as<torch::nn::Conv2d>()) {
           torch::nn::init::orthogonal_(conv->weight, std::sqrt(2.0));
@@ -72,34 +92,24 @@ ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& ac
           torch::nn::init::zeros_(linear->bias);
         }
       }
-      orthogonal_init(pi_head_, /*gain=*/0.01);
-      orthogonal_init(v_head_, /*gain=*/1.0);
+    } else {
+      orthogonal_init(pi_trunk_, std::sqrt(2.0));
+      if (v_trunk_.ptr() != pi_trunk_.ptr()) orthogonal_init(v_trunk_, std::sqrt(2.0));
     }
-    return;
-  }
-  const int64_t last = config.hidden_sizes.back();
-  if (config.shared_trunk) {
-    pi_trunk_ = register_module("trunk", make_trunk(obs_size, config));
-    v_trunk_ = pi_trunk_;
-  } else {
-    pi_trunk_ = register_module("pi_trunk", make_trunk(obs_size, config));
-    v_trunk_ = register_module("v_trunk", make_trunk(obs_size, config));
-  }
-  pi_head_ = register_module("pi_head", torch::nn::Linear(last, out));
-  v_head_ = register_module("v_head", torch::nn::Linear(last, 1));
-  if (!discrete_) {
-    log_std_ = register_parameter("log_std", torch::full({out}, config.log_std_init));
-  }
-  if (config.ortho_init) {
-    torch::NoGradGuard no_grad;
-    orthogonal_init(pi_trunk_, std::sqrt(2.0));
-    if (!config.shared_trunk) orthogonal_init(v_trunk_, std::sqrt(2.0));
+    if (recurrent) {
+      // Orthogonal weights and zero biases, as CleanRL's recurrent PPO.
+      torch::nn::init::orthogonal_(core_->weight_ih, 1.0);
+      torch::nn::init::orthogonal_(core_->weight_hh, 1.0);
+      torch::nn::init::zeros_(core_->bias_ih);
+      torch::nn::init::zeros_(core_->bias_hh);
+    }
     orthogonal_init(pi_head_, /*gain=*/0.01);
     orthogonal_init(v_head_, /*gain=*/1.0);
   }
 }
 
 torch::Tensor ActorCriticImpl::encode(const torch::Tensor& obs) {
+  if (!encoder_) return pi_trunk_->forward(obs);  // the shared trunk
   std::vector<int64_t> shape{obs.size(0)};
   shape.insert(shape.end(), obs_shape_.begin(), obs_shape_.end());
   torch::Tensor x = obs.reshape(shape);
@@ -107,11 +117,52 @@ torch::Tensor ActorCriticImpl::encode(const torch::Tensor& obs) {
   return encoder_->forward(x);
 }
 
-PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
-  if (encoder_) {
-    const torch::Tensor features = encode(obs);
-    return {pi_head_->forward(features), v_head_->forward(features).squeeze(-1)};
+PolicyOutput ActorCriticImpl::heads(const torch::Tensor& features) {
+  return {pi_head_->forward(features), v_head_->forward(features).squeeze(-1)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> ActorCriticImpl::core_step(const torch::Tensor& features,
+                                                                   const torch::Tensor& state) {
+  const int64_t h = core_->options.hidden_size();
+  auto [hidden, cell] = core_->forward(features, std::make_tuple(state.slice(1, 0, h), state.slice(1, h, 2 * h)));
+  return {hidden, torch::cat({hidden, cell}, /*dim=*/1)};
+}
+
+PolicyOutput ActorCriticImpl::step(const torch::Tensor& obs, torch::Tensor& state) {
+  auto [hidden, next] = core_step(encode(obs), state);
+  state = next;
+  return heads(hidden);
+}
+
+SequenceOutput ActorCriticImpl::forward_sequence(const torch::Tensor& obs, const torch::Tensor& state0,
+                                                 const torch::Tensor& starts) {
+  const int64_t L = starts.size(0), B = starts.size(1);
+  // The encoder runs once over all L*B rows; only the core walks the steps.
+  const torch::Tensor features = encode(obs).reshape({L, B, -1});
+  const torch::Tensor keep = (1.0 - starts.to(features.dtype())).unsqueeze(-1);  // [L, B, 1]
+  torch::Tensor state = state0;
+  std::vector<torch::Tensor> hidden, states;
+  hidden.reserve(L);
+  states.reserve(L);
+  for (int64_t t = 0; t < L; ++t) {
+    // Zeroed where an episode starts (state * (1 - start), as TorchBeast).
+    auto [h, next] = core_step(features[t], state * keep[t]);
+    hidden.push_back(h);
+    states.push_back(next);
+    state = next;
   }
+  return {heads(torch::cat(hidden, /*dim=*/0)), torch::stack(states, /*dim=*/0)};
+}
+
+torch::Tensor ActorCriticImpl::value_from(const torch::Tensor& obs, const torch::Tensor& state) {
+  auto [hidden, next] = core_step(encode(obs), state);
+  (void)next;
+  return v_head_->forward(hidden).squeeze(-1);
+}
+
+PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
+  TORCH_CHECK(!recurrent(), "ActorCritic::forward: a recurrent model steps with its state (step, forward_sequence)");
+  if (encoder_) return heads(encode(obs));
   const torch::Tensor pi_features = pi_trunk_->forward(obs);
   const torch::Tensor v_features =
       v_trunk_.ptr() == pi_trunk_.ptr() ? pi_features : v_trunk_->forward(obs);
@@ -119,6 +170,7 @@ PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
 }
 
 torch::Tensor ActorCriticImpl::value(const torch::Tensor& obs) {
+  TORCH_CHECK(!recurrent(), "ActorCritic::value: a recurrent model needs its state (value_from)");
   if (encoder_) return v_head_->forward(encode(obs)).squeeze(-1);
   return v_head_->forward(v_trunk_->forward(obs)).squeeze(-1);
 }

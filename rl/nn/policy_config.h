@@ -26,6 +26,11 @@ struct PolicyConfig {
   // by 1/255); 0: the encoder's (1/255 for nature and impala, 1 otherwise).
   double obs_scale = 0.0;
   std::vector<int> hidden_sizes{64, 64};  // units of each hidden layer (mlp)
+  // none | lstm: a recurrent core between the encoder and the heads, its
+  // state carried per env across steps and unrolls (docs/models.md). With a
+  // core the mlp encoder is one trunk shared by both heads.
+  std::string core = "none";
+  int lstm_size = 256;                    // units of the LSTM core
   std::string activation = "tanh";        // tanh | relu | elu
   bool shared_trunk = false;              // one trunk for policy and value (default: two)
   bool ortho_init = true;                 // orthogonal init: gains sqrt(2) hidden, 0.01 policy, 1 value
@@ -43,6 +48,8 @@ struct PolicyConfig {
     f("encoder_size", encoder_size);
     f("obs_scale", obs_scale);
     f("hidden_sizes", hidden_sizes);
+    f("core", core);
+    f("lstm_size", lstm_size);
     f("activation", activation);
     f("shared_trunk", shared_trunk);
     f("ortho_init", ortho_init);
@@ -74,10 +81,20 @@ struct PolicyConfig {
       }
     }
     if (encoder_size < 0) throw std::invalid_argument("policy.encoder_size: must be >= 0");
+    if (core != "none" && core != "lstm") {
+      throw std::invalid_argument("policy.core: '" + core + "' is not one of none, lstm");
+    }
+    if (lstm_size <= 0) throw std::invalid_argument("policy.lstm_size must be positive, got " + std::to_string(lstm_size));
+    if (fast_path == "on" && core != "none") {
+      throw std::invalid_argument("policy.fast_path=on: the fast path runs feed-forward MLPs only, not an " + core +
+                                  " core; use policy.fast_path=auto (libtorch for this model)");
+    }
     if (obs_scale < 0) throw std::invalid_argument("policy.obs_scale: must be >= 0");
   }
   // Whether the MLP fast path (rl/nn/mlp.h) can run this model.
-  bool fast_path_applies() const { return fast_path != "off" && encoder == "mlp"; }
+  bool fast_path_applies() const { return fast_path != "off" && encoder == "mlp" && core == "none"; }
+  // Floats of core state per env (h then c for an LSTM); 0 without a core.
+  int64_t core_state_size() const { return core == "lstm" ? 2 * static_cast<int64_t>(lstm_size) : 0; }
 };
 
 struct NormalizeConfig {

@@ -97,6 +97,9 @@ WireMessage encode_unroll(Sender& sender, const Unroll& u) {
   m.add_array("truncated", DType::kUInt8, {T, k}, u.truncated.data(), u.truncated.size());
   m.add_array("log_probs", DType::kFloat32, {T, k}, u.behaviour_log_probs.data(), u.behaviour_log_probs.size());
   m.add_array("values", DType::kFloat32, {T, k}, u.values.data(), u.values.size());
+  if (u.core_state_size > 0) {  // recurrent policies only
+    m.add_array("core_state", DType::kFloat32, {k, u.core_state_size}, u.core_state.data(), u.core_state.size());
+  }
   const int64_t f = static_cast<int64_t>(u.final_index.size());
   m.add_array("final_index", DType::kInt32, {f}, u.final_index.data(), u.final_index.size());
   if (u.byte_obs) {
@@ -190,6 +193,14 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
   copy_into(expect(m, "truncated", DType::kUInt8, {T, k}), u.truncated);
   copy_into(expect(m, "log_probs", DType::kFloat32, {T, k}), u.behaviour_log_probs);
   copy_into(expect(m, "values", DType::kFloat32, {T, k}), u.values);
+  // Optional for a feed-forward policy (actors before recurrent cores did
+  // not send it); a recurrent run's state must have the run's size.
+  u.core_state_size = limits.core_state_size;
+  if (m.has_array("core_state") || limits.core_state_size > 0) {
+    copy_into(expect(m, "core_state", DType::kFloat32, {k, limits.core_state_size}), u.core_state);
+  } else {
+    u.core_state.clear();
+  }
   const WireArray& final_index = m.array("final_index");
   const int64_t f = final_index.shape.empty() ? -1 : final_index.shape[0];
   if (f < 0 || f > T * k) throw WireError("shape_mismatch", "final_index has a bad shape");
@@ -211,6 +222,7 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
   check_finite(u.rewards, "rewards");
   check_finite(u.behaviour_log_probs, "log_probs");
   check_finite(u.values, "values");
+  check_finite(u.core_state, "core_state");
   check_finite(u.final_obs, "final_obs");
   check_flags(u.terminated, "terminated");
   check_flags(u.truncated, "truncated");

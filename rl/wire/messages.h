@@ -27,6 +27,7 @@ struct UnrollLimits {
   bool discrete = true;
   int64_t num_actions = 0;   // Discrete n
   int64_t action_size = 0;   // Box floats per action
+  int64_t core_state_size = 0;  // floats of recurrent state per env (0: no core)
   int64_t max_steps = 1 << 16;
   int64_t max_envs = 1 << 14;
   // The learner pins the shape it sent in its config: every accepted unroll

@@ -190,6 +190,60 @@ TEST(ActorCriticTest, TheEncoderScalesPixels) {
   EXPECT_TRUE(torch::allclose(scaled->forward(pixels).value, plain->forward(pixels / 255.0).value, 1e-5, 1e-6));
 }
 
+// The learner's replay of an LSTM core over L steps (forward_sequence)
+// equals the actor's step-by-step forward from the same state with the
+// same resets, outputs and states, to 1e-5; a reset forgets the past.
+TEST(ActorCriticTest, AnLstmSequenceForwardEqualsTheStepByStepForward) {
+  for (const std::string encoder : {"mlp", "minatar_cnn"}) {
+    SCOPED_TRACE(encoder);
+    PolicyConfig config = encoder_config(encoder);
+    config.core = "lstm";
+    config.lstm_size = 16;
+    const Space obs_space = encoder == "mlp" ? Space::box({5}, -1.f, 1.f) : Space::box_u8({2, 10, 10}, 0, 1);
+    torch::manual_seed(11);
+    ActorCritic model(obs_space, Space::discrete(3), config);
+    ASSERT_TRUE(model->recurrent());
+    EXPECT_EQ(model->state_size(), 32);
+    const int64_t L = 9, B = 4, d = obs_space.flat_size();
+    torch::NoGradGuard no_grad;
+    const torch::Tensor obs = torch::rand({L * B, d});
+    torch::Tensor starts = torch::zeros({L, B});
+    starts[3][1] = 1;
+    starts[6][0] = 1;
+    starts[6][3] = 1;
+    const torch::Tensor state0 = torch::randn({B, 32}) * 0.5;
+    const SequenceOutput replay = model->forward_sequence(obs, state0, starts);
+    ASSERT_EQ(replay.out.params.sizes(), (std::vector<int64_t>{L * B, 3}));
+    ASSERT_EQ(replay.states_after.sizes(), (std::vector<int64_t>{L, B, 32}));
+
+    torch::Tensor state = state0.clone();
+    for (int64_t t = 0; t < L; ++t) {
+      state = state * (1 - starts[t]).unsqueeze(1);
+      const PolicyOutput out = model->step(obs.slice(0, t * B, (t + 1) * B), state);
+      EXPECT_TRUE(torch::allclose(out.params, replay.out.params.slice(0, t * B, (t + 1) * B), 1e-5, 1e-5)) << t;
+      EXPECT_TRUE(torch::allclose(out.value, replay.out.value.slice(0, t * B, (t + 1) * B), 1e-5, 1e-5)) << t;
+      EXPECT_TRUE(torch::allclose(state, replay.states_after[t], 1e-5, 1e-5)) << t;
+    }
+    // After a reset the outputs no longer depend on the state before it.
+    const SequenceOutput other = model->forward_sequence(obs, torch::randn({B, 32}), starts);
+    const int64_t t = 7;  // stream 0 reset at step 6
+    EXPECT_TRUE(torch::allclose(other.out.params[t * B], replay.out.params[t * B], 1e-5, 1e-5));
+    EXPECT_FALSE(torch::allclose(other.out.params[t * B + 2], replay.out.params[t * B + 2], 1e-5, 1e-5))
+        << "stream 2 never reset: its outputs should depend on its initial state";
+    // value_from: the value of an observation seen from a given state.
+    const torch::Tensor v = model->value_from(obs.slice(0, 0, B), state0);
+    EXPECT_TRUE(torch::allclose(v, replay.out.value.slice(0, 0, B), 1e-5, 1e-5));
+  }
+  PolicyConfig on;
+  on.core = "lstm";
+  on.fast_path = "on";
+  EXPECT_THROW(on.validate(), std::invalid_argument);
+  on.fast_path = "auto";
+  EXPECT_FALSE(on.fast_path_applies());
+  on.core = "gru";
+  EXPECT_THROW(on.validate(), std::invalid_argument);
+}
+
 TEST(ActorCriticTest, InvalidConfigAndDeviceAreRejected) {
   PolicyConfig config;
   config.activation = "sigmoid";

@@ -153,6 +153,36 @@ TEST(WireTest, AByteObservationUnrollRoundTripsByteForByte) {
   }
 }
 
+// A recurrent policy's unroll carries the core state its first step
+// started from; a learner checks its size against the run's core.
+TEST(WireTest, ARecurrentUnrollCarriesItsCoreState) {
+  Unroll u = sample_unroll(true);
+  u.core_state_size = 6;
+  u.core_state = {0.5f, -1.f, 2.f, 0.f, 0.25f, 3.f, 1.f, 1.f, 1.f, -2.f, 0.f, 7.f};
+  Sender sender{"r", "a", 0};
+  UnrollLimits limits = limits_for(true);
+  limits.core_state_size = 6;
+  const Unroll back = decode_unroll(parse(serialize(encode_unroll(sender, u))), limits);
+  EXPECT_EQ(back.core_state, u.core_state);
+  EXPECT_EQ(back.core_state_size, 6);
+  back.check_consistent();
+  auto reason = [&](const Unroll& unroll, const UnrollLimits& l) {
+    try {
+      decode_unroll(parse(serialize(encode_unroll(sender, unroll))), l);
+    } catch (const WireError& e) {
+      return e.reason();
+    }
+    return std::string("accepted");
+  };
+  limits.core_state_size = 8;
+  EXPECT_EQ(reason(u, limits), "shape_mismatch") << "a state of another size";
+  EXPECT_EQ(reason(sample_unroll(true), limits), "missing_array") << "a recurrent run needs the state";
+  Unroll nan = u;
+  nan.core_state[3] = std::nanf("");
+  limits.core_state_size = 6;
+  EXPECT_EQ(reason(nan, limits), "non_finite");
+}
+
 TEST(WireTest, LargeArraysTravelInTheirOwnFrames) {
   Sender sender{"r", "a", 0};
   const auto frames = serialize(encode_unroll(sender, sample_unroll(true)));
