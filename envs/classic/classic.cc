@@ -70,7 +70,7 @@ void register_classic_envs(EnvRegistry& registry) {
                 .description = "Pendulum-v1 with its angular velocity zeroed (entry 2): needs memory; Box(1)"});
   registry.add({.id = "MemoryCue-v0",
                 .factory = factory_of<MemoryCue>(),
-                .default_options = {{"length", "10"}},
+                .default_options = {{"length", "10"}, {"min_length", "0"}},
                 .max_episode_steps = 0,
                 .reward_threshold = 1.0,
                 .description = "a cue at the first step, reward 1 for naming it at step `length`; Discrete(2)"});
