@@ -111,6 +111,82 @@ double gemm_rate(bool openblas, int m, int n, int k, double seconds) {
   return 2.0 * m * n * k * double(calls) / seconds_since(start);
 }
 
+// A CNN encoder's throughput on libtorch (one thread): actor inference at
+// batch 1 and 64, and update samples/s (forward, backward and an Adam step
+// on 256-sample batches), next to its arithmetic floor: the FLOPs of a
+// sample's forward (convolutions and FC layers, counted from the layer
+// shapes) and backward (twice the forward) at the best sgemm rate.
+struct CnnFigures {
+  double inference_sps_batch1 = 0, inference_sps_batch64 = 0, update_sps = 0;
+  double forward_flops = 0, floor_inference_sps = 0, floor_update_sps = 0;
+};
+
+CnnFigures measure_cnn(const std::string& encoder, const std::vector<int64_t>& shape, int64_t actions,
+                       double peak_flops, double seconds) {
+  rl::PolicyConfig config;
+  config.encoder = encoder;
+  const rl::Space obs_space = rl::Space::box_u8(shape, 0, 255);
+  rl::ActorCritic model(obs_space, rl::Space::discrete(actions), config);
+  const int64_t d = obs_space.flat_size();
+  CnnFigures f;
+  // FLOPs: 2 per multiply-add of every convolution and linear layer, with
+  // each convolution's output size read off a probe forward.
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor x = torch::zeros({1, shape[0], shape[1], shape[2]});
+    std::vector<torch::nn::Conv2dImpl*> convs;
+    std::vector<torch::nn::LinearImpl*> linears;
+    for (const auto& module : model->modules(/*include_self=*/false)) {
+      if (auto* conv = module->as<torch::nn::Conv2d>()) convs.push_back(conv);
+      if (auto* linear = module->as<torch::nn::Linear>()) linears.push_back(linear);
+    }
+    for (auto* linear : linears) f.forward_flops += 2.0 * double(linear->weight.numel());
+    // The encoders measured here are plain stacks: each convolution takes
+    // the previous one's output.
+    for (auto* conv : convs) {
+      x = conv->forward(x);
+      f.forward_flops += 2.0 * double(conv->weight.numel()) * double(x.size(2) * x.size(3));
+    }
+  }
+  auto rate = [&](int64_t rows) {
+    const torch::Tensor obs = torch::randint(0, 2, {rows, d}).to(torch::kFloat);
+    c10::InferenceMode inference;
+    int64_t calls = 0;
+    model->forward(obs);  // warm-up
+    const auto start = Clock::now();
+    while (seconds_since(start) < seconds) {
+      model->forward(obs);
+      ++calls;
+    }
+    return double(rows * calls) / seconds_since(start);
+  };
+  f.inference_sps_batch1 = rate(1);
+  f.inference_sps_batch64 = rate(64);
+  {
+    const int64_t rows = 256;
+    torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-4));
+    const torch::Tensor obs = torch::randint(0, 2, {rows, d}).to(torch::kFloat);
+    int64_t calls = 0;
+    auto update = [&] {
+      const rl::PolicyOutput out = model->forward(obs);
+      const torch::Tensor loss = out.params.logsumexp(-1).mean() + out.value.pow(2).mean();
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    };
+    update();  // warm-up
+    const auto start = Clock::now();
+    while (seconds_since(start) < seconds) {
+      update();
+      ++calls;
+    }
+    f.update_sps = double(rows * calls) / seconds_since(start);
+  }
+  f.floor_inference_sps = peak_flops / f.forward_flops;
+  f.floor_update_sps = peak_flops / (3.0 * f.forward_flops);
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -190,6 +266,20 @@ int main(int argc, char** argv) {
     out["sgemm_gflops_128x64x64_fast_path"] = own_at_shape / 1e9;
     out["floor_samples_per_second"] = floor_sps;
 
+    // 4. CNN encoders on libtorch: the MinAtar network on a 4x10x10 grid and
+    // the Nature CNN on 4x84x84 frames.
+    const CnnFigures minatar = measure_cnn("minatar_cnn", {4, 10, 10}, 6, peak, seconds / 2);
+    const CnnFigures nature = measure_cnn("nature_cnn", {4, 84, 84}, 18, peak, seconds / 2);
+    for (auto [name, f] : {std::pair{"minatar_cnn", &minatar}, std::pair{"nature_cnn", &nature}}) {
+      const std::string key = std::string("cnn_") + name;
+      out[key + "_forward_mflop"] = f->forward_flops / 1e6;
+      out[key + "_inference_samples_per_second_batch1"] = f->inference_sps_batch1;
+      out[key + "_inference_samples_per_second_batch64"] = f->inference_sps_batch64;
+      out[key + "_inference_floor_samples_per_second"] = f->floor_inference_sps;
+      out[key + "_update_samples_per_second"] = f->update_sps;
+      out[key + "_update_floor_samples_per_second"] = f->floor_update_sps;
+    }
+
     if (json) {
       std::cout << out.dump() << '\n';
       return 0;
@@ -209,6 +299,14 @@ int main(int argc, char** argv) {
                 rl::gemm_kernels().name);
     std::printf("  -> %.0f samples/s at the best 512^3 rate; the fast path runs at %.0f%% of it\n",
                 floor_sps, 100.0 * fast.samples_per_second() / floor_sps);
+    std::printf("\nCNN encoders on libtorch (1 thread), samples/s and the floor at the best sgemm rate\n");
+    std::printf("  %-26s %9s %12s %12s %12s %12s %12s\n", "encoder", "MFLOP/fw", "infer b1", "infer b64",
+                "infer floor", "update b256", "update floor");
+    for (auto [name, f] : {std::pair{"minatar_cnn 4x10x10", &minatar}, std::pair{"nature_cnn 4x84x84", &nature}}) {
+      std::printf("  %-26s %9.2f %12.0f %12.0f %12.0f %12.0f %12.0f\n", name, f->forward_flops / 1e6,
+                  f->inference_sps_batch1, f->inference_sps_batch64, f->floor_inference_sps, f->update_sps,
+                  f->floor_update_sps);
+    }
   } catch (const std::exception& e) {
     rl::cli::report_error("rl_bench_policy", e.what());
     return 1;

@@ -126,6 +126,70 @@ TEST_F(TrainingTest, ImpalaTrainsAndItsCheckpointEvaluates) {
   EXPECT_EQ(last_json_line(eval.text)["policy"], "checkpoint");
 }
 
+// Image observations end to end: MinAtar Breakout's uint8 grids cross the
+// wire as bytes (about 400 bytes of observation a step, not 1,600), IMPALA
+// trains the MinAtar paper's CNN on them with two actor processes, and the
+// checkpoint evaluates with rl_eval from its own spec. A random policy
+// returns 0.53 (se 0.02 over 1,000 episodes); 300k steps give 2-3.
+TEST_F(TrainingTest, ImpalaWithTheMinAtarCnnLearnsBreakoutFromBytes) {
+  const fs::path dir = root_ / "breakout";
+  const Output train = run(TRAIN_IMPALA, "--env MinAtar/Breakout-v0 --seed 1 --total-steps 300000 --run-dir " +
+                                             dir.string());
+  ASSERT_EQ(train.status, 0) << train.text;
+  EXPECT_THAT(train.text, HasSubstr("configs/impala/minatar_breakout.yaml"));
+  const auto metrics = rl::testing::last_metrics(dir / "metrics.csv");
+  const double bytes_per_step = metrics.at("bytes_received") / metrics.at("env_steps");
+  EXPECT_LT(bytes_per_step, 800.0) << "observations did not travel as bytes";
+  EXPECT_GT(bytes_per_step, 400.0);
+
+  const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 50 --deterministic --seed 3 --json");
+  ASSERT_EQ(eval.status, 0) << eval.text;
+  const nlohmann::json result = last_json_line(eval.text);
+  EXPECT_EQ(result["env"], "MinAtar/Breakout-v0");
+  EXPECT_GE(result["mean_return"].get<double>(), 1.5) << eval.text;
+}
+
+// Memory that crosses unrolls: MemoryCue shows a cue at an episode's first
+// step and rewards naming it at the last; with episodes of up to 12 steps
+// and 5-step unrolls the cue lies up to two unrolls back, so only a core
+// state that the actors carry across unroll boundaries (and the learner
+// replays from) can answer. A memoryless policy earns 0.5.
+TEST_F(TrainingTest, ImpalaWithAnLstmRemembersACueFromEarlierUnrolls) {
+  const fs::path dir = root_ / "memory";
+  const Output train = run(TRAIN_IMPALA, "--env MemoryCue-v0 --set run.env_options=length=12,min_length=2 "
+                                         "--seed 1 --total-steps 300000 --envs-per-actor 8 --unroll-length 5 "
+                                         "--set policy.hidden_sizes=[32] --set policy.activation=relu "
+                                         "--set policy.core=lstm --set policy.lstm_size=32 "
+                                         "--set impala.learning_rate=0.001 --set impala.entropy_cost=0.01 "
+                                         "--run-dir " + dir.string());
+  ASSERT_EQ(train.status, 0) << train.text;
+  // Evaluated on the longest episodes alone: the cue 11 steps back.
+  const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --env-option min_length=12 "
+                                   "--episodes 40 --deterministic --json");
+  ASSERT_EQ(eval.status, 0) << eval.text;
+  EXPECT_GE(last_json_line(eval.text)["mean_return"].get<double>(), 0.95) << eval.text;
+}
+
+// PPO with an LSTM core balances CartPole with its velocities hidden
+// (rl-baselines3-zoo's recurrent preset); its checkpoint evaluates with the
+// state carried through each episode and resumes.
+TEST_F(TrainingTest, PpoWithAnLstmBalancesCartPoleWithoutVelocitiesAndResumes) {
+  const fs::path dir = root_ / "novel";
+  // Two actor processes (the preset's 8 envs); a seeded PPO run repeats itself.
+  const Output train = run(TRAIN_PPO, "--env CartPoleNoVel-v1 --seed 1 --run-dir " + dir.string());
+  ASSERT_EQ(train.status, 0) << train.text;
+  EXPECT_THAT(train.text, HasSubstr("configs/ppo/cartpole_novel.yaml"));
+  const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 20 --deterministic --json");
+  ASSERT_EQ(eval.status, 0) << eval.text;
+  EXPECT_GE(last_json_line(eval.text)["mean_return"].get<double>(), 400.0) << eval.text;
+
+  const int64_t updates = read_json(dir / "summary.json")["updates"].get<int64_t>();
+  const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 210000");
+  ASSERT_EQ(resumed.status, 0) << resumed.text;
+  EXPECT_GT(read_json(dir / "summary.json")["updates"].get<int64_t>(), updates);
+  EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 300.0);
+}
+
 // --env picks the env's tuned preset and says so; --no-preset and --config
 // keep it out.
 TEST_F(TrainingTest, EnvPicksItsPresetUnlessToldOtherwise) {
