@@ -85,14 +85,22 @@ struct Result {
 };
 
 // Runs one learner with M fake actors; measures over [warmup, warmup + seconds].
+// The env and unroll shape the fake actors send (CartPole-v1, 16 x 20 by default).
+struct Workload {
+  std::string env = "CartPole-v1";
+  int num_envs = 16;
+  int unroll_length = 20;
+};
+
 Result measure(const std::string& program, int m, double seconds, bool no_update, const rl::Unroll& unroll,
-               const std::vector<std::string>& sets) {
+               const Workload& work, const std::vector<std::string>& sets) {
   const fs::path dir = fs::temp_directory_path() / ("rl_bench_learner_" + std::to_string(::getpid()) + "_" +
                                                     std::to_string(m));
   fs::remove_all(dir);
-  std::vector<std::string> args{program,      "--env",         "CartPole-v1", "--role",     "learner",
+  std::vector<std::string> args{program,      "--env",         work.env,      "--role",     "learner",
                                 "--actors",   "0",             "--total-steps", "100000000000", "--run-dir",
-                                dir.string(), "--envs-per-actor", "16",       "--unroll-length", "20",
+                                dir.string(), "--envs-per-actor", std::to_string(work.num_envs),
+                                "--unroll-length", std::to_string(work.unroll_length),
                                 "--set",      "run.log_every_seconds=1000", "--set", "run.eval_episodes=0",
                                 "--set",      "run.checkpoint_every=0", "--set", "runtime.max_actors=" + std::to_string(m + 8),
                                 "--set",      "runtime.min_actors=" + std::to_string(m)};
@@ -287,6 +295,10 @@ int main(int argc, char** argv) {
   bool no_update = false, json = false;
   std::string program;
   std::vector<std::string> sets;
+  Workload work;
+  app.add_option("--env", work.env, "The env of the unrolls (the learner's --env)");
+  app.add_option("--num-envs", work.num_envs, "Envs per unroll (k)")->check(CLI::PositiveNumber);
+  app.add_option("--unroll-length", work.unroll_length, "Steps per unroll (T)")->check(CLI::PositiveNumber);
   app.add_option("--actors", fleet, "Fleet sizes to measure")->delimiter(',')->check(CLI::PositiveNumber);
   app.add_option("--seconds", seconds, "Seconds of each measurement (after 1.5 s of warm-up)")
       ->check(CLI::PositiveNumber);
@@ -300,13 +312,14 @@ int main(int argc, char** argv) {
     if (program.empty()) program = (fs::path(rl::self_executable()).parent_path() / "train_impala").string();
     rl::EnvRegistry registry;
     rl::envs::register_builtin_envs(registry);
-    rl::RolloutWorker worker(registry, "CartPole-v1", {}, rl::RolloutConfig{.num_envs = 16, .num_steps = 20},
+    rl::RolloutWorker worker(registry, work.env, {},
+                             rl::RolloutConfig{.num_envs = work.num_envs, .num_steps = work.unroll_length},
                              rl::PolicyConfig{}, rl::NormalizeConfig{}, 1, 0);
     rl::Unroll unroll;
     worker.collect(unroll);
     std::vector<Result> results;
     for (int m : fleet) {
-      results.push_back(measure(program, m, seconds, no_update, unroll, sets));
+      results.push_back(measure(program, m, seconds, no_update, unroll, work, sets));
       const Result& r = results.back();
       if (!json) {
         std::printf("%4d actors: ingest %10.0f env steps/s (%10.0f per learner core-second), %7.1f updates/s, "
@@ -318,7 +331,7 @@ int main(int argc, char** argv) {
     }
     const double base = results.front().updates;
     if (json) {
-      nlohmann::ordered_json out = {{"env", "CartPole-v1"}, {"num_envs", 16}, {"unroll_length", 20},
+      nlohmann::ordered_json out = {{"env", work.env}, {"num_envs", work.num_envs}, {"unroll_length", work.unroll_length},
                                     {"no_update", no_update}, {"seconds", seconds}};
       for (const Result& r : results) {
         out["fleet"].push_back({{"actors", r.actors},

@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
   int num_envs = 16, unroll_length = 20;
   double seconds = 3.0;
   bool json = false;
+  rl::PolicyConfig policy;
   app.add_option("--env", env_id, "Env id");
+  app.add_option("--encoder", policy.encoder, "The policy's encoder (policy.encoder: mlp, minatar_cnn, ...)");
   app.add_option("--num-envs", num_envs, "Envs per actor (k)")->check(CLI::PositiveNumber);
   app.add_option("--unroll-length", unroll_length, "Steps per unroll (T)")->check(CLI::PositiveNumber);
   app.add_option("--seconds", seconds, "Seconds of each measurement")->check(CLI::PositiveNumber);
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
     rl::EnvRegistry registry;
     rl::envs::register_builtin_envs(registry);
     rl::RolloutConfig rollout{.num_envs = num_envs, .num_steps = unroll_length};
-    rl::RolloutWorker worker(registry, env_id, {}, rollout, rl::PolicyConfig{}, rl::NormalizeConfig{}, 1, 0);
+    policy.validate();
+    rl::RolloutWorker worker(registry, env_id, {}, rollout, policy, rl::NormalizeConfig{}, 1, 0);
     rl::Unroll unroll;
     worker.collect(unroll);  // warm-up
 

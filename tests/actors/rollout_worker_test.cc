@@ -11,20 +11,11 @@
 #include <vector>
 
 #include "actors/rollout_worker.h"
-#include "envs/builtin.h"
 #include "rl/nn/actor_critic.h"
+#include "tests/envs/env_test_util.h"
 
 namespace rl {
 namespace {
-
-const EnvRegistry& registry() {
-  static const EnvRegistry r = [] {
-    EnvRegistry reg;
-    envs::register_builtin_envs(reg);
-    return reg;
-  }();
-  return r;
-}
 
 // [rows, cols] float tensor over a vector (no copy).
 torch::Tensor view(const std::vector<float>& v, std::vector<int64_t> shape) {
@@ -41,7 +32,7 @@ TEST(RolloutWorkerTest, UnrollsCarryTheActorsCoreStateAndTheLearnersReplayMatche
   policy.lstm_size = 8;
   policy.hidden_sizes = {16};
   // Episodes of 5 steps: they end inside unrolls and across their boundaries.
-  RolloutWorker worker(registry(), "MemoryCue-v0", EnvOptions({{"length", "5"}}), rollout, policy, NormalizeConfig{},
+  RolloutWorker worker(testing::builtin_registry(), "MemoryCue-v0", EnvOptions({{"length", "5"}}), rollout, policy, NormalizeConfig{},
                        /*seed=*/3, /*actor_id=*/0);
   ASSERT_TRUE(worker.policy().recurrent());
   ActorCriticImpl& model = worker.policy().model();

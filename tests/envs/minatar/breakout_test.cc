@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "envs/minatar/minatar.h"
+#include "tests/envs/minatar/minatar_play.h"
 #include "tests/envs/env_test_util.h"
 
 namespace rl::envs::minatar {
@@ -14,43 +15,20 @@ namespace {
 
 constexpr int kPaddle = 0, kBall = 1, kTrail = 2, kBrick = 3;
 
-EnvOptions options(double sticky = 0.0, bool minimal = false) {
-  return EnvOptions({{"sticky_action_prob", std::to_string(sticky)},
-                     {"difficulty_ramping", "true"},
-                     {"minimal_actions", minimal ? "true" : "false"}});
-}
-
-struct Play {
-  MinAtarEnv env{make_breakout({}), options()};
-  std::vector<uint8_t> obs = std::vector<uint8_t>(4 * 100);
-  std::vector<float> info;
-
-  bool cell(int channel, int y, int x) const { return obs[(channel * 10 + y) * 10 + x] != 0; }
-  int count(int channel) const {
-    int n = 0;
-    for (int i = 0; i < 100; ++i) n += obs[channel * 100 + i];
-    return n;
-  }
-  // The (x, y) of the single cell set in `channel`.
-  std::pair<int, int> where(int channel) const {
-    for (int y = 0; y < 10; ++y)
-      for (int x = 0; x < 10; ++x)
-        if (cell(channel, y, x)) return {x, y};
-    return {-1, -1};
-  }
-  StepResult step(int action) { return env.step(Action::discrete(action), std::span<uint8_t>(obs), info); }
+struct BreakoutPlay : Play {
+  BreakoutPlay() : Play(make_breakout({})) {}
   // Resets with seeds until the ball starts on the `left` (x 0) or right (x 9).
   void reset_with_ball(bool left) {
     for (uint64_t seed = 0;; ++seed) {
-      env.reset(seed, std::span<uint8_t>(obs));
+      reset(seed);
       if ((where(kBall).first == 0) == left) return;
     }
   }
 };
 
 TEST(BreakoutTest, StartsWithThreeRowsOfBricksThePaddleInTheMiddleAndTheBallOnASide) {
-  Play play;
-  play.env.reset(1, std::span<uint8_t>(play.obs));
+  BreakoutPlay play;
+  play.reset(1);
   EXPECT_EQ(play.count(kBrick), 30);
   for (int y = 1; y <= 3; ++y)
     for (int x = 0; x < 10; ++x) EXPECT_TRUE(play.cell(kBrick, y, x)) << y << "," << x;
@@ -63,7 +41,7 @@ TEST(BreakoutTest, StartsWithThreeRowsOfBricksThePaddleInTheMiddleAndTheBallOnAS
 }
 
 TEST(BreakoutTest, TheBallFallsDiagonallyAndItsTrailFollows) {
-  Play play;
+  BreakoutPlay play;
   play.reset_with_ball(/*left=*/true);  // x 0, y 3, moving down-right
   play.step(kNoop);
   EXPECT_EQ(play.where(kBall), std::make_pair(1, 4));
@@ -76,7 +54,7 @@ TEST(BreakoutTest, APaddleUnderTheBallBouncesItAndAMissEndsTheEpisode) {
   {
     // From x 0, y 3 down-right the ball reaches row 9 at x 6: a paddle at 5
     // (under the ball's last cell) sends it back up.
-    Play play;
+    BreakoutPlay play;
     play.reset_with_ball(/*left=*/true);
     play.step(kRight);  // paddle 5
     for (int t = 0; t < 5; ++t) EXPECT_FALSE(play.step(kNoop).terminated);
@@ -85,7 +63,7 @@ TEST(BreakoutTest, APaddleUnderTheBallBouncesItAndAMissEndsTheEpisode) {
     EXPECT_EQ(play.where(kBall), std::make_pair(7, 7)) << "bounced up-right";
   }
   {
-    Play play;
+    BreakoutPlay play;
     play.reset_with_ball(/*left=*/true);
     play.step(kLeft);  // paddle 3, far from x 6
     StepResult last;
@@ -96,7 +74,7 @@ TEST(BreakoutTest, APaddleUnderTheBallBouncesItAndAMissEndsTheEpisode) {
 }
 
 TEST(BreakoutTest, ABrickHitScoresOneRemovesTheBrickAndReflectsTheBall) {
-  Play play;
+  BreakoutPlay play;
   play.reset_with_ball(/*left=*/true);
   play.step(kRight);
   double total = 0;
@@ -115,9 +93,9 @@ TEST(BreakoutTest, ABrickHitScoresOneRemovesTheBrickAndReflectsTheBall) {
 TEST(BreakoutTest, SameSeedSameGameAndTheBallStartsOnBothSides) {
   int left = 0;
   for (uint64_t seed = 0; seed < 200; ++seed) {
-    Play a, b;
-    a.env.reset(seed, std::span<uint8_t>(a.obs));
-    b.env.reset(seed, std::span<uint8_t>(b.obs));
+    BreakoutPlay a, b;
+    a.reset(seed);
+    b.reset(seed);
     EXPECT_EQ(a.obs, b.obs);
     left += a.where(kBall).first == 0;
   }
@@ -128,7 +106,7 @@ TEST(BreakoutTest, SameSeedSameGameAndTheBallStartsOnBothSides) {
 TEST(BreakoutTest, StickyActionsRepeatThePreviousMoveAtTheirRate) {
   // With probability 1 every move is the first one the env ever took (noop):
   // the paddle never moves.
-  MinAtarEnv always(make_breakout({}), options(/*sticky=*/1.0));
+  MinAtarEnv always(make_breakout({}), play_options(/*sticky=*/1.0));
   std::vector<uint8_t> obs(400);
   std::vector<float> info;
   always.reset(3, std::span<uint8_t>(obs));
@@ -138,7 +116,7 @@ TEST(BreakoutTest, StickyActionsRepeatThePreviousMoveAtTheirRate) {
   // At 0.1: alternate left and right in episodes of 4 steps (the paddle
   // never reaches a wall from 4). A step whose wanted move differs from
   // the previous actual move shows a repeat as a move the wrong way.
-  MinAtarEnv sticky(make_breakout({}), options(/*sticky=*/0.1));
+  MinAtarEnv sticky(make_breakout({}), play_options(/*sticky=*/0.1));
   int repeats = 0, visible = 0;
   int previous = kNoop;  // the env's first last-move
   for (uint64_t episode = 0; visible < 20000; ++episode) {
@@ -162,7 +140,7 @@ TEST(BreakoutTest, StickyActionsRepeatThePreviousMoveAtTheirRate) {
 }
 
 TEST(BreakoutTest, MinimalActionSetIsNoopLeftRight) {
-  MinAtarEnv env(make_breakout({}), options(0.0, /*minimal=*/true));
+  MinAtarEnv env(make_breakout({}), play_options(0.0, /*minimal=*/true));
   EXPECT_EQ(env.action_space().n(), 3);
   std::vector<uint8_t> obs(400);
   std::vector<float> info;

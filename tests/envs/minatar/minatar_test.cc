@@ -7,45 +7,17 @@
 #include <vector>
 
 #include "envs/minatar/minatar.h"
+#include "tests/envs/minatar/minatar_play.h"
 #include "tests/envs/env_test_util.h"
 
 namespace rl::envs::minatar {
 namespace {
 
-EnvOptions no_sticky(bool ramping = true) {
-  return EnvOptions({{"sticky_action_prob", "0"},
-                     {"difficulty_ramping", ramping ? "true" : "false"},
-                     {"minimal_actions", "false"}});
-}
-
-struct Play {
-  Play(std::unique_ptr<Game> game, int channels)
-      : env(std::move(game), no_sticky()), channels(channels), obs(channels * 100) {}
-  MinAtarEnv env;
-  int channels;
-  std::vector<uint8_t> obs;
-  std::vector<float> info;
-
-  bool cell(int channel, int y, int x) const { return obs[(channel * 10 + y) * 10 + x] != 0; }
-  int count(int channel) const {
-    int n = 0;
-    for (int i = 0; i < 100; ++i) n += obs[channel * 100 + i];
-    return n;
-  }
-  int row_of(int channel, int x) const {
-    for (int y = 0; y < 10; ++y)
-      if (cell(channel, y, x)) return y;
-    return -1;
-  }
-  void reset(uint64_t seed) { env.reset(seed, std::span<uint8_t>(obs)); }
-  StepResult step(int action) { return env.step(Action::discrete(action), std::span<uint8_t>(obs), info); }
-};
-
 // ---- Freeway ---------------------------------------------------------------
 constexpr int kChicken = 0, kCar = 1, kSpeed1 = 2;
 
 TEST(FreewayTest, StartsAtTheBottomWithOneCarAndOneTrailPerLane) {
-  Play play(make_freeway({}), 7);
+  Play play(make_freeway({}));
   play.reset(5);
   EXPECT_EQ(play.row_of(kChicken, 4), 9);
   EXPECT_EQ(play.count(kCar), 8);
@@ -56,7 +28,7 @@ TEST(FreewayTest, StartsAtTheBottomWithOneCarAndOneTrailPerLane) {
 }
 
 TEST(FreewayTest, TheChickenMovesAtMostOnceEveryThreeFrames) {
-  Play play(make_freeway({}), 7);
+  Play play(make_freeway({}));
   play.reset(5);
   // The move timer starts at 3: the first move happens on frame 4, then
   // every third frame, unless a car sends the chicken back.
@@ -75,7 +47,7 @@ TEST(FreewayTest, TheChickenMovesAtMostOnceEveryThreeFrames) {
 }
 
 TEST(FreewayTest, CrossingsScoreOneAndCarsSendTheChickenBack) {
-  Play play(make_freeway({}), 7);
+  Play play(make_freeway({}));
   int crossings = 0, hits = 0;
   for (uint64_t seed = 0; seed < 5; ++seed) {
     play.reset(seed);
@@ -97,7 +69,7 @@ TEST(FreewayTest, CrossingsScoreOneAndCarsSendTheChickenBack) {
 }
 
 TEST(FreewayTest, TheGameEndsAfter2501Frames) {
-  Play play(make_freeway({}), 7);
+  Play play(make_freeway({}));
   play.reset(9);
   for (int t = 0; t < 2500; ++t) ASSERT_FALSE(play.step(kNoop).terminated) << "frame " << t + 1;
   EXPECT_TRUE(play.step(kNoop).terminated);
@@ -107,7 +79,7 @@ TEST(FreewayTest, TheGameEndsAfter2501Frames) {
 constexpr int kCannon = 0, kAlien = 1, kAlienLeft = 2, kAlienRight = 3, kFriendly = 4, kEnemy = 5;
 
 TEST(SpaceInvadersTest, StartsWithAFourBySixBlockMarchingLeft) {
-  Play play(make_space_invaders({}), 6);
+  Play play(make_space_invaders({}));
   play.reset(0);
   EXPECT_EQ(play.count(kAlien), 24);
   for (int y = 0; y < 4; ++y)
@@ -118,7 +90,7 @@ TEST(SpaceInvadersTest, StartsWithAFourBySixBlockMarchingLeft) {
 }
 
 TEST(SpaceInvadersTest, AShotTravelsUpAndKillsTheAlienItMeets) {
-  Play play(make_space_invaders({}), 6);
+  Play play(make_space_invaders({}));
   play.reset(0);
   EXPECT_EQ(play.step(kFire).reward, 0.0);
   EXPECT_TRUE(play.cell(kFriendly, 8, 5)) << "fired from row 9, moved one row";
@@ -133,7 +105,7 @@ TEST(SpaceInvadersTest, AShotTravelsUpAndKillsTheAlienItMeets) {
 }
 
 TEST(SpaceInvadersTest, TheNearestAlienShootsAndItsBulletEndsTheGame) {
-  Play play(make_space_invaders({}), 6);
+  Play play(make_space_invaders({}));
   play.reset(0);
   // Frame 11: the lowest alien of the cannon's column fires from row 3;
   // the bullet falls a row a frame and reaches the cannon on frame 17.
@@ -145,7 +117,7 @@ TEST(SpaceInvadersTest, TheNearestAlienShootsAndItsBulletEndsTheGame) {
 }
 
 TEST(SpaceInvadersTest, TheBlockMovesAfterTwelveFramesAndStepsDownAtTheEdge) {
-  Play play(make_space_invaders({}), 6);
+  Play play(make_space_invaders({}));
   play.reset(0);
   // Out of the way of the bullets: the cannon goes to column 0 and back.
   for (int t = 0; t < 12; ++t) play.step(kNoop);
