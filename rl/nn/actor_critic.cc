@@ -97,15 +97,16 @@ ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& ac
       if (v_trunk_.ptr() != pi_trunk_.ptr()) orthogonal_init(v_trunk_, std::sqrt(2.0));
     }
     if (recurrent) {
-      // Orthogonal weights, zero biases but the forget gate's at 1 (Sonnet's
-      // LSTM, which IMPALA used; Jozefowicz et al. 2015): the cell starts
-      // out keeping what it holds, so gradients reach far-back inputs.
+      // Orthogonal weights, zero biases but the forget gate's at
+      // policy.lstm_forget_bias, 1 by default (Sonnet's LSTM, which IMPALA
+      // used; Jozefowicz et al. 2015): the cell starts out keeping what it
+      // holds, so gradients reach far-back inputs.
       torch::nn::init::orthogonal_(core_->weight_ih, 1.0);
       torch::nn::init::orthogonal_(core_->weight_hh, 1.0);
       torch::nn::init::zeros_(core_->bias_ih);
       torch::nn::init::zeros_(core_->bias_hh);
       const int64_t h = config.lstm_size;  // gates i, f, g, o in libtorch's order
-      core_->bias_ih.slice(0, h, 2 * h).fill_(1.0);
+      core_->bias_ih.slice(0, h, 2 * h).fill_(config.lstm_forget_bias);
     }
     orthogonal_init(pi_head_, /*gain=*/0.01);
     orthogonal_init(v_head_, /*gain=*/1.0);

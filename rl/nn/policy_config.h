@@ -31,6 +31,7 @@ struct PolicyConfig {
   // core the mlp encoder is one trunk shared by both heads.
   std::string core = "none";
   int lstm_size = 256;                    // units of the LSTM core
+  double lstm_forget_bias = 1.0;          // initial bias of the LSTM's forget gate (other biases start at 0)
   std::string activation = "tanh";        // tanh | relu | elu
   bool shared_trunk = false;              // one trunk for policy and value (default: two)
   bool ortho_init = true;                 // orthogonal init: gains sqrt(2) hidden, 0.01 policy, 1 value
@@ -50,6 +51,7 @@ struct PolicyConfig {
     f("hidden_sizes", hidden_sizes);
     f("core", core);
     f("lstm_size", lstm_size);
+    f("lstm_forget_bias", lstm_forget_bias);
     f("activation", activation);
     f("shared_trunk", shared_trunk);
     f("ortho_init", ortho_init);
