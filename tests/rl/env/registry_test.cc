@@ -94,6 +94,29 @@ TEST(RegistryTest, ObservationSpaceMustBeABox) {
   EXPECT_THROW(registry.spec("DiscreteObs-v0"), std::invalid_argument);
 }
 
+// A uint8 observation space is written in bytes: only a ByteEnv can, and
+// actions are never uint8.
+TEST(RegistryTest, Uint8ObservationsNeedAByteEnv) {
+  class FloatEnvClaimingBytes : public testing::FakeEnv {
+   public:
+    const Space& observation_space() const override { return space_; }
+    Space space_ = Space::box_u8({2, 3, 3}, 0, 255);
+  };
+  EnvRegistry registry;
+  registry.add({.id = "Bytes-v0", .factory = [](const EnvOptions&) -> std::unique_ptr<Env> {
+                  return std::make_unique<FloatEnvClaimingBytes>();
+                }});
+  try {
+    registry.spec("Bytes-v0");
+    ADD_FAILURE() << "a float env with a uint8 observation space was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("rl::ByteEnv"));
+  }
+  EXPECT_EQ(Space::box_u8({4, 10, 10}, 0, 1).to_string(), "Box(uint8, shape=[4, 10, 10], low=0, high=1)");
+  EXPECT_EQ(element_size(Space::box_u8({1}, 0, 1).dtype()), 1);
+  EXPECT_EQ(element_size(Space::box({1}, 0.f, 1.f).dtype()), 4);
+}
+
 TEST(MakeEnvTest, AppliesTheTimeLimitAsTruncation) {
   EnvRegistry registry;
   registry.add(fake_registration("Fake-v0", 3));
