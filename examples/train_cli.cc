@@ -68,6 +68,10 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_option("--set", sets, "Override one config key: --set ppo.learning_rate=1e-4 (repeatable)");
   app.add_option("--env-plugin", plugins, "Env plugin library (run.env_plugin; repeatable)")
       ->check(CLI::ExistingFile);
+  std::string model_plugin;
+  app.add_option("--model-plugin", model_plugin,
+                 "Model plugin library whose encoders policy.encoder can name (policy.model_plugin)")
+      ->check(CLI::ExistingFile);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off");
   bool no_preset = false;
@@ -151,6 +155,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     set("runtime.bind", bind);
     set("run.device", device);
     set("policy.fast_path", fast_path);
+    if (!model_plugin.empty()) set("policy.model_plugin", std::filesystem::absolute(model_plugin).string());
     if (!plugins.empty()) {
       std::string joined;
       for (const auto& p : plugins) joined += (joined.empty() ? "" : ",") + std::filesystem::absolute(p).string();

@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "rl/nn/distributions.h"
+#include "rl/nn/model_plugin.h"
 
 namespace rl {
 namespace {
@@ -33,6 +34,24 @@ void orthogonal_init(torch::nn::Sequential& trunk, double gain) {
   }
 }
 
+// The encoder a model plugin registered under config.encoder.
+std::shared_ptr<EncoderImpl> make_plugin_encoder(const std::vector<int64_t>& shape, const PolicyConfig& config) {
+  if (!config.model_plugin.empty()) load_model_plugin(config.model_plugin);
+  const EncoderFactory* factory = model_registry().find(config.encoder);
+  if (factory == nullptr) {
+    std::string known;
+    for (const std::string& name : model_registry().names()) known += (known.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("policy.encoder: '" + config.encoder + "' is not registered by the model plugin '" +
+                                config.model_plugin + "' (it registers: " + (known.empty() ? "none" : known) + ")");
+  }
+  std::shared_ptr<EncoderImpl> encoder = (*factory)(shape, config);
+  if (!encoder || encoder->out_size() <= 0) {
+    throw std::invalid_argument("policy.encoder: the plugin's '" + config.encoder +
+                                "' returned no module or one with out_size() 0");
+  }
+  return encoder;
+}
+
 void orthogonal_init(torch::nn::Linear& linear, double gain) {
   torch::nn::init::orthogonal_(linear->weight, gain);
   torch::nn::init::zeros_(linear->bias);
@@ -58,7 +77,10 @@ ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& ac
   // The module names are the keys of checkpoints and weight messages; the
   // value function's start with "v_" (IMPALA's actors go without them).
   int64_t features = 0;
-  if (config.encoder != "mlp") {
+  if (!PolicyConfig::builtin_encoder(config.encoder)) {
+    encoder_ = register_module("encoder", make_plugin_encoder(obs_shape_, config));
+    features = encoder_->out_size();
+  } else if (config.encoder != "mlp") {
     encoder_ = register_module("encoder", make_cnn_encoder(obs_shape_, config));
     features = encoder_->out_size();
   } else if (config.shared_trunk || recurrent) {
@@ -82,7 +104,9 @@ ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& ac
   }
   if (config.ortho_init) {
     torch::NoGradGuard no_grad;
-    if (encoder_) {
+    if (encoder_ && !PolicyConfig::builtin_encoder(config.encoder)) {
+      // A plugin's encoder keeps the initialization its author gave it.
+    } else if (encoder_) {
       for (auto& module : encoder_->modules(/*include_self=*/false)) {
         if (auto* conv = module->as<torch::nn::Conv2d>()) {
           torch::nn::init::orthogonal_(conv->weight, std::sqrt(2.0));

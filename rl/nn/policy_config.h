@@ -17,7 +17,12 @@ struct PolicyConfig {
   // mlp | minatar_cnn (conv 16 3x3/1, FC 128) | nature_cnn (32 8x8/4,
   // 64 4x4/2, 64 3x3/1, FC 512) | impala_cnn (3 ResNet stacks 16/32/32,
   // FC 256).
+  // Or the name of an encoder that policy.model_plugin registers.
   std::string encoder = "mlp";
+  // A model plugin (shared library, docs/custom-models.md) loaded before the
+  // model is built, in the learner, the actors and rl_eval alike (the same
+  // path on every host).
+  std::string model_plugin;
   std::vector<int> conv_channels;         // CNN channels per layer (impala: per stack); empty: the encoder's
   std::vector<int> conv_kernels;          // kernel sizes (minatar, nature); empty: the encoder's
   std::vector<int> conv_strides;          // strides (minatar, nature); empty: the encoder's
@@ -43,6 +48,7 @@ struct PolicyConfig {
 
   void visit(ConfigFields& f) {
     f("encoder", encoder);
+    f("model_plugin", model_plugin);
     f("conv_channels", conv_channels);
     f("conv_kernels", conv_kernels);
     f("conv_strides", conv_strides);
@@ -69,9 +75,10 @@ struct PolicyConfig {
     if (fast_path != "auto" && fast_path != "on" && fast_path != "off") {
       throw std::invalid_argument("policy.fast_path: '" + fast_path + "' is not one of auto, on, off");
     }
-    if (encoder != "mlp" && encoder != "minatar_cnn" && encoder != "nature_cnn" && encoder != "impala_cnn") {
+    if (!builtin_encoder(encoder) && model_plugin.empty()) {
       throw std::invalid_argument("policy.encoder: '" + encoder +
-                                  "' is not one of mlp, minatar_cnn, nature_cnn, impala_cnn");
+                                  "' is not one of mlp, minatar_cnn, nature_cnn, impala_cnn (an encoder of "
+                                  "your own needs policy.model_plugin, --model-plugin)");
     }
     if (fast_path == "on" && encoder != "mlp") {
       throw std::invalid_argument("policy.fast_path=on: the fast path runs MLP policies only, not the " + encoder +
@@ -92,6 +99,9 @@ struct PolicyConfig {
                                   " core; use policy.fast_path=auto (libtorch for this model)");
     }
     if (obs_scale < 0) throw std::invalid_argument("policy.obs_scale: must be >= 0");
+  }
+  static bool builtin_encoder(const std::string& name) {
+    return name == "mlp" || name == "minatar_cnn" || name == "nature_cnn" || name == "impala_cnn";
   }
   // Whether the MLP fast path (rl/nn/mlp.h) can run this model.
   bool fast_path_applies() const { return fast_path != "off" && encoder == "mlp" && core == "none"; }

@@ -190,6 +190,31 @@ TEST_F(TrainingTest, PpoWithAnLstmBalancesCartPoleWithoutVelocitiesAndResumes) {
   EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 300.0);
 }
 
+// A model of the user's own: examples/custom_model's plugin registers an
+// encoder (an MLP with layer normalization); PPO trains it, the checkpoint
+// names the plugin in its config and rl_eval rebuilds the model from there.
+TEST_F(TrainingTest, AModelPluginsEncoderTrainsAndItsCheckpointEvaluates) {
+  const fs::path dir = root_ / "plugin";
+  const Output train = run(TRAIN_PPO, "--env CartPole-v1 --seed 1 --actors 0 --total-steps 60000 "
+                                      "--model-plugin " LAYER_NORM_MLP_PLUGIN " --set policy.encoder=layer_norm_mlp "
+                                      "--run-dir " + dir.string());
+  ASSERT_EQ(train.status, 0) << train.text;
+  std::ifstream config(dir / "config.yaml");
+  const std::string yaml((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(yaml, HasSubstr("encoder: layer_norm_mlp"));
+  EXPECT_THAT(yaml, HasSubstr("liblayer_norm_mlp.so"));
+  const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 20 --deterministic --json");
+  ASSERT_EQ(eval.status, 0) << eval.text;
+  EXPECT_GE(last_json_line(eval.text)["mean_return"].get<double>(), 300.0) << eval.text;
+
+  // An encoder nobody registered is one line naming the setting.
+  const Output unknown = run(TRAIN_PPO, "--env CartPole-v1 --set policy.encoder=transformer --run-dir " +
+                                            (root_ / "unknown").string());
+  EXPECT_NE(unknown.status, 0);
+  EXPECT_THAT(unknown.text, HasSubstr("policy.model_plugin"));
+  EXPECT_THAT(unknown.text, Not(HasSubstr("terminate called")));
+}
+
 // --env picks the env's tuned preset and says so; --no-preset and --config
 // keep it out.
 TEST_F(TrainingTest, EnvPicksItsPresetUnlessToldOtherwise) {
