@@ -110,7 +110,9 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
   if (::pipe(fds) != 0) throw std::runtime_error("pipe");
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // The learner logs to stderr (its endpoint line among them): read both.
     ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
     ::close(fds[0]);
     if (no_update) ::setenv("RL_BENCH_NO_UPDATE", "1", 1);
     std::vector<char*> argv;
