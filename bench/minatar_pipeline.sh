@@ -16,12 +16,13 @@ seconds=${SECONDS_PER_POINT:-4}
 rm -rf "$out"
 mkdir -p "$out"
 env=MinAtar/Breakout-v0
+bin=${RL_BUILD_DIR:-build}/bin
 
-build/bin/rl_bench_pipeline --env "$env" --encoder minatar_cnn --num-envs 4 --unroll-length 20 \
+"$bin"/rl_bench_pipeline --env "$env" --encoder minatar_cnn --num-envs 4 --unroll-length 20 \
   --seconds "$seconds" --json > "$out/actor.json"
-build/bin/rl_bench_learner --env "$env" --num-envs 4 --unroll-length 20 --actors 2,8 --seconds "$seconds" \
+"$bin"/rl_bench_learner --env "$env" --num-envs 4 --unroll-length 20 --actors 2,8 --seconds "$seconds" \
   --json > "$out/learner.json"
-build/bin/train_impala --env "$env" --total-steps "$steps" --run-dir "$out/impala-2-actors" \
+"$bin"/train_impala --env "$env" --total-steps "$steps" --run-dir "$out/impala-2-actors" \
   --set run.log_every_seconds=1000 --set run.eval_episodes=0 > "$out/impala.log" 2>&1
 
 python3 - "$out" <<'PY'
