@@ -150,6 +150,10 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
     const torch::Tensor a = actions.contiguous();
     std::copy_n(a.data_ptr<float>(), a.numel(), box.begin());
   }
+  if (model_->core_input_size() > 0) {  // the core's next inputs (stepped)
+    last_discrete_.assign(discrete.begin(), discrete.begin() + (model_->discrete() ? rows : 0));
+    last_box_.assign(box.begin(), box.begin() + (model_->discrete() ? 0 : actions.numel()));
+  }
 }
 
 void PolicyActor::episodes_started(std::span<const uint8_t> starts) {
@@ -162,6 +166,20 @@ void PolicyActor::episodes_started(std::span<const uint8_t> starts) {
 }
 
 std::span<const float> PolicyActor::core_state() const { return state_; }
+
+void PolicyActor::stepped(std::span<const float> rewards) {
+  if (!recurrent() || model_->core_input_size() == 0) return;
+  const int64_t rows = static_cast<int64_t>(rewards.size());
+  const bool discrete = model_->discrete();
+  if (static_cast<int64_t>(discrete ? last_discrete_.size() : last_box_.size() / std::max<int64_t>(1, spec_.action_size())) != rows) {
+    throw std::logic_error("PolicyActor::stepped: " + std::to_string(rows) + " rewards for the actions of another batch");
+  }
+  c10::InferenceMode inference;
+  torch::Tensor state = torch::from_blob(state_.data(), {rows, state_size_}, torch::kFloat);
+  const torch::Tensor actions = discrete ? torch::from_blob(last_discrete_.data(), {rows}, torch::kLong)
+                                         : torch::from_blob(last_box_.data(), {rows, spec_.action_size()}, torch::kFloat);
+  model_->record_inputs(state, actions, torch::from_blob(const_cast<float*>(rewards.data()), {rows}, torch::kFloat));
+}
 
 void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
   const int64_t obs_size = spec_.obs_size();

@@ -64,6 +64,9 @@ class PolicyActor {
   // The state act() starts from, [rows, core_state_size] (the unroll ships
   // it with its first step).
   std::span<const float> core_state() const;
+  // After the env stepped on act()'s actions: a core fed the last action
+  // and reward (policy.core_inputs) records them with the raw `rewards`.
+  void stepped(std::span<const float> rewards);
 
   int64_t version() const { return version_; }
   Rng& rng() { return rng_; }
@@ -90,6 +93,8 @@ class PolicyActor {
   std::vector<float> normalized_;  // scratch for normalized observations
   int64_t state_size_ = 0;         // core state floats per row (0: feed-forward)
   std::vector<float> state_;       // [rows, state_size_] the core state (recurrent policies)
+  std::vector<int64_t> last_discrete_;  // act()'s last actions, for stepped() (recurrent policies)
+  std::vector<float> last_box_;
 };
 
 // A BatchPolicy over a PolicyActor: Box actions are clipped to the action
@@ -99,6 +104,7 @@ class ActorBatchPolicy final : public BatchPolicy {
   ActorBatchPolicy(PolicyActor& actor, const Space& action_space, bool deterministic);
   void act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box) override;
   void episodes_started(std::span<const uint8_t> starts) override { actor_.episodes_started(starts); }
+  void stepped(std::span<const float> rewards) override { actor_.stepped(rewards); }
 
  private:
   PolicyActor& actor_;

@@ -90,6 +90,7 @@ void RolloutWorker::collect(Unroll& out) {
     }
     const auto rewards = env_.rewards();
     std::copy(rewards.begin(), rewards.end(), out.rewards.begin() + t * k);
+    policy_.stepped(rewards);
     for (int64_t i = 0; i < k; ++i) {
       const uint8_t terminated = env_.terminated()[i];
       const uint8_t truncated = env_.truncated()[i];

@@ -28,6 +28,7 @@ PpoBatch appo_batch(ActorCriticImpl& model, const ImpalaBatch& batch, const Appo
     out.num_steps = T;
     out.starts = batch.starts.slice(0, 0, T);
     out.core_state = batch.core_state;
+    if (batch.core_inputs.defined()) out.core_inputs = batch.core_inputs.slice(0, 0, T);
   }
   return out;
 }

@@ -20,7 +20,7 @@ BatchForward forward_batch(ActorCriticImpl& model, const ImpalaBatch& batch) {
   const int64_t B = batch.num_streams();
   const torch::Tensor obs = batch.obs.reshape({(T + 1) * B, -1});
   const PolicyOutput out =
-      model.recurrent() ? model.forward_sequence(obs, batch.core_state, batch.starts).out : model.forward(obs);
+      model.recurrent() ? model.forward_sequence(obs, batch.core_state, batch.starts, batch.core_inputs).out : model.forward(obs);
   BatchForward f;
   f.acting = {out.params.slice(0, 0, T * B), out.value.slice(0, 0, T * B)};
   f.values_all = out.value.reshape({T + 1, B});

@@ -21,6 +21,8 @@ struct ImpalaBatch {
   // [T+1, B] 1 where an episode starts at the step (row 0: 0, resolved).
   torch::Tensor core_state;
   torch::Tensor starts;
+  // [T+1, B, P] each step's core inputs (policy.core_inputs; else undefined).
+  torch::Tensor core_inputs;
 
   int64_t num_steps() const { return actions.size(0); }
   int64_t num_streams() const { return actions.size(1); }

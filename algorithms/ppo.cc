@@ -21,6 +21,7 @@ PpoBatch PpoBatch::select_streams(const torch::Tensor& streams) const {
   mb.num_steps = T;
   mb.starts = starts.index_select(1, streams);
   mb.core_state = core_state.index_select(0, streams);
+  if (core_inputs.defined()) mb.core_inputs = core_inputs.index_select(1, streams);
   return mb;
 }
 
@@ -28,7 +29,7 @@ PpoLoss ppo_loss(ActorCriticImpl& model, const PpoBatch& mb, const PpoConfig& co
                  double clip_coef) {
   // A recurrent model replays its core over each stream's T steps from the
   // actor's state, resetting where episodes start: the forward the actor ran.
-  const PolicyOutput out = model.recurrent() ? model.forward_sequence(mb.obs, mb.core_state, mb.starts).out
+  const PolicyOutput out = model.recurrent() ? model.forward_sequence(mb.obs, mb.core_state, mb.starts, mb.core_inputs).out
                                              : model.forward(mb.obs);
   return ppo_objective(model.log_prob(out, mb.actions), model.entropy(out), out.value, mb, config,
                        clip_coef);

@@ -28,6 +28,7 @@ struct PpoBatch {
   int64_t num_steps = 0;     // T (0: samples are independent)
   torch::Tensor starts;      // [T, K] 1 where an episode starts at the step (the core state is zeroed)
   torch::Tensor core_state;  // [K, S] the actors' core state before step 0
+  torch::Tensor core_inputs; // [T, K, P] each step's core inputs (policy.core_inputs; else undefined)
 
   int64_t size() const { return obs.size(0); }
   int64_t num_streams() const { return num_steps > 0 ? size() / num_steps : size(); }

@@ -74,6 +74,7 @@ MetricRow AppoLearner::update(const Batch& joined, double progress) {
     if (model_->recurrent()) {
       batch.core_state = core_state(joined);
       batch.starts = sequence_starts(joined);
+      batch.core_inputs = core_inputs(joined);
     }
     const PpoBatch ppo = appo_batch(*model_, batch, target_config_, &target_stats);
     stats = ppo_update(*model_, optimizer_, ppo, update_config_, lr, clip, rng_, [this] { reduce_gradients(); },

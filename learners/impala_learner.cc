@@ -94,6 +94,7 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
     if (model_->recurrent()) {
       batch.core_state = core_state(joined);
       batch.starts = sequence_starts(joined);
+      batch.core_inputs = core_inputs(joined);
     }
     for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
     ImpalaLoss torch_loss = impala_loss(*model_, batch, loss_config_);

@@ -127,6 +127,18 @@ torch::Tensor Learner::core_state(const Batch& batch) const {
   return upload(batch.core_state, {batch.num_streams, model_->state_size()});
 }
 
+torch::Tensor Learner::core_inputs(const Batch& batch) const {
+  const int64_t P = model_->core_input_size();
+  if (P == 0) return {};
+  const int64_t T = batch.num_steps, K = batch.num_streams, S = model_->state_size();
+  const torch::Tensor first = core_state(batch).slice(1, S - P, S).unsqueeze(0);  // [1, K, P]
+  const torch::Tensor actions = spec_.action_space.is_discrete()
+                                    ? upload(batch.discrete_actions, {T * K})
+                                    : upload(batch.box_actions, {T * K, spec_.action_size()});
+  const torch::Tensor later = model_->core_inputs_of(actions, upload(batch.rewards, {T * K})).reshape({T, K, P});
+  return torch::cat({first, later}, /*dim=*/0);
+}
+
 Learner::CoreReplay Learner::replay_core(const Batch& batch, std::span<const float> normalized_obs,
                                          std::span<const float> normalized_finals) {
   torch::NoGradGuard no_grad;
@@ -134,7 +146,7 @@ Learner::CoreReplay Learner::replay_core(const Batch& batch, std::span<const flo
   const int64_t m = static_cast<int64_t>(batch.final_index.size());
   const std::vector<float> obs(normalized_obs.begin(), normalized_obs.begin() + (T + 1) * K * d);
   const SequenceOutput replay = model_->forward_sequence(upload(obs, {(T + 1) * K, d}), core_state(batch),
-                                                         sequence_starts(batch));
+                                                         sequence_starts(batch), core_inputs(batch));
   CoreReplay out;
   const torch::Tensor values = replay.out.value.to(torch::kCPU).contiguous();
   out.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());

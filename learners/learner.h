@@ -109,6 +109,10 @@ class Learner {
   // the actors started from, [K, S].
   torch::Tensor sequence_starts(const Batch& batch) const;
   torch::Tensor core_state(const Batch& batch) const;
+  // The core inputs of each of the T+1 steps (policy.core_inputs), [T+1, K,
+  // P]: row 0 from the shipped state's tail, row t the action and raw
+  // reward of step t-1. Undefined when the model takes none.
+  torch::Tensor core_inputs(const Batch& batch) const;
   // Replays the core (no gradient) over the batch's T+1 normalized
   // observations: the values of all T+1 rows [(T+1) K], and the values of
   // the final observations of truncated episodes [m], each seen from the

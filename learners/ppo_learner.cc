@@ -94,6 +94,7 @@ MetricRow PpoLearner::update(const Batch& joined, double progress) {
       batch.num_steps = T;
       batch.starts = sequence_starts(joined).slice(0, 0, T);
       batch.core_state = core_state(joined);
+      if (model_->core_input_size() > 0) batch.core_inputs = core_inputs(joined).slice(0, 0, T);
     }
     stats = ppo_update(*model_, optimizer_, batch, config_, lr, clip, rng_, [this] { reduce_gradients(); },
                        group_mean());

@@ -294,7 +294,8 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
                     .spec = spec,
                     .num_steps = setup.rollout.num_steps,
                     .num_envs = setup.rollout.num_envs,
-                    .core_state_size = setup.policy.core_state_size(),
+                    .core_state_size = setup.policy.core_state_size(spec.action_space.is_discrete() ? spec.action_space.n()
+                                                                                              : spec.action_space.flat_size()),
                     .sync = setup.sync,
                     .seed = derive_seed(setup.run.seed, 0xAC70000ull + static_cast<uint64_t>(rank)),
                     .heartbeat_seconds = rt.heartbeat_seconds,

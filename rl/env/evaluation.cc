@@ -88,6 +88,7 @@ EpisodeStatistics run_episodes(VectorEnv& env, BatchPolicy& policy, int episodes
     } else {
       env.step(std::span<const float>(box_actions));
     }
+    policy.stepped(env.rewards());
     for (int i = 0; i < k; ++i) starts[i] = env.terminated()[i] || env.truncated()[i];
     for (int i = 0; i < k; ++i) {
       if ((env.terminated()[i] || env.truncated()[i]) && done[i] < wanted[i]) {

@@ -26,6 +26,9 @@ class BatchPolicy {
   // this step (all of them after a reset). Policies with memory forget it
   // there; others ignore it.
   virtual void episodes_started(std::span<const uint8_t> starts) { (void)starts; }
+  // Called after each env step with its k raw rewards. Policies whose
+  // memory takes the last action and reward record them; others ignore it.
+  virtual void stepped(std::span<const float> rewards) { (void)rewards; }
 };
 
 // Uniformly random actions (Gymnasium's Space.sample): Discrete uniform over

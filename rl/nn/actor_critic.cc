@@ -94,7 +94,12 @@ ActorCriticImpl::ActorCriticImpl(const Space& observation_space, const Space& ac
     features = config.hidden_sizes.back();
   }
   if (recurrent) {
-    core_ = register_module("core", torch::nn::LSTMCell(torch::nn::LSTMCellOptions(features, config.lstm_size)));
+    action_width_ = out;
+    sees_action_ = config.core_sees_action();
+    sees_reward_ = config.core_sees_reward();
+    input_size_ = config.core_input_size(out);
+    core_ = register_module("core", torch::nn::LSTMCell(
+                                        torch::nn::LSTMCellOptions(features + input_size_, config.lstm_size)));
     features = config.lstm_size;
   }
   pi_head_ = register_module("pi_head", torch::nn::Linear(features, out));
@@ -153,8 +158,36 @@ PolicyOutput ActorCriticImpl::heads(const torch::Tensor& features) {
 std::pair<torch::Tensor, torch::Tensor> ActorCriticImpl::core_step(const torch::Tensor& features,
                                                                    const torch::Tensor& state) {
   const int64_t h = core_->options.hidden_size();
-  auto [hidden, cell] = core_->forward(features, std::make_tuple(state.slice(1, 0, h), state.slice(1, h, 2 * h)));
-  return {hidden, torch::cat({hidden, cell}, /*dim=*/1)};
+  auto hc = std::make_tuple(state.slice(1, 0, h), state.slice(1, h, 2 * h));
+  if (input_size_ == 0) {
+    auto [hidden, cell] = core_->forward(features, hc);
+    return {hidden, torch::cat({hidden, cell}, /*dim=*/1)};
+  }
+  // The previous step's action and reward (policy.core_inputs) ride at the
+  // state's tail and join the features; the next state keeps that tail
+  // until record_inputs() writes the step's own.
+  const torch::Tensor tail = state.slice(1, 2 * h, 2 * h + input_size_);
+  auto [hidden, cell] = core_->forward(torch::cat({features, tail}, /*dim=*/1), hc);
+  return {hidden, torch::cat({hidden, cell, tail}, /*dim=*/1)};
+}
+
+torch::Tensor ActorCriticImpl::core_inputs_of(const torch::Tensor& actions, const torch::Tensor& rewards) const {
+  const int64_t n = rewards.numel();
+  std::vector<torch::Tensor> parts;
+  if (sees_action_) {
+    parts.push_back(discrete_ ? torch::one_hot(actions.reshape({n}).to(torch::kLong), action_width_).to(torch::kFloat)
+                              : actions.reshape({n, action_width_}).to(torch::kFloat));
+  }
+  if (sees_reward_) parts.push_back(rewards.reshape({n, 1}).to(torch::kFloat).clamp(-1.0, 1.0));
+  if (parts.empty()) return torch::zeros({n, 0}, rewards.options().dtype(torch::kFloat));
+  return torch::cat(parts, /*dim=*/1);
+}
+
+void ActorCriticImpl::record_inputs(torch::Tensor& state, const torch::Tensor& actions,
+                                    const torch::Tensor& rewards) const {
+  if (input_size_ == 0) return;
+  const int64_t h = core_->options.hidden_size();
+  state.slice(1, 2 * h, 2 * h + input_size_).copy_(core_inputs_of(actions, rewards));
 }
 
 PolicyOutput ActorCriticImpl::step(const torch::Tensor& obs, torch::Tensor& state) {
@@ -164,8 +197,13 @@ PolicyOutput ActorCriticImpl::step(const torch::Tensor& obs, torch::Tensor& stat
 }
 
 SequenceOutput ActorCriticImpl::forward_sequence(const torch::Tensor& obs, const torch::Tensor& state0,
-                                                 const torch::Tensor& starts) {
+                                                 const torch::Tensor& starts, const torch::Tensor& inputs) {
   const int64_t L = starts.size(0), B = starts.size(1);
+  TORCH_CHECK(input_size_ == 0 || (inputs.defined() && inputs.dim() == 3 && inputs.size(0) == L &&
+                                   inputs.size(1) == B && inputs.size(2) == input_size_),
+              "ActorCritic::forward_sequence: policy.core_inputs needs each step's inputs [", L, ", ", B, ", ",
+              input_size_, "]");
+  const int64_t h = core_->options.hidden_size();
   // The encoder runs once over all L*B rows; only the core walks the steps.
   const torch::Tensor features = encode(obs).reshape({L, B, -1});
   const torch::Tensor keep = (1.0 - starts.to(features.dtype())).unsqueeze(-1);  // [L, B, 1]
@@ -174,13 +212,24 @@ SequenceOutput ActorCriticImpl::forward_sequence(const torch::Tensor& obs, const
   hidden.reserve(L);
   states.reserve(L);
   for (int64_t t = 0; t < L; ++t) {
-    // Zeroed where an episode starts (state * (1 - start), as TorchBeast).
-    auto [h, next] = core_step(features[t], state * keep[t]);
-    hidden.push_back(h);
+    // The step's core inputs in the tail (the previous step's action and
+    // reward), then zeroed where an episode starts (state * (1 - start), as
+    // TorchBeast).
+    if (input_size_ > 0) state = torch::cat({state.slice(1, 0, 2 * h), inputs[t]}, /*dim=*/1);
+    auto [hid, next] = core_step(features[t], state * keep[t]);
+    hidden.push_back(hid);
     states.push_back(next);
     state = next;
   }
-  return {heads(torch::cat(hidden, /*dim=*/0)), torch::stack(states, /*dim=*/0)};
+  torch::Tensor after = torch::stack(states, /*dim=*/0);
+  if (input_size_ > 0) {
+    // After step t the tail holds step t's own action and reward, the
+    // inputs of step t+1 (after the last step they are not known: zeros).
+    const torch::Tensor next_inputs =
+        torch::cat({inputs.slice(0, 1), torch::zeros_like(inputs.slice(0, 0, 1))}, /*dim=*/0);
+    after = torch::cat({after.slice(2, 0, 2 * h), next_inputs}, /*dim=*/2);
+  }
+  return {heads(torch::cat(hidden, /*dim=*/0)), after};
 }
 
 torch::Tensor ActorCriticImpl::value_from(const torch::Tensor& obs, const torch::Tensor& state) {

@@ -39,16 +39,29 @@ class ActorCriticImpl : public torch::nn::Module {
 
   // ---- The recurrent core (policy.core) ----
   bool recurrent() const { return !core_.is_empty(); }
-  // Floats of state per stream: [h, c] of the LSTM (0 without a core).
-  int64_t state_size() const { return recurrent() ? 2 * core_->options.hidden_size() : 0; }
+  // Floats of state per stream: [h, c] of the LSTM, then the core inputs
+  // of the coming step (policy.core_inputs: the previous action and
+  // reward); 0 without a core.
+  int64_t state_size() const { return recurrent() ? 2 * core_->options.hidden_size() + input_size_ : 0; }
+  // Floats of core inputs per step (0 unless policy.core_inputs).
+  int64_t core_input_size() const { return input_size_; }
   // One step of N streams from `state` [N, S]; returns the output and
-  // replaces `state` by the next one.
+  // replaces `state` by the next one. With policy.core_inputs the caller
+  // then writes the step's action and reward in it (record_inputs).
   PolicyOutput step(const torch::Tensor& obs, torch::Tensor& state);
+  // Writes actions [N] (int64) or [N, d] and rewards [N] (raw; clipped
+  // here) as the core inputs of the next step into `state` [N, S].
+  void record_inputs(torch::Tensor& state, const torch::Tensor& actions, const torch::Tensor& rewards) const;
+  // The core inputs [N, core_input_size()] of actions and raw rewards.
+  torch::Tensor core_inputs_of(const torch::Tensor& actions, const torch::Tensor& rewards) const;
   // L steps of B streams: obs [L*B, obs_size] time-major, state0 [B, S] the
   // state before step 0, starts [L, B] 1 where an episode starts at that
-  // step (the state is zeroed first; the caller resolves step 0 into state0).
+  // step (the state is zeroed first; the caller resolves step 0 into
+  // state0). With policy.core_inputs, `inputs` [L, B, core_input_size()]
+  // holds each step's inputs (row 0: state0's tail; row t: step t-1's
+  // action and reward); states_after[t] then carries row t+1 in its tail.
   SequenceOutput forward_sequence(const torch::Tensor& obs, const torch::Tensor& state0,
-                                  const torch::Tensor& starts);
+                                  const torch::Tensor& starts, const torch::Tensor& inputs = {});
   // Values [N] of observations each seen from its own state [N, S].
   torch::Tensor value_from(const torch::Tensor& obs, const torch::Tensor& state);
 
@@ -80,6 +93,9 @@ class ActorCriticImpl : public torch::nn::Module {
   torch::nn::Sequential pi_trunk_{nullptr};  // mlp only
   torch::nn::Sequential v_trunk_{nullptr};  // same module as pi_trunk_ when shared
   torch::nn::LSTMCell core_{nullptr};        // policy.core lstm
+  int64_t action_width_ = 0;                 // one-hot size (Discrete) or action floats (Box)
+  bool sees_action_ = false, sees_reward_ = false;  // policy.core_inputs
+  int64_t input_size_ = 0;                   // floats of core inputs per step
   torch::nn::Linear pi_head_{nullptr};
   torch::nn::Linear v_head_{nullptr};
   torch::Tensor log_std_;  // [d] (Box only)

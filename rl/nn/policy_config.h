@@ -37,6 +37,11 @@ struct PolicyConfig {
   std::string core = "none";
   int lstm_size = 256;                    // units of the LSTM core
   double lstm_forget_bias = 1.0;          // initial bias of the LSTM's forget gate (other biases start at 0)
+  // What the core sees besides the encoder's features, as IMPALA's agent:
+  // none | action (the previous action: one-hot, or the Box vector) |
+  // reward (the previous reward clipped to [-1, 1]) | action_reward. Both
+  // are 0 at an episode's first step.
+  std::string core_inputs = "none";
   std::string activation = "tanh";        // tanh | relu | elu
   bool shared_trunk = false;              // one trunk for policy and value (default: two)
   bool ortho_init = true;                 // orthogonal init: gains sqrt(2) hidden, 0.01 policy, 1 value
@@ -58,6 +63,7 @@ struct PolicyConfig {
     f("core", core);
     f("lstm_size", lstm_size);
     f("lstm_forget_bias", lstm_forget_bias);
+    f("core_inputs", core_inputs);
     f("activation", activation);
     f("shared_trunk", shared_trunk);
     f("ortho_init", ortho_init);
@@ -93,6 +99,14 @@ struct PolicyConfig {
     if (core != "none" && core != "lstm") {
       throw std::invalid_argument("policy.core: '" + core + "' is not one of none, lstm");
     }
+    if (core_inputs != "none" && core_inputs != "action" && core_inputs != "reward" && core_inputs != "action_reward") {
+      throw std::invalid_argument("policy.core_inputs: '" + core_inputs +
+                                  "' is not one of none, action, reward, action_reward");
+    }
+    if (core_inputs != "none" && core == "none") {
+      throw std::invalid_argument("policy.core_inputs=" + core_inputs +
+                                  " feeds the recurrent core, and policy.core is none (set policy.core=lstm)");
+    }
     if (lstm_size <= 0) throw std::invalid_argument("policy.lstm_size must be positive, got " + std::to_string(lstm_size));
     if (fast_path == "on" && core != "none") {
       throw std::invalid_argument("policy.fast_path=on: the fast path runs feed-forward MLPs only, not an " + core +
@@ -105,8 +119,18 @@ struct PolicyConfig {
   }
   // Whether the MLP fast path (rl/nn/mlp.h) can run this model.
   bool fast_path_applies() const { return fast_path != "off" && encoder == "mlp" && core == "none"; }
-  // Floats of core state per env (h then c for an LSTM); 0 without a core.
-  int64_t core_state_size() const { return core == "lstm" ? 2 * static_cast<int64_t>(lstm_size) : 0; }
+  bool core_sees_action() const { return core_inputs == "action" || core_inputs == "action_reward"; }
+  bool core_sees_reward() const { return core_inputs == "reward" || core_inputs == "action_reward"; }
+  // Floats of the previous step the core sees (policy.core_inputs), for
+  // actions of `action_width` floats (a Discrete space's n: one-hot).
+  int64_t core_input_size(int64_t action_width) const {
+    return (core_sees_action() ? action_width : 0) + (core_sees_reward() ? 1 : 0);
+  }
+  // Floats of core state per env: h then c of the LSTM, then the core
+  // inputs of the coming step; 0 without a core.
+  int64_t core_state_size(int64_t action_width) const {
+    return core == "lstm" ? 2 * static_cast<int64_t>(lstm_size) + core_input_size(action_width) : 0;
+  }
 };
 
 struct NormalizeConfig {

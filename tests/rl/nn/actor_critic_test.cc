@@ -234,6 +234,82 @@ TEST(ActorCriticTest, AnLstmSequenceForwardEqualsTheStepByStepForward) {
     const torch::Tensor v = model->value_from(obs.slice(0, 0, B), state0);
     EXPECT_TRUE(torch::allclose(v, replay.out.value.slice(0, 0, B), 1e-5, 1e-5));
   }
+}
+
+// policy.core_inputs: the core also sees the previous step's action
+// (one-hot, or the Box vector) and its reward clipped to [-1, 1], carried at
+// the state's tail. The actor records them after each env step
+// (record_inputs); the learner hands forward_sequence each step's inputs,
+// and the two forwards agree to 1e-5.
+TEST(ActorCriticTest, CoreInputsOfTheLastActionAndRewardReplayAsTheActorRecordedThem) {
+  for (const bool discrete : {true, false}) {
+    SCOPED_TRACE(discrete ? "discrete" : "box");
+    PolicyConfig config;
+    config.hidden_sizes = {8};
+    config.core = "lstm";
+    config.lstm_size = 6;
+    config.core_inputs = "action_reward";
+    const Space actions_space = discrete ? Space::discrete(3) : Space::box({2}, -1.f, 1.f);
+    torch::manual_seed(5);
+    ActorCritic model(Space::box({4}, -1.f, 1.f), actions_space, config);
+    const int64_t P = discrete ? 3 + 1 : 2 + 1;
+    ASSERT_EQ(model->core_input_size(), P);
+    ASSERT_EQ(model->state_size(), 12 + P);
+    ASSERT_EQ(config.core_state_size(discrete ? 3 : 2), 12 + P);
+    const int64_t L = 6, B = 3, S = 12 + P;
+    torch::NoGradGuard no_grad;
+    const torch::Tensor obs = torch::rand({L * B, 4});
+    const torch::Tensor actions = discrete ? torch::randint(0, 3, {L, B}, torch::kLong) : torch::randn({L, B, 2});
+    const torch::Tensor rewards = torch::randn({L, B}) * 3;  // beyond the clip
+    torch::Tensor starts = torch::zeros({L, B});
+    starts[2][1] = 1;
+    starts[4][0] = 1;
+
+    // The actor: step, then record the action taken and the reward seen.
+    torch::Tensor state = torch::zeros({B, S});
+    const torch::Tensor state0 = state.clone();
+    std::vector<PolicyOutput> stepped;
+    for (int64_t t = 0; t < L; ++t) {
+      state = state * (1 - starts[t]).unsqueeze(1);
+      stepped.push_back(model->step(obs.slice(0, t * B, (t + 1) * B), state));
+      model->record_inputs(state, actions[t], rewards[t]);
+    }
+    const torch::Tensor tail = state.slice(1, 12, S);
+    if (discrete) EXPECT_EQ(tail.slice(1, 0, 3).sum(1).eq(1).all().item<bool>(), true) << "a one-hot action";
+    EXPECT_LE(tail.select(1, P - 1).abs().max().item<float>(), 1.f) << "the reward is clipped";
+
+    // The learner: row 0 from the initial state's tail, row t from step t-1.
+    const torch::Tensor flat_actions = discrete ? actions.reshape({L * B}) : actions.reshape({L * B, 2});
+    const torch::Tensor later = model->core_inputs_of(flat_actions, rewards.reshape({L * B})).reshape({L, B, P});
+    const torch::Tensor inputs = torch::cat({state0.slice(1, 12, S).unsqueeze(0), later.slice(0, 0, L - 1)}, 0);
+    const SequenceOutput replay = model->forward_sequence(obs, state0, starts, inputs);
+    for (int64_t t = 0; t < L; ++t) {
+      EXPECT_TRUE(torch::allclose(stepped[t].params, replay.out.params.slice(0, t * B, (t + 1) * B), 1e-5, 1e-5)) << t;
+      EXPECT_TRUE(torch::allclose(stepped[t].value, replay.out.value.slice(0, t * B, (t + 1) * B), 1e-5, 1e-5)) << t;
+    }
+    // The state after step t carries step t's inputs (those of step t+1).
+    EXPECT_TRUE(torch::allclose(replay.states_after[2].slice(1, 12, S), later[2], 1e-6, 1e-6));
+    // The inputs matter: another reward history changes the outputs.
+    const SequenceOutput other = model->forward_sequence(obs, state0, starts, inputs * -1);
+    EXPECT_FALSE(torch::allclose(other.out.params.slice(0, B, 2 * B), replay.out.params.slice(0, B, 2 * B), 1e-6, 1e-6));
+    // Without the inputs the forward is refused, naming them.
+    try {
+      model->forward_sequence(obs, state0, starts);
+      ADD_FAILURE() << "forward_sequence ran without its core inputs";
+    } catch (const c10::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("core_inputs"), std::string::npos) << e.what();
+    }
+  }
+  PolicyConfig bad;
+  bad.core_inputs = "action_reward";  // no core
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
+  bad.core = "lstm";
+  EXPECT_NO_THROW(bad.validate());
+  bad.core_inputs = "last_action";
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
+}
+
+TEST(ActorCriticTest, RecurrentPolicyConfigIsValidated) {
   PolicyConfig on;
   on.core = "lstm";
   on.fast_path = "on";
