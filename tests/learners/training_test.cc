@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "rl/runtime/checkpoint.h"
 #include "tests/util/metrics_csv.h"
 #include "tests/util/run_program.h"
 
@@ -110,6 +112,62 @@ TEST_F(TrainingTest, ResumeContinuesCountersFromTheLastCheckpoint) {
   for (size_t i = 1; i < steps.size(); ++i) EXPECT_GT(steps[i], steps[i - 1]) << "row " << i;
   const auto updates = csv_column(dir / "metrics.csv", "updates");
   for (size_t i = 1; i < updates.size(); ++i) EXPECT_EQ(updates[i], updates[i - 1] + 1) << "row " << i;
+}
+
+// A checkpoint written before models had encoders and cores (its
+// config.yaml without the policy's encoder_*, conv_*, obs_scale, core,
+// lstm_* and core_inputs keys, its learner.json without obs_dtype and
+// obs_shape; the parameter names are unchanged) evaluates and resumes as
+// the MLP it was.
+TEST_F(TrainingTest, ACheckpointFromBeforeEncodersAndCoresStillLoads) {
+  const fs::path dir = root_ / "old_format";
+  const std::string base = "--env CartPole-v1 --actors 0 --run-dir " + dir.string() +
+                           " --set rollout.num_steps=64 --set run.eval_episodes=2";
+  ASSERT_EQ(run(TRAIN_PPO, base + " --total-steps 5000").status, 0);
+  const std::vector<std::string> newer = {"encoder:", "model_plugin:", "conv_channels:", "conv_kernels:",
+                                          "conv_strides:", "encoder_size:", "obs_scale:", "core:",
+                                          "lstm_size:", "lstm_forget_bias:", "core_inputs:"};
+  int stripped = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().filename() == "config.yaml") {
+      std::ifstream in(entry.path());
+      std::string line, kept;
+      while (std::getline(in, line)) {
+        bool drop = false;
+        for (const auto& key : newer) drop = drop || line.rfind("  " + key, 0) == 0;
+        stripped += drop;
+        if (!drop) kept += line + "\n";
+      }
+      in.close();
+      std::ofstream(entry.path()) << kept;
+    } else if (entry.path().filename() == "learner.json") {
+      nlohmann::json learner = read_json(entry.path());
+      ASSERT_TRUE(learner.contains("obs_dtype"));
+      learner.erase("obs_dtype");
+      learner.erase("obs_shape");
+      std::ofstream(entry.path()) << learner.dump(2);
+    }
+  }
+  ASSERT_GE(stripped, 2 * 11) << "the run's and the checkpoint's config.yaml";
+  // The old format had the same manifest: sizes and hashes of the files as written.
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().filename() != "manifest.json") continue;
+    nlohmann::json manifest = read_json(entry.path());
+    for (auto& [name, info] : manifest["files"].items()) {
+      const fs::path file = entry.path().parent_path() / name;
+      info["bytes"] = fs::file_size(file);
+      info["fnv1a"] = rl::file_hash(file);
+    }
+    std::ofstream(entry.path()) << manifest.dump(2);
+  }
+
+  const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 2 --json");
+  ASSERT_EQ(eval.status, 0) << eval.text;
+  EXPECT_EQ(last_json_line(eval.text)["policy"], "checkpoint");
+  const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 8000 --actors 0");
+  ASSERT_EQ(resumed.status, 0) << resumed.text;
+  EXPECT_THAT(resumed.text, HasSubstr("resuming"));
+  EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), 8000);
 }
 
 TEST_F(TrainingTest, ImpalaTrainsAndItsCheckpointEvaluates) {
