@@ -144,6 +144,34 @@ MetricRow ActorService::metrics() const {
   return row;
 }
 
+std::string ActorService::stall_reason(const FlowCounts& since) const {
+  const FlowCounts now = flow_counts();
+  const int64_t live = static_cast<int64_t>(hub_->live_actors().size());
+  std::string dropped;
+  int64_t dropped_total = 0;
+  for (const auto& [reason, count] : now.drops) {
+    const auto before = since.drops.find(reason);
+    const int64_t delta = count - (before == since.drops.end() ? 0 : before->second);
+    if (delta <= 0) continue;
+    dropped += (dropped.empty() ? "" : ", ") + std::to_string(delta) + " " + reason;
+    dropped_total += delta;
+  }
+  const int64_t accepted = now.accepted - since.accepted;
+  std::string out = std::to_string(live) + " of " + std::to_string(wanted_actors()) + " actors live, " +
+                    std::to_string(hub_->credits_outstanding()) + " credits out; since then " +
+                    std::to_string(accepted) + " unrolls accepted, " + std::to_string(dropped_total) + " dropped" +
+                    (dropped.empty() ? "" : " (" + dropped + ")");
+  if (live == 0) {
+    out += ": no actor is live" + (hub_->last_actor_error().empty() ? std::string() : " (last actor error: " +
+                                                                                          hub_->last_actor_error() + ")");
+  } else if (accepted == 0 && dropped_total == 0) {
+    out += ": the live actors hold their credits and send nothing";
+  } else if (accepted == 0) {
+    out += ": every unroll was dropped";
+  }
+  return out;
+}
+
 void ActorService::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;

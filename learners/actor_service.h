@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -58,6 +59,14 @@ class ActorService {
   int live_actors() const { return static_cast<int>(hub_->live_actors().size()); }
   int wanted_actors() const;
   MetricRow metrics() const;
+  // The learner's watchdog (runtime.stall_seconds): what the hub has seen,
+  // to say why no batch formed since the counts in `since` were taken.
+  struct FlowCounts {
+    int64_t accepted = 0;
+    std::map<std::string, int64_t> drops;
+  };
+  FlowCounts flow_counts() const { return {hub_->unrolls_accepted(), hub_->drops()}; }
+  std::string stall_reason(const FlowCounts& since) const;
   // Rank 0 of a group: where the other ranks are (hub.h, set_ranks).
   void set_ranks(std::vector<RankRoute> ranks) { hub_->set_ranks(std::move(ranks)); }
   // Stops actors (a stop message, then signals), reaps every local actor

@@ -200,6 +200,7 @@ void Hub::deliver(Delivery delivery) {
       if (it->second.outstanding > 0) {
         --it->second.outstanding;
         --outstanding_total_;
+        credits_outstanding_.store(outstanding_total_);
       }
     }
   }
@@ -440,6 +441,7 @@ void Hub::handle_unroll(wire::Frames frames) {
 void Hub::declare_dead(int64_t id, ActorState& actor, const char* why) {
   actor.live = false;
   outstanding_total_ -= actor.outstanding;
+  credits_outstanding_.store(outstanding_total_);
   actor.outstanding = 0;
   actor.delivered = 0;
   {
@@ -473,6 +475,7 @@ void Hub::drain_inbox() {
     if (it->second.outstanding > 0) {
       --it->second.outstanding;
       --outstanding_total_;
+      credits_outstanding_.store(outstanding_total_);
     }
   }
   for (int64_t id : exited) {
@@ -494,6 +497,21 @@ void Hub::drain_inbox() {
 void Hub::grant_credits() {
   if (config_.sync) return;
   const int64_t limit = config_.unrolls_in_flight > 0 ? config_.unrolls_in_flight : INT64_MAX;
+  // Per actor: runtime.unroll_queue, or more when the live fleet could not
+  // otherwise hold a whole batch's credits (a batch would never form).
+  int64_t live = 0;
+  for (const auto& [id, actor] : actors_) live += actor.live;
+  int64_t per_actor = config_.unroll_queue;
+  if (live > 0 && live * config_.unroll_queue < config_.batch_unrolls) {
+    per_actor = (config_.batch_unrolls + live - 1) / live;
+  }
+  if (per_actor != config_.unroll_queue && per_actor != credit_cap_said_) {
+    logf(LogLevel::kWarn,
+         "learner: %lld live actor(s) x runtime.unroll_queue=%d credits cannot fill a batch of %d unrolls; "
+         "each actor may now hold %lld\n",
+         static_cast<long long>(live), config_.unroll_queue, config_.batch_unrolls, static_cast<long long>(per_actor));
+  }
+  credit_cap_said_ = per_actor == config_.unroll_queue ? 0 : per_actor;
   std::map<int64_t, int64_t> grants;  // actor id -> credits granted now
   while (outstanding_total_ < limit) {
     // The live actor with the fewest credits out; among equals the one
@@ -504,7 +522,7 @@ void Hub::grant_credits() {
     ActorState* best = nullptr;
     int64_t best_id = -1;
     for (auto& [id, actor] : actors_) {
-      if (!actor.live || actor.outstanding >= config_.unroll_queue) continue;
+      if (!actor.live || actor.outstanding >= per_actor) continue;
       if (!best || actor.outstanding < best->outstanding ||
           (actor.outstanding == best->outstanding && actor.granted_at > best->granted_at)) {
         best = &actor;
@@ -518,6 +536,7 @@ void Hub::grant_credits() {
     ++grants[best_id];
   }
   for (const auto& [id, n] : grants) reply(actors_[id].identity, wire::make_credit(sender_, n));
+  credits_outstanding_.store(outstanding_total_);
 }
 
 void Hub::check_liveness() {

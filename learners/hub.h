@@ -59,6 +59,11 @@ struct HubConfig {
   // `unrolls_in_flight` over all actors (0: no limit over all).
   int unroll_queue = 2;
   int unrolls_in_flight = 0;
+  // Unrolls one batch takes (asynchronous algorithms). Credits return only
+  // as a batch starts, so the live actors must be able to hold that many at
+  // once: when fewer actors than that times unroll_queue are live, each may
+  // hold more (said once per change) instead of the run hanging.
+  int batch_unrolls = 0;
   std::optional<wire::CurveKeyPair> curve_server;  // CURVE: every socket a server (runner's authenticator)
 };
 
@@ -117,6 +122,8 @@ class Hub {
   std::vector<int64_t> live_actors() const;
   std::map<std::string, int64_t> drops() const;
   int64_t drops_total() const;
+  // Credits granted and not yet returned, over all actors.
+  int64_t credits_outstanding() const { return credits_outstanding_.load(); }
   int64_t bytes_received() const { return bytes_received_.load(); }
   int64_t unrolls_accepted() const { return unrolls_accepted_.load(); }
   int64_t actors_declared_dead() const { return declared_dead_.load(); }
@@ -194,6 +201,8 @@ class Hub {
   std::string last_actor_error_;
   std::atomic<int64_t> bytes_received_{0}, unrolls_accepted_{0}, declared_dead_{0}, version_regressions_{0};
   std::atomic<int64_t> assigned_away_{0};
+  std::atomic<int64_t> credits_outstanding_{0};
+  int64_t credit_cap_said_ = 0;  // the raised per-actor cap last logged (hub thread)
   std::atomic<double> cpu_seconds_{0};
 
   std::thread thread_;

@@ -50,6 +50,18 @@ struct PpoTrainConfig {
   double gamma() const { return ppo.gamma; }
 };
 
+// Asynchronous algorithms: credits return only as a batch starts, so a
+// global cap below one batch could never form one (the per-actor queue
+// adapts at run time, see HubConfig::batch_unrolls).
+inline void check_credits(const RuntimeConfig& runtime, int unrolls_per_batch, const char* batch_key) {
+  if (runtime.unrolls_in_flight > 0 && runtime.unrolls_in_flight < unrolls_per_batch) {
+    throw std::invalid_argument("runtime.unrolls_in_flight=" + std::to_string(runtime.unrolls_in_flight) +
+                                " is below " + batch_key + "=" + std::to_string(unrolls_per_batch) +
+                                ": no batch could ever form (credits come back only as a batch starts); set it to at "
+                                "least " + std::to_string(unrolls_per_batch) + ", or 0 for twice the batch");
+  }
+}
+
 struct ImpalaTrainConfig {
   static constexpr const char* kAlgorithm = "impala";
   RunConfig run;
@@ -74,6 +86,7 @@ struct ImpalaTrainConfig {
     policy.validate();
     normalize.validate();
     impala.validate();
+    check_credits(runtime, impala.unrolls_per_batch, "impala.unrolls_per_batch");
   }
   double gamma() const { return impala.gamma; }
 };
@@ -104,6 +117,7 @@ struct AppoTrainConfig {
     policy.validate();
     normalize.validate();
     appo.validate();
+    check_credits(runtime, appo.unrolls_per_batch, "appo.unrolls_per_batch");
     const int64_t batch = static_cast<int64_t>(rollout.num_envs) * rollout.num_steps * appo.unrolls_per_batch;
     if (batch < appo.num_minibatches) {
       throw std::invalid_argument("appo.num_minibatches (" + std::to_string(appo.num_minibatches) +

@@ -302,7 +302,8 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
                     .timeout_seconds = rt.actor_timeout_seconds,
                     .max_actors = rt.max_actors,
                     .unroll_queue = rt.unroll_queue,
-                    .unrolls_in_flight = rt.unrolls_in_flight > 0 ? rt.unrolls_in_flight : 2 * setup.unrolls_per_update};
+                    .unrolls_in_flight = rt.unrolls_in_flight > 0 ? rt.unrolls_in_flight : 2 * setup.unrolls_per_update,
+                    .batch_unrolls = setup.sync ? 0 : setup.unrolls_per_update};
   c.batcher = BatcherConfig{.sync = setup.sync,
                             .unrolls_per_batch = setup.unrolls_per_update,
                             .max_policy_lag = rt.max_policy_lag,
@@ -463,6 +464,10 @@ TrainingSummary train(const TrainingSetup& setup) {
   std::exception_ptr failure;
   const auto started = Clock::now();
   const int64_t first_version = learner->version();
+  // The watchdog: the time and the hub's counts at the last new version.
+  auto last_progress = started;
+  int64_t progress_version = first_version;
+  ActorService::FlowCounts progress_counts = actors ? actors->flow_counts() : ActorService::FlowCounts{};
   while (!updater.finished()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (g_stop_signal.load()) updater.request_stop();
@@ -492,6 +497,16 @@ TrainingSummary train(const TrainingSetup& setup) {
         throw std::runtime_error("only " + std::to_string(actors->live_actors()) + " of " +
                                  std::to_string(actors->wanted_actors()) + " actors joined within " +
                                  std::to_string(static_cast<int>(limit)) + " s");
+      }
+      if (learner_version.load() != progress_version) {
+        progress_version = learner_version.load();
+        last_progress = Clock::now();
+        progress_counts = actors->flow_counts();
+      } else if (setup.runtime.stall_seconds > 0 && seconds_since(last_progress) > setup.runtime.stall_seconds) {
+        char waited_text[32];
+        std::snprintf(waited_text, sizeof(waited_text), "%.0f", seconds_since(last_progress));
+        throw std::runtime_error(std::string("no update for ") + waited_text + " s (runtime.stall_seconds): " +
+                                 actors->stall_reason(progress_counts));
       }
     } catch (...) {
       failure = std::current_exception();

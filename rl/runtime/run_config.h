@@ -77,6 +77,10 @@ struct RuntimeConfig {
   int64_t max_policy_lag = 20;            // asynchronous: drop unrolls whose policy is more versions behind (0: keep all)
   int max_actors = 1024;                  // actor ids (and their reward accumulators) are bounded by this
   int min_actors = 1;                     // actors that must have joined before training starts
+  // The learner's watchdog: no update for this long ends the run with a
+  // line that says why (no actor live, credits held by silent actors,
+  // every unroll dropped). 0: no watchdog.
+  double stall_seconds = 300.0;
   std::string weights_dtype = "f32";      // parameters on the wire: f32, or f16 / bf16 (half the bytes)
   std::string advertise_host;             // learner group: the address other hosts reach this rank at ("": its route to rank 0)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
@@ -97,6 +101,7 @@ struct RuntimeConfig {
     f("max_policy_lag", max_policy_lag);
     f("max_actors", max_actors);
     f("min_actors", min_actors);
+    f("stall_seconds", stall_seconds);
     f("weights_dtype", weights_dtype);
     f("advertise_host", advertise_host);
     f("curve_secret_key", curve_secret_key);
@@ -126,6 +131,7 @@ struct RuntimeConfig {
       throw std::invalid_argument("runtime.max_actors must be in [1, 65536], got " + std::to_string(max_actors));
     }
     if (min_actors < 1) throw std::invalid_argument("runtime.min_actors must be >= 1");
+    if (!(stall_seconds >= 0)) throw std::invalid_argument("runtime.stall_seconds must be >= 0 (0: no watchdog)");
     for (int port : {unroll_port, weights_port}) {
       if (port < -1 || port > 65535) {
         throw std::invalid_argument("runtime.unroll_port and runtime.weights_port must be -1 (the control port + 1, + 2) "

@@ -173,6 +173,50 @@ TEST_F(FaultTest, AnActorWhoseUnrollTakesLongerThanTheTimeoutStaysAlive) {
   EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), 3);
 }
 
+// Flow-control settings that could never form a batch. A global cap below
+// one batch is refused at start, naming both settings, before anything is
+// written; a fleet too small for the per-actor queue (1 actor x 1 credit,
+// batches of 3 unrolls) adapts, says so once, and finishes.
+TEST_F(FaultTest, FlowSettingsThatCannotFormABatchAreRefusedOrAdaptedNeverAHang) {
+  const fs::path refused = root_ / "refused";
+  Child bad(TRAIN_IMPALA, {"--config", kImpalaCartPole, "--actors", "2", "--total-steps", "2000", "--run-dir",
+                           refused.string(), "--set", "runtime.unrolls_in_flight=2", "--set",
+                           "impala.unrolls_per_batch=3"});
+  EXPECT_EQ(bad.wait(60), 2) << bad.output();
+  EXPECT_THAT(bad.output(), HasSubstr("runtime.unrolls_in_flight=2 is below impala.unrolls_per_batch=3"));
+  EXPECT_FALSE(fs::exists(refused)) << "a refused run left files behind";
+
+  const fs::path adapted = root_ / "adapted";
+  Child train(TRAIN_IMPALA, {"--config", kImpalaCartPole, "--actors", "1", "--total-steps", "5000", "--run-dir",
+                             adapted.string(), "--set", "runtime.unroll_queue=1", "--set",
+                             "impala.unrolls_per_batch=3", "--set", "run.eval_episodes=2"});
+  ASSERT_EQ(train.wait(120), 0) << train.output();
+  EXPECT_EQ(count_of(train.output(), "cannot fill a batch of 3 unrolls; each actor may now hold 3"), 1u)
+      << train.output();
+  EXPECT_GE(read_json(adapted / "summary.json")["total_env_steps"].get<int64_t>(), 5000);
+}
+
+// The watchdog: an env that never returns from its step (here a 10-minute
+// sleep) leaves its actor alive (its link thread beats) and holding its
+// credits. After runtime.stall_seconds without an update the run ends with
+// one line that says why, reaps the actor and exits non-zero.
+TEST_F(FaultTest, NoUpdateForStallSecondsEndsTheRunWithTheReason) {
+  const fs::path dir = root_ / "stuck";
+  const auto started = Clock::now();
+  Child train(TRAIN_IMPALA, {"--env-plugin", FAULTY_ENV_PLUGIN, "--env", "Faulty-v0", "--actors", "1",
+                             "--envs-per-actor", "1", "--unroll-length", "4", "--total-steps", "1000",
+                             "--run-dir", dir.string(), "--set", "run.env_options=step_sleep_ms=600000", "--set",
+                             "runtime.stall_seconds=3", "--set", "run.eval_episodes=0"});
+  ASSERT_TRUE(train.wait_for("joined", 60)) << train.output();
+  const auto actors = children_of(train.pid());
+  ASSERT_EQ(actors.size(), 1u);
+  EXPECT_EQ(train.wait(60), 1) << train.output();
+  EXPECT_THAT(train.output(), HasSubstr("no update for 3 s (runtime.stall_seconds): 1 of 1 actors live"));
+  EXPECT_THAT(train.output(), HasSubstr("the live actors hold their credits and send nothing"));
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - started).count(), 60.0);
+  EXPECT_EQ(::kill(actors[0], 0), -1) << "the stuck actor was not reaped";
+}
+
 // Envs that throw every 97th step and return NaN every 89th: each failure
 // resets that env and is counted; the actors survive and the run finishes.
 TEST_F(FaultTest, EnvsThatThrowOrReturnNaNAreResetAndCounted) {
