@@ -13,6 +13,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Hello, heartbeat and error are a few hundred bytes; an error's text is
+// the largest part.
+constexpr int64_t kMaxControlBytes = 1 << 20;
+
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 double thread_cpu_now() {
@@ -55,12 +59,16 @@ Hub::Hub(HubConfig config, BoundedQueue<Delivery>& out)
     for (wire::Socket* socket : {&control_, &unrolls_}) socket->set_curve_server(*config_.curve_server);
   }
   control_.set_tcp_keepalive(std::max(1, static_cast<int>(config_.timeout_seconds)));
+  control_.set_max_message_bytes(kMaxControlBytes);
   control_endpoint_ = control_.bind(config_.bind);
   const int control_port = wire::endpoint_port(control_endpoint_);
   int unroll_port = config_.unroll_port;
   if (unroll_port < 0) unroll_port = wire::endpoint_port(config_.bind) == 0 ? 0 : control_port + 1;
-  // Room for every actor's credits; the hub drops what exceeds them.
+  // Room for every actor's credits; the hub drops what exceeds them. No
+  // part larger than the largest valid unroll (or, on the control socket,
+  // than any control message) is ever read off the network.
   unrolls_.set_receive_hwm(std::max(1000, config_.max_actors * (config_.unroll_queue + 1)));
+  unrolls_.set_max_message_bytes(wire::max_unroll_bytes(limits_));
   unroll_port_ = wire::endpoint_port(unrolls_.bind("tcp://" + host + ":" + std::to_string(unroll_port)));
   // A wildcard bind reads back as 0.0.0.0: actors on this host use loopback.
   if (wire::endpoint_host(control_endpoint_) == "0.0.0.0") {

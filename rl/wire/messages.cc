@@ -73,6 +73,17 @@ WireMessage Sender::start(const char* kind) {
   return m;
 }
 
+int64_t max_unroll_bytes(const UnrollLimits& limits) {
+  const int64_t T = limits.num_steps > 0 ? limits.num_steps : limits.max_steps;
+  const int64_t k = limits.num_envs > 0 ? limits.num_envs : limits.max_envs;
+  const int64_t obs_bytes = limits.obs_size * (limits.byte_obs ? 1 : 4);
+  const int64_t action_bytes = limits.discrete ? 8 : 4 * limits.action_size;
+  const int64_t per_step = 2 * obs_bytes  // an observation, and a final one where the step truncates
+                           + action_bytes + 4 * 3 + 2  // rewards, log-probabilities, values; two flags
+                           + 4 + 4 * 3;  // a final index; an episode (env, length, return)
+  return obs_bytes * k + T * k * per_step + 4 * k * limits.core_state_size + (64 << 10);
+}
+
 WireMessage encode_unroll(Sender& sender, const Unroll& u) {
   WireMessage m = sender.start("unroll");
   const int64_t T = u.num_steps, k = u.num_envs, d = u.obs_size;

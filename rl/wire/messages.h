@@ -37,6 +37,11 @@ struct UnrollLimits {
   int64_t max_actor_id = INT64_MAX;  // ids in [0, max_actor_id)
 };
 
+// The most bytes an unroll within `limits` can take on the wire (its
+// arrays at their largest, the episodes of every step, and room for the
+// header): the hub's transport limit per message part.
+int64_t max_unroll_bytes(const UnrollLimits& limits);
+
 WireMessage encode_unroll(Sender& sender, const Unroll& unroll);
 // Checks shapes against the limits, dtypes, flags in {0, 1}, discrete actions
 // in [0, n), final indices strictly increasing and on truncated steps, the

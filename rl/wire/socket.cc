@@ -94,6 +94,7 @@ void Socket::connect(const std::string& endpoint) {
 void Socket::set_send_hwm(int messages) { impl_->socket.set(zmq::sockopt::sndhwm, messages); }
 void Socket::set_receive_hwm(int messages) { impl_->socket.set(zmq::sockopt::rcvhwm, messages); }
 void Socket::set_linger(int milliseconds) { impl_->socket.set(zmq::sockopt::linger, milliseconds); }
+void Socket::set_max_message_bytes(int64_t bytes) { impl_->socket.set(zmq::sockopt::maxmsgsize, bytes); }
 void Socket::set_routing_id(const std::string& id) { impl_->socket.set(zmq::sockopt::routing_id, id); }
 void Socket::subscribe(const std::string& prefix) { impl_->socket.set(zmq::sockopt::subscribe, prefix); }
 void Socket::set_xpub_verbose(bool verbose) { impl_->socket.set(zmq::sockopt::xpub_verbose, verbose ? 1 : 0); }

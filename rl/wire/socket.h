@@ -32,6 +32,10 @@ class Socket {
   void set_send_hwm(int messages);
   void set_receive_hwm(int messages);
   void set_linger(int milliseconds);
+  // The largest message part a peer may send (ZMQ_MAXMSGSIZE): a peer that
+  // sends a bigger one is disconnected by the transport before anything is
+  // buffered. Set before bind/connect.
+  void set_max_message_bytes(int64_t bytes);
   void set_routing_id(const std::string& id);  // DEALER
   void subscribe(const std::string& prefix);   // SUB
   void set_xpub_verbose(bool verbose);         // XPUB: report every subscription

@@ -20,6 +20,7 @@ namespace rl {
 namespace {
 
 using ::testing::HasSubstr;
+using wire::Frames;
 using wire::Socket;
 using wire::SocketType;
 using wire::WireMessage;
@@ -277,6 +278,47 @@ TEST_F(HubTest, AFullRunRefusesAnotherActorWithTheReason) {
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->kind, "error");
   EXPECT_THAT(reply->get_string("reason"), HasSubstr("runtime.max_actors"));
+}
+
+// The transport's byte limit: a message part larger than the largest
+// valid unroll (or, on the control socket, than any control message) is
+// never read into the learner: the sender is disconnected, nothing is
+// received or delivered, and a valid unroll sent afterwards goes through.
+TEST_F(HubTest, AMessageOverTheByteLimitIsCutOffAtTheTransport) {
+  Peer peer;
+  ASSERT_GT(join(peer, -1), 0);
+  const Unroll valid = unroll_of(peer, 0);
+  const int64_t valid_bytes = static_cast<int64_t>(wire::serialize(wire::encode_unroll(peer.sender, valid)).size());
+  wire::UnrollLimits limits;
+  limits.obs_size = 4;
+  limits.num_actions = 2;
+  limits.action_size = 1;
+  limits.num_steps = 3;
+  limits.num_envs = 2;
+  const int64_t limit = wire::max_unroll_bytes(limits);
+  EXPECT_LT(limit, 1 << 20) << "a 3 x 2 CartPole unroll needs no more";
+
+  const int64_t before = hub_->bytes_received();
+  Frames huge = wire::serialize(wire::encode_unroll(peer.sender, valid));
+  huge.back().append(64 << 20, '\x01');  // a 64 MB part
+  ASSERT_TRUE(peer.push->send(std::move(huge), 5000));
+  Peer loud;
+  loud.control.connect(hub_->control_endpoint());
+  WireMessage big_hello = hello(loud, -1);
+  big_hello.body["padding"] = std::string(4 << 20, 'x');
+  ASSERT_TRUE(loud.control.send(wire::serialize(std::move(big_hello)), 5000));
+  EXPECT_FALSE(reply_to(loud)) << "a 4 MB control message was read";
+  serve_for(0.5);
+  EXPECT_LT(hub_->bytes_received() - before, 1 << 20);
+  EXPECT_TRUE(delivered().empty());
+
+  // ZeroMQ reconnects the unroll socket by itself; the next valid unroll is taken.
+  bool taken = false;
+  for (int attempt = 0; attempt < 20 && !taken; ++attempt) {
+    push(peer, unroll_of(peer, 1 + attempt));
+    taken = !delivered().empty();
+  }
+  EXPECT_TRUE(taken) << "no valid unroll got through after the oversize one (" << valid_bytes << " bytes each)";
 }
 
 // Unrolls that pass the framing but could break the learner: each is
