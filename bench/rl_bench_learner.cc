@@ -13,8 +13,11 @@
 // warm-up: env steps per second accepted, validated, batched and trained
 // on (ingest), updates and weight copies sent per second, and the share of
 // one core the hub's thread used. --no-update makes the updater skip the
-// update itself (RL_BENCH_NO_UPDATE): the rate of the hub and batcher alone.
+// update itself (runtime.discard_batches): the rate of the hub and batcher
+// alone.
+#include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +31,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -49,6 +54,22 @@ using rl::wire::Socket;
 using rl::wire::SocketType;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// A TCP port on loopback that nothing listens at now (the kernel's pick).
+int free_tcp_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free TCP port on loopback");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
 
 // The last row of a metrics.csv as name -> value (empty when none yet).
 std::map<std::string, double> last_row(const fs::path& path) {
@@ -104,17 +125,20 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
                                 "--set",      "run.log_every_seconds=1000", "--set", "run.eval_episodes=0",
                                 "--set",      "run.checkpoint_every=0", "--set", "runtime.max_actors=" + std::to_string(m + 8),
                                 "--set",      "runtime.min_actors=" + std::to_string(m)};
+  // The learner binds where it is told (its other sockets on any free
+  // port, which its config reply names): nothing is read from its logs.
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+  args.insert(args.end(), {"--bind", endpoint, "--set", "runtime.unroll_port=0", "--set", "runtime.weights_port=0"});
+  if (no_update) args.insert(args.end(), {"--set", "runtime.discard_batches=true"});
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
-  // The learner prints its endpoint; read it from a pipe.
+  // Its output goes to a pipe, kept for the error message should it fail.
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe");
   const pid_t pid = ::fork();
   if (pid == 0) {
-    // The learner logs to stderr (its endpoint line among them): read both.
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     ::close(fds[0]);
-    if (no_update) ::setenv("RL_BENCH_NO_UPDATE", "1", 1);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -122,31 +146,24 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
     ::_exit(127);
   }
   ::close(fds[1]);
-  std::string endpoint, buffer;
-  const auto start = Clock::now();
-  while (endpoint.empty() && seconds_since(start) < 60) {
-    char chunk[4096];
-    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n <= 0) break;
-    buffer.append(chunk, n);
-    const size_t at = buffer.find("listening on tcp://");
-    if (at != std::string::npos && buffer.find(" (run", at) != std::string::npos) {
-      const size_t from = buffer.find("tcp://", at);
-      endpoint = buffer.substr(from, buffer.find(" (run", at) - from);
-    }
-  }
-  if (endpoint.empty()) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    throw std::runtime_error("the learner did not start: " + buffer);
-  }
+  auto output = std::make_shared<std::string>();
+  auto output_mutex = std::make_shared<std::mutex>();
   // Keep draining its output so that it never blocks on a full pipe.
-  std::thread drain([fd = fds[0]] {
+  std::thread drain([fd = fds[0], output, output_mutex] {
     char chunk[4096];
-    while (::read(fd, chunk, sizeof chunk) > 0) {
+    ssize_t n = 0;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0) {
+      std::lock_guard lock(*output_mutex);
+      if (output->size() < (1 << 16)) output->append(chunk, static_cast<size_t>(n));
     }
     ::close(fd);
   });
+  const auto fail = [&](const std::string& what) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    drain.join();
+    throw std::runtime_error(what + "; its output:\n" + *output);
+  };
 
   const std::string run_id = dir.filename().string();
   std::vector<FakeActor> actors(m);
@@ -162,6 +179,7 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
   int joined = 0;
   const auto join_start = Clock::now();
   while (joined < m && seconds_since(join_start) < 60) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) fail("the learner exited before the fake actors joined");
     for (FakeActor& a : actors) {
       if (a.id >= 0) continue;
       auto frames = a.control.receive(0);
@@ -179,7 +197,7 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  if (joined < m) throw std::runtime_error("only " + std::to_string(joined) + " fake actors joined");
+  if (joined < m) fail("only " + std::to_string(joined) + " of " + std::to_string(m) + " fake actors joined within 60 s");
 
   const fs::path metrics = dir / "metrics.csv";
   rl::Unroll u = unroll;

@@ -445,7 +445,8 @@ TrainingSummary train(const TrainingSetup& setup) {
   Updater* updater_ptr = nullptr;
   Updater updater(
       UpdaterConfig{.label = label, .total_steps = run.total_steps, .checkpoint_every = run.checkpoint_every,
-                    .log_every_seconds = run.log_every_seconds, .local_actors = actors ? setup.runtime.actors : 0},
+                    .log_every_seconds = run.log_every_seconds, .local_actors = actors ? setup.runtime.actors : 0,
+                    .discard_batches = setup.runtime.discard_batches},
       *learner, *source, group.get(),
       UpdaterHooks{.publish = publish,
                    .checkpoint = [&](double wall) { save_checkpoint(wall, updater_ptr->counters()); },
@@ -502,7 +503,8 @@ TrainingSummary train(const TrainingSetup& setup) {
         progress_version = learner_version.load();
         last_progress = Clock::now();
         progress_counts = actors->flow_counts();
-      } else if (setup.runtime.stall_seconds > 0 && seconds_since(last_progress) > setup.runtime.stall_seconds) {
+      } else if (setup.runtime.stall_seconds > 0 && !setup.runtime.discard_batches &&
+                 seconds_since(last_progress) > setup.runtime.stall_seconds) {
         char waited_text[32];
         std::snprintf(waited_text, sizeof(waited_text), "%.0f", seconds_since(last_progress));
         throw std::runtime_error(std::string("no update for ") + waited_text + " s (runtime.stall_seconds): " +

@@ -44,13 +44,6 @@ int update_pause_ms() {
   return value ? std::atoi(value) : 0;
 }
 
-// For rl_bench_learner --no-update: batches are taken and counted but not
-// trained on, so that the rate of the stages before the updater shows.
-bool skip_updates() {
-  const char* value = std::getenv("RL_BENCH_NO_UPDATE");
-  return value && std::string(value) == "1";
-}
-
 // CPU time of the whole learner process (every stage's thread).
 double process_cpu_seconds() {
   timespec t{};
@@ -101,7 +94,10 @@ void Updater::run() {
   start_steps_ = counters_.env_steps;
   start_updates_ = learner_.updates();
   const int pause_ms = update_pause_ms();
-  const bool no_update = skip_updates();
+  // runtime.discard_batches (rl_bench_learner --no-update): batches are
+  // taken and counted but not trained on, so that the rate of the stages
+  // before the updater shows.
+  const bool no_update = config_.discard_batches;
   int64_t next_checkpoint = config_.checkpoint_every > 0
                                 ? (counters_.env_steps / config_.checkpoint_every + 1) * config_.checkpoint_every
                                 : INT64_MAX;

@@ -37,6 +37,7 @@ struct UpdaterConfig {
   int64_t checkpoint_every = 0;  // env steps between checkpoints (0: only the last)
   double log_every_seconds = 5;  // progress line
   int local_actors = 0;          // metrics.csv gets their throughput columns from the first row
+  bool discard_batches = false;  // runtime.discard_batches: count batches, train on none (benchmarks)
 };
 
 // What the updater calls out to; all on its own thread.

@@ -81,6 +81,9 @@ struct RuntimeConfig {
   // line that says why (no actor live, credits held by silent actors,
   // every unroll dropped). 0: no watchdog.
   double stall_seconds = 300.0;
+  // For benchmarks of the pipeline (rl_bench_learner --no-update): batches
+  // are assembled and counted, and no update is made.
+  bool discard_batches = false;
   std::string weights_dtype = "f32";      // parameters on the wire: f32, or f16 / bf16 (half the bytes)
   std::string advertise_host;             // learner group: the address other hosts reach this rank at ("": its route to rank 0)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
@@ -102,6 +105,7 @@ struct RuntimeConfig {
     f("max_actors", max_actors);
     f("min_actors", min_actors);
     f("stall_seconds", stall_seconds);
+    f("discard_batches", discard_batches);
     f("weights_dtype", weights_dtype);
     f("advertise_host", advertise_host);
     f("curve_secret_key", curve_secret_key);
