@@ -49,7 +49,14 @@ void ActorLink::start() {
   running_ = true;
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "rl-link");
-    run();
+    try {
+      run();
+    } catch (const std::exception& e) {
+      // The link is the actor's only way to the learner: without it the
+      // actor ends (and its supervisor restarts it), it never runs deaf.
+      logf(LogLevel::kError, "actor %lld: link thread: %s\n", static_cast<long long>(config_.actor_id), e.what());
+      finish(kActorFailed);
+    }
   });
 }
 

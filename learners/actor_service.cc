@@ -144,6 +144,13 @@ MetricRow ActorService::metrics() const {
   return row;
 }
 
+std::optional<std::string> ActorService::stage_failure() const {
+  for (const StageFailure* failure : {&hub_->failure(), &batcher_->failure(), &publisher_->failure()}) {
+    if (auto what = failure->what()) return what;
+  }
+  return std::nullopt;
+}
+
 std::string ActorService::stall_reason(const FlowCounts& since) const {
   const FlowCounts now = flow_counts();
   const int64_t live = static_cast<int64_t>(hub_->live_actors().size());

@@ -67,6 +67,9 @@ class ActorService {
   };
   FlowCounts flow_counts() const { return {hub_->unrolls_accepted(), hub_->drops()}; }
   std::string stall_reason(const FlowCounts& since) const;
+  // The first stage thread (hub, batcher, publisher) that stopped on an
+  // exception, with it: "hub: ...". The runner ends the run with it.
+  std::optional<std::string> stage_failure() const;
   // Rank 0 of a group: where the other ranks are (hub.h, set_ranks).
   void set_ranks(std::vector<RankRoute> ranks) { hub_->set_ranks(std::move(ranks)); }
   // Stops actors (a stop message, then signals), reaps every local actor

@@ -62,8 +62,10 @@ void Batcher::drop(std::unique_ptr<Unroll> unroll, int64_t incarnation, const ch
 }
 
 void Batcher::run() {
+  const bool inject_fault = stage_fault_injected("batcher");
   while (running_.load(std::memory_order_relaxed)) {
     try {
+      if (inject_fault && emitted_ > 0) throw std::runtime_error("injected fault (RL_FAULT_STAGE_THROW)");
       for (Delivery& delivery : in_.pop_all(milliseconds(50))) {
         take(std::move(delivery));
         if (!config_.sync && started_ && static_cast<int>(pending_.size()) >= config_.unrolls_per_batch) emit();
@@ -73,7 +75,9 @@ void Batcher::run() {
         emit();
       }
     } catch (const std::exception& e) {
-      logf(LogLevel::kError, "learner: batcher: %s\n", e.what());
+      // Its unrolls stay with it; the runner ends the run.
+      failure_.record(std::string("batcher: ") + e.what());
+      break;
     }
   }
 }
@@ -186,6 +190,7 @@ void Batcher::emit() {
   if (config_.sync) ++expected_version_;
   while (running_.load() && !full_.push(*buffer, milliseconds(100))) {
   }
+  ++emitted_;
 }
 
 }  // namespace rl

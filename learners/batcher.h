@@ -64,6 +64,8 @@ class Batcher final : public BatchSource {
   void release(Batch* batch) override;
 
   int live_actors() const { return live_count_.load(); }
+  // Why the batcher's thread stopped, if an exception escaped it.
+  const StageFailure& failure() const { return failure_; }
 
  private:
   void run();
@@ -94,6 +96,8 @@ class Batcher final : public BatchSource {
   std::atomic<int> live_count_{0};
   std::thread thread_;
   std::atomic<bool> running_{false};
+  StageFailure failure_;
+  int64_t emitted_ = 0;  // batches handed to the updater (batcher thread)
 };
 
 }  // namespace rl

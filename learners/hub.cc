@@ -84,12 +84,16 @@ void Hub::start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "rl-hub");
     const double cpu_start = thread_cpu_now();
+    const bool inject_fault = stage_fault_injected("hub");
     while (running_.load(std::memory_order_relaxed)) {
       try {
         serve(100);
+        if (inject_fault && unrolls_accepted_.load() > 0) throw std::runtime_error("injected fault (RL_FAULT_STAGE_THROW)");
       } catch (const std::exception& e) {
-        // Never let the actors' front go down with one bad moment.
-        logf(LogLevel::kError, "learner: hub: %s\n", e.what());
+        // A bad message is dropped inside serve(); what escapes it is a
+        // fault of the hub itself: it stops, and the runner ends the run.
+        failure_.record(std::string("hub: ") + e.what());
+        break;
       }
       cpu_seconds_.store(thread_cpu_now() - cpu_start, std::memory_order_relaxed);
     }

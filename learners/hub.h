@@ -139,6 +139,9 @@ class Hub {
   // CPU seconds the hub's thread has used (for the benchmark's CPU share).
   double thread_cpu_seconds() const { return cpu_seconds_.load(); }
 
+  // Why the hub's thread stopped, if an exception escaped it.
+  const StageFailure& failure() const { return failure_; }
+
   // Every drop reason that can be counted (for fixed metric columns).
   static const std::vector<std::string>& drop_reasons();
 
@@ -202,6 +205,7 @@ class Hub {
   std::atomic<int64_t> bytes_received_{0}, unrolls_accepted_{0}, declared_dead_{0}, version_regressions_{0};
   std::atomic<int64_t> assigned_away_{0};
   std::atomic<int64_t> credits_outstanding_{0};
+  StageFailure failure_;
   int64_t credit_cap_said_ = 0;  // the raised per-actor cap last logged (hub thread)
   std::atomic<double> cpu_seconds_{0};
 

@@ -38,11 +38,14 @@ void Publisher::start() {
   running_ = true;
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "rl-publisher");
+    const bool inject_fault = stage_fault_injected("publisher");
     while (running_.load(std::memory_order_relaxed)) {
       try {
         serve(100);
+        if (inject_fault && published_.load() > 1) throw std::runtime_error("injected fault (RL_FAULT_STAGE_THROW)");
       } catch (const std::exception& e) {
-        logf(LogLevel::kError, "learner: publisher: %s\n", e.what());
+        failure_.record(std::string("publisher: ") + e.what());
+        break;
       }
     }
   });

@@ -52,6 +52,9 @@ class Publisher {
   void start();
   void stop();
 
+  // Why the publisher's thread stopped, if an exception escaped it.
+  const StageFailure& failure() const { return failure_; }
+
   // From the updater: the newest weights. Never waits.
   void publish(wire::WeightsPayload weights);
 
@@ -78,6 +81,7 @@ class Publisher {
   std::atomic<int64_t> version_{-1}, published_{0}, skipped_{0}, bytes_sent_{0}, copies_sent_{0};
   std::thread thread_;
   std::atomic<bool> running_{false};
+  StageFailure failure_;
 };
 
 }  // namespace rl

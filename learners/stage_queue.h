@@ -1,19 +1,23 @@
 // What the learner's stages hand each other (docs/architecture.md):
-// a bounded queue (blocking with a timeout, closable) and a newest-wins slot.
+// a bounded queue (blocking with a timeout, closable), a newest-wins slot,
+// and the record of a stage that failed.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
 
 namespace rl {
 
-// A FIFO of at most `capacity` items between two threads. push() waits for
-// room, pop() for an item, each up to a timeout; close() wakes both sides
-// for good (pop still drains what is left).
+// A FIFO of at most `capacity` items between threads, any number of
+// producers and consumers. push() waits for room, pop() for an item, each up
+// to a timeout; close() wakes both sides for good (pop still drains what is
+// left).
 template <typename T>
 class BoundedQueue {
  public:
@@ -26,8 +30,9 @@ class BoundedQueue {
       return false;
     }
     items_.push_back(std::move(item));
-    // A reader waits only on an empty queue: later items need no wake-up.
-    if (items_.size() == 1) not_empty_.notify_one();
+    // Every item wakes one waiting reader: with several readers, waking only
+    // on the first item would leave a reader asleep beside a waiting item.
+    not_empty_.notify_one();
     return true;
   }
   // Never waits: false when full or closed.
@@ -40,7 +45,7 @@ class BoundedQueue {
     }
     T item = std::move(items_.front());
     items_.pop_front();
-    if (items_.size() + 1 == capacity_) not_full_.notify_one();
+    not_full_.notify_one();
     return item;
   }
 
@@ -77,6 +82,33 @@ class BoundedQueue {
   std::deque<T> items_;
   bool closed_ = false;
 };
+
+// The first exception that escaped a stage thread's loop (hub, batcher,
+// publisher). The thread stops instead of looping on it, and the runner
+// ends the run with it (ActorService::stage_failure).
+class StageFailure {
+ public:
+  void record(std::string what) {
+    std::lock_guard lock(mutex_);
+    if (!what_) what_ = std::move(what);
+  }
+  std::optional<std::string> what() const {
+    std::lock_guard lock(mutex_);
+    return what_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::optional<std::string> what_;
+};
+
+// A fault hook for the tests (as RL_FAULT_UPDATE_PAUSE_MS):
+// RL_FAULT_STAGE_THROW=hub|batcher|publisher makes that stage throw once it
+// has done some work. Read once, when the stage's thread starts.
+inline bool stage_fault_injected(const char* stage) {
+  const char* value = std::getenv("RL_FAULT_STAGE_THROW");
+  return value && std::string(value) == stage;
+}
 
 // One value that the writer replaces and the reader takes: a value that is
 // superseded before the reader comes is never seen (newest wins, as weights

@@ -490,6 +490,7 @@ TrainingSummary train(const TrainingSetup& setup) {
     }
     if (!actors || failure) continue;
     try {
+      if (auto what = actors->stage_failure()) throw std::runtime_error("the learner's " + *what);
       actors->supervise();
       if (roster) roster->refresh();
       const double waited = seconds_since(started), limit = setup.runtime.actor_timeout_seconds * 4;

@@ -196,6 +196,28 @@ TEST_F(FaultTest, FlowSettingsThatCannotFormABatchAreRefusedOrAdaptedNeverAHang)
   EXPECT_GE(read_json(adapted / "summary.json")["total_env_steps"].get<int64_t>(), 5000);
 }
 
+// A stage thread of the learner that throws (hub, batcher or publisher;
+// injected by RL_FAULT_STAGE_THROW once the stage has done some work) ends
+// the run at once with one line naming the stage, exit status 1, and the
+// actor processes reaped; nothing loops on the exception.
+TEST_F(FaultTest, AStageThreadThatThrowsEndsTheRunWithOneLine) {
+  for (const char* stage : {"hub", "batcher", "publisher"}) {
+    SCOPED_TRACE(stage);
+    const fs::path dir = root_ / (std::string("throw-") + stage);
+    ::setenv("RL_FAULT_STAGE_THROW", stage, 1);
+    Child train(TRAIN_IMPALA, {"--config", kImpalaCartPole, "--actors", "2", "--total-steps", "100000000",
+                               "--run-dir", dir.string(), "--set", "run.eval_episodes=0"});
+    ::unsetenv("RL_FAULT_STAGE_THROW");
+    ASSERT_TRUE(train.wait_for("joined", 60)) << train.output();
+    const auto actors = children_of(train.pid());
+    EXPECT_EQ(train.wait(60), 1) << train.output();
+    EXPECT_THAT(train.output(), HasSubstr(std::string("the learner's ") + stage +
+                                          ": injected fault (RL_FAULT_STAGE_THROW)"));
+    EXPECT_EQ(count_of(train.output(), "injected fault"), 1u) << train.output();
+    for (const pid_t actor : actors) EXPECT_EQ(::kill(actor, 0), -1) << "actor " << actor << " was not reaped";
+  }
+}
+
 // The watchdog: an env that never returns from its step (here a 10-minute
 // sleep) leaves its actor alive (its link thread beats) and holding its
 // credits. After runtime.stall_seconds without an update the run ends with
