@@ -106,7 +106,7 @@ void ActorService::supervise() {
   // running: kill it so that the supervisor restarts it.
   for (const int64_t pid : hub_->take_dead_pids()) {
     if (supervisor_->kill_actor(static_cast<pid_t>(pid))) {
-      logf(LogLevel::kWarn, "%s actor process %lld stopped answering; killed for a restart\n", config_.label.c_str(),
+      logf(LogLevel::kWarn, "%s actor process %lld is dead to the learner; killed for a restart\n", config_.label.c_str(),
            static_cast<long long>(pid));
     }
   }
@@ -115,6 +115,12 @@ void ActorService::supervise() {
     // synchronous update does not wait for the dead one.
     hub_->actor_exited(event.actor_id);
     logf(LogLevel::kInfo, "%s %s\n", config_.label.c_str(), event.text.c_str());
+    if (event.out_of_restarts) {
+      // A crash loop past its budget is a fault to fix, not a fleet to shrink.
+      const std::string last = hub_->last_actor_error();
+      throw std::runtime_error(event.text + ": the run stops" +
+                               (last.empty() ? std::string() : "; the last actor error: " + last));
+    }
   }
   if (supervisor_->available() == 0 && hub_->live_actors().empty() && !config_.serve_remote) {
     const std::string last = hub_->last_actor_error();

@@ -386,6 +386,19 @@ void Hub::handle_control(wire::Frames frames) {
         last_actor_error_ = text;
       }
       logf(LogLevel::kError, "learner: %s reports: %s\n", m.from.c_str(), m.get_string("reason").c_str());
+      // An actor that reports an error is done: it is declared dead at once
+      // (its credits return to the pool) and, if local, killed for a restart,
+      // instead of holding its credits until its heartbeat times out.
+      for (auto& [id, actor] : actors_) {
+        if (!actor.live || actor.identity != identity) continue;
+        {
+          std::lock_guard lock(mutex_);
+          dead_pids_.push_back(actor.pid);
+        }
+        declare_dead(id, actor, "reported an error; its credits return to the pool");
+        grant_credits();
+        break;
+      }
     } else {
       count_drop("unexpected_kind", "control message of kind " + m.kind);
     }

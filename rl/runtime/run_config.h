@@ -71,7 +71,7 @@ struct RuntimeConfig {
   int weights_port = -1;                  // weights socket's port (-1: the control port + 2)
   double heartbeat_seconds = 1.0;         // actors send a heartbeat this often
   double actor_timeout_seconds = 15.0;    // silence after which an actor is dead (and the learner, for an actor)
-  int max_restarts = 5;                   // restarts of each local actor before the run goes on without it
+  int max_restarts = 5;                   // restarts of each local actor; one more failure stops the run
   int unroll_queue = 2;                   // asynchronous: unrolls one actor may have granted and not yet taken
   int unrolls_in_flight = 0;              // asynchronous: unrolls granted and not yet taken, over all actors (0: twice the batch)
   int64_t max_policy_lag = 20;            // asynchronous: drop unrolls whose policy is more versions behind (0: keep all)

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -55,13 +57,23 @@ pid_t ActorSupervisor::spawn(int actor_id) {
 }
 
 void ActorSupervisor::start_all() {
-  for (size_t i = 0; i < slots_.size(); ++i) slots_[i].pid = spawn(static_cast<int>(i));
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    slots_[i].pid = spawn(static_cast<int>(i));
+    slots_[i].started = std::chrono::steady_clock::now();
+  }
 }
 
 std::vector<ActorEvent> ActorSupervisor::check() {
   std::vector<ActorEvent> events;
+  const auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < slots_.size(); ++i) {
     Slot& slot = slots_[i];
+    if (slot.waiting && now >= slot.restart_at) {
+      slot.waiting = false;
+      slot.pid = spawn(static_cast<int>(i));
+      slot.started = now;
+      continue;
+    }
     if (slot.pid <= 0) continue;
     int status = 0;
     if (::waitpid(slot.pid, &status, WNOHANG) != slot.pid) continue;
@@ -76,13 +88,29 @@ std::vector<ActorEvent> ActorSupervisor::check() {
     } else if (slot.restarts < max_restarts_) {
       ++slot.restarts;
       ++restarts_;
-      slot.pid = spawn(static_cast<int>(i));
+      // Failing soon after its start again and again: back off.
+      const double lived = std::chrono::duration<double>(now - slot.started).count();
+      slot.quick_failures = lived < 30.0 ? slot.quick_failures + 1 : 1;
+      const double delay = slot.quick_failures <= 1 ? 0.0 : std::min(8.0, 0.25 * (1 << std::min(slot.quick_failures - 2, 5)));
       event.restarted = true;
       event.text = "actor " + std::to_string(i) + " " + how + "; restarted (" + std::to_string(slot.restarts) +
                    " of " + std::to_string(max_restarts_) + ")";
+      if (delay > 0) {
+        slot.waiting = true;
+        slot.restart_at = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(delay));
+        char after[64];
+        std::snprintf(after, sizeof after, " after %.2f s (failing again soon after its start)", delay);
+        event.text += after;
+      } else {
+        slot.pid = spawn(static_cast<int>(i));
+        slot.started = now;
+      }
     } else {
       slot.finished = true;
-      event.text = "actor " + std::to_string(i) + " " + how + "; out of restarts, going on without it";
+      event.out_of_restarts = true;
+      event.text = "actor " + std::to_string(i) + " " + how + " and is out of restarts (runtime.max_restarts=" +
+                   std::to_string(max_restarts_) + ")";
     }
     events.push_back(std::move(event));
   }
@@ -122,6 +150,7 @@ void ActorSupervisor::stop_all(double grace_seconds) {
       ::waitpid(slot.pid, nullptr, 0);
       slot.pid = -1;
     }
+    slot.waiting = false;
     slot.finished = true;
   }
 }

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ namespace rl {
 struct ActorEvent {
   int actor_id = -1;       // the actor's slot (its --actor-id)
   pid_t pid = -1;          // the process that exited
-  bool restarted = false;  // a new process took its place, with the same id
+  bool restarted = false;  // a new process takes its place, with the same id (maybe after a back-off)
+  bool out_of_restarts = false;  // it failed with no restart left
   std::string text;        // one line for the log
 };
 
@@ -36,7 +38,9 @@ class ActorSupervisor {
 
   void start_all();
   // Reaps exited actors and restarts those that did not exit cleanly, while
-  // their restart budget lasts.
+  // their restart budget lasts. An actor that keeps failing soon after its
+  // start is restarted after a back-off (none after the first failure, then
+  // 0.25 s doubling up to 8 s; an actor that ran 30 s starts over).
   std::vector<ActorEvent> check();
   // Reaps actors that exited, restarting none (the run is ending).
   void reap();
@@ -59,7 +63,10 @@ class ActorSupervisor {
   struct Slot {
     pid_t pid = -1;
     int restarts = 0;
-    bool finished = false;  // exited cleanly, or out of restarts
+    int quick_failures = 0;  // failures in a row, each soon after its start
+    std::chrono::steady_clock::time_point started, restart_at;
+    bool waiting = false;    // backing off before its restart
+    bool finished = false;   // exited cleanly, or out of restarts
   };
   pid_t spawn(int actor_id);
 

@@ -257,8 +257,9 @@ TEST_F(FaultTest, EnvsThatThrowOrReturnNaNAreResetAndCounted) {
 }
 
 // An env that fails on every step from its 30th on: after
-// rollout.env_error_limit failures in a row the actor reports it and
-// exits; when no actor is left the run fails with that reason.
+// rollout.env_error_limit failures in a row the actor reports it and is
+// declared dead at once (not after its heartbeat timeout); restarted, it
+// fails again; past runtime.max_restarts the run stops with that reason.
 TEST_F(FaultTest, APersistentlyFailingEnvIsAClearError) {
   const fs::path dir = root_ / "broken";
   Child train(TRAIN_PPO, {"--env-plugin", FAULTY_ENV_PLUGIN, "--env", "Faulty-v0", "--actors", "2",
@@ -266,7 +267,9 @@ TEST_F(FaultTest, APersistentlyFailingEnvIsAClearError) {
                           "run.env_options=fail_from=30", "--set", "runtime.max_restarts=1", "--set",
                           "runtime.actor_timeout_seconds=3"});
   EXPECT_NE(train.wait(300), 0) << train.output();
-  EXPECT_THAT(train.output(), HasSubstr("every actor has failed"));
+  EXPECT_THAT(train.output(), HasSubstr("reported an error; its credits return to the pool"));
+  EXPECT_THAT(train.output(), ::testing::Not(HasSubstr("declared dead"))) << "waited for a heartbeat timeout";
+  EXPECT_THAT(train.output(), HasSubstr("is out of restarts (runtime.max_restarts=1): the run stops"));
   EXPECT_THAT(train.output(), HasSubstr("FaultyEnv: broken for good since step 30 (3 failures in a row"));
   EXPECT_TRUE(processes_with("--run-id broken").empty()) << "an actor outlived the learner";
 
