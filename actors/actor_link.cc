@@ -89,10 +89,10 @@ bool ActorLink::send(const Unroll& unroll) {
   return !finished();
 }
 
-void ActorLink::request_weights(int64_t have, bool wait) {
+void ActorLink::request_weights(int64_t have, bool wait, int64_t epoch) {
   {
     std::lock_guard lock(mutex_);
-    want_out_ = Want{have, wait};
+    want_out_ = Want{have, wait, epoch};
     request_pending_ = true;
   }
   wakeup_.notify();
@@ -106,9 +106,10 @@ std::optional<wire::WeightsPayload> ActorLink::take_weights(double s) {
   return out;
 }
 
-void ActorLink::loaded(int64_t version) {
+void ActorLink::loaded(int64_t version, int64_t epoch) {
   std::lock_guard lock(mutex_);
   loaded_version_ = version;
+  loaded_epoch_ = epoch;
 }
 
 void ActorLink::report_error(const std::string& reason) {
@@ -138,8 +139,9 @@ void ActorLink::handle_control(wire::Frames frames) {
         credits_ += grant;
         // The unroll this credit allows will start with the newest weights.
         if (weights_ && loaded_version_ > -2 && !request_pending_) {
-          const int64_t have = std::max(loaded_version_, weights_in_ ? weights_in_->version : -1);
-          want_out_ = Want{have, false};
+          const bool waiting_same_epoch = weights_in_ && weights_in_->epoch == loaded_epoch_;
+          const int64_t have = std::max(loaded_version_, waiting_same_epoch ? weights_in_->version : -1);
+          want_out_ = Want{have, false, loaded_epoch_};
           request_pending_ = true;
         }
         changed_.notify_all();
@@ -186,8 +188,11 @@ void ActorLink::run() {
           }
           wire::WeightsPayload payload = wire::decode_weights(m);
           std::lock_guard lock(mutex_);
-          // Newest wins: an older version still here is replaced unseen.
-          if (!weights_in_ || payload.version > weights_in_->version) weights_in_ = std::move(payload);
+          // Newest wins: an older version still here is replaced unseen (a
+          // version of another learner incarnation replaces it too).
+          if (!weights_in_ || payload.version > weights_in_->version || payload.epoch != weights_in_->epoch) {
+            weights_in_ = std::move(payload);
+          }
           request_pending_ = false;
           changed_.notify_all();
         } catch (const std::exception& e) {
@@ -219,7 +224,7 @@ void ActorLink::run() {
       to_send.pop_front();
       ++unrolls_sent;
     }
-    if (want && weights_) weights_->send(wire::serialize(wire::make_want(sender_, want->have, want->wait)), 0);
+    if (want && weights_) weights_->send(wire::serialize(wire::make_want(sender_, want->have, want->wait, want->epoch)), 0);
     if (!error.empty()) control_.send(wire::serialize(wire::make_error(sender_, error)), 1000);
     if (seconds_since(last_heartbeat) >= config_.heartbeat_seconds) {
       wire::WireMessage beat = sender_.start("heartbeat");

@@ -67,14 +67,15 @@ class ActorLink {
   bool send(const Unroll& unroll);
   // Asks the learner for weights newer than `have` (remote weights only);
   // `wait`: the answer comes when such a version exists (PPO).
-  void request_weights(int64_t have, bool wait);
+  // `epoch`: the epoch `have` counts in (the loaded weights').
+  void request_weights(int64_t have, bool wait, int64_t epoch = 0);
   // Waits up to `seconds` for the answer to a pending request, then returns
   // the newest weights received and not yet taken, if any (newer ones
   // replace older ones unseen).
   std::optional<wire::WeightsPayload> take_weights(double seconds);
   // Asynchronous actors: ask for weights newer than the loaded version at
   // every credit that arrives (on by default once `loaded` was called).
-  void loaded(int64_t version);
+  void loaded(int64_t version, int64_t epoch);
   // Reports an error to the learner (why this actor stops).
   void report_error(const std::string& reason);
 
@@ -105,10 +106,12 @@ class ActorLink {
   struct Want {
     int64_t have = -1;
     bool wait = false;
+    int64_t epoch = 0;
   };
   std::optional<Want> want_out_;              // a request to send
   bool request_pending_ = false;              // sent (or to send), not yet answered
   int64_t loaded_version_ = -2;               // the collector's (-2: before the first load)
+  int64_t loaded_epoch_ = 0;                  // the epoch of the loaded weights
   std::string error_out_;                     // an error to send
 
   std::atomic<uint32_t> last_ticket_{0};

@@ -215,8 +215,20 @@ class Actor {
     control_ = Socket(SocketType::kDealer);  // the link owns the joined one now
     link.start();
 
-    // The newest weights there are, loaded if newer than what the worker has.
+    // The newest weights there are, loaded if newer than what the worker has
+    // (or of another learner incarnation: a resumed learner's versions may
+    // be below the ones this actor had).
     bool have_weights = false;
+    int64_t epoch = 0;              // of the loaded weights
+    int64_t last_sent_version = -1;  // of the last unroll sent (PPO sends one per version)
+    const auto loaded = [&](const wire::WeightsPayload& payload) {
+      if (have_weights && payload.epoch != epoch) {
+        logf(LogLevel::kInfo, "actor %lld: weights of a new learner incarnation (version %lld)\n",
+             static_cast<long long>(actor_id), static_cast<long long>(payload.version));
+        last_sent_version = -1;
+      }
+      epoch = payload.epoch;
+    };
     int64_t board_seen = -1;  // the newest board version read, loaded or not
     wire::Frames board_frames;
     auto load_newest = [&](double wait_seconds) {
@@ -227,25 +239,27 @@ class Actor {
           const auto version = board->read_newer(board_seen, board_frames);
           if (!version) return;
           board_seen = *version;  // a version that fails to load is not retried
-          worker.policy().load(wire::decode_weights(wire::parse(std::move(board_frames))));
+          const wire::WeightsPayload payload = wire::decode_weights(wire::parse(std::move(board_frames)));
+          worker.policy().load(payload);
+          loaded(payload);
           board->count_load();
         } else {
           auto payload = link.take_weights(wait_seconds);
-          if (!payload || (have_weights && payload->version <= have)) return;
+          if (!payload || (have_weights && payload->epoch == epoch && payload->version <= have)) return;
           worker.policy().load(*payload);
-          link.loaded(payload->version);
+          loaded(*payload);
+          link.loaded(payload->version, payload->epoch);
         }
         have_weights = true;
       } catch (const std::exception& e) {
         // A bad version is skipped; the next one replaces it.
         logf(LogLevel::kWarn, "actor %lld: dropped bad weights: %s\n", static_cast<long long>(actor_id), e.what());
-        if (!board) link.loaded(have);
+        if (!board) link.loaded(have, epoch);
       }
     };
 
     Unroll buffers[2];
     int next_buffer = 0;
-    int64_t last_sent_version = -1;
     if (!board) link.request_weights(-1, /*wait=*/true);  // the first weights
     while (!link.finished()) {
       if (sync) {
@@ -282,7 +296,7 @@ class Actor {
       }
       last_sent_version = unroll.policy_version;
       if (!link.send(unroll)) break;
-      if (sync && !board) link.request_weights(last_sent_version, /*wait=*/true);  // the next version
+      if (sync && !board) link.request_weights(last_sent_version, /*wait=*/true, epoch);  // the next version
     }
     return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
   }

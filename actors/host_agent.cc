@@ -102,14 +102,18 @@ int run_host_agent(const ActorOptions& options) {
     size_t bytes = 0;
     for (const auto& f : *first) bytes += f.size();
     wire::WeightsBoard board = wire::WeightsBoard::create(bytes + bytes / 4 + first->size() * 16 + 4096);
+    int64_t first_version = 0, first_epoch = 0;
     {
       wire::Frames copy = *first;
-      board.publish(wire::parse(std::move(copy)).get_int("version"), *first);
+      const wire::WireMessage m = wire::parse(std::move(copy));
+      first_version = m.get_int("version");
+      first_epoch = m.body.count("epoch") ? m.get_int("epoch") : 0;
+      board.publish(0, *first);  // the board's own sequence (host_relay.h)
     }
     const int demand_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (demand_fd < 0) throw std::runtime_error("eventfd failed");
     HostRelay relay({.weights_endpoint = weights_endpoint, .run_id = run_id, .sync = sync, .curve = curve,
-                     .curve_server_key = server_key},
+                     .curve_server_key = server_key, .version = first_version, .epoch = first_epoch},
                     std::move(weights), board, demand_fd);
     relay.start();
 

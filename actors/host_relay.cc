@@ -44,6 +44,8 @@ HostRelay::HostRelay(HostRelayConfig config, wire::Socket socket, wire::WeightsB
     : config_(std::move(config)), socket_(std::move(socket)), board_(board), demand_fd_(demand_fd) {
   sender_.run = config_.run_id;
   sender_.from = "relay";
+  learner_version_ = config_.version;
+  epoch_ = config_.epoch;
 }
 
 HostRelay::~HostRelay() { stop(); }
@@ -62,7 +64,7 @@ void HostRelay::stop() {
 }
 
 void HostRelay::request(bool wait) {
-  socket_.send(wire::serialize(wire::make_want(sender_, board_.version(), wait)), 0);
+  socket_.send(wire::serialize(wire::make_want(sender_, learner_version_, wait, epoch_)), 0);
   ++requests_;
 }
 
@@ -98,18 +100,27 @@ void HostRelay::run() {
     while (auto frames = socket_.receive(0)) {
       wire::Frames copy = *frames;
       std::string kind;
-      int64_t version = -1;
+      int64_t version = -1, epoch = 0;
       try {
         const wire::WireMessage m = wire::parse(std::move(copy));
         kind = m.kind;
-        if (kind == "weights") version = m.get_int("version");
+        if (kind == "weights") {
+          version = m.get_int("version");
+          epoch = m.body.count("epoch") ? m.get_int("epoch") : 0;
+        }
       } catch (const wire::WireError& e) {
         logf(LogLevel::kWarn, "relay: dropped a bad answer from the learner: %s\n", e.what());
         continue;
       }
-      if (kind == "weights" && version > board_.version()) {
+      if (kind == "weights" && (version > learner_version_ || epoch != epoch_)) {
+        if (epoch != epoch_ && epoch_ != 0) {
+          logf(LogLevel::kInfo, "relay: weights of a new learner incarnation (version %lld)\n",
+               static_cast<long long>(version));
+        }
         try {
-          board_.publish(version, *frames);
+          board_.publish(board_.version() + 1, *frames);
+          learner_version_ = version;
+          epoch_ = epoch;
           ++versions_;
         } catch (const std::exception& e) {
           logf(LogLevel::kWarn, "relay: weights of version %lld do not fit the board: %s\n",

@@ -34,8 +34,16 @@ struct HostRelayConfig {
   bool sync = false;
   std::optional<wire::CurveKeyPair> curve;  // the host's keys, with the learner's public key
   std::string curve_server_key;
+  // The weights already on the board (the first ones): their learner
+  // version and epoch.
+  int64_t version = -1;
+  int64_t epoch = 0;
 };
 
+// The board's own sequence numbers order what the relay publishes, not the
+// learner's versions: a learner resumed from a checkpoint (a new epoch)
+// counts versions from below what the board had, and its weights must still
+// reach the actors.
 class HostRelay {
  public:
   // `socket`: a DEALER connected to the weights socket (already used for the
@@ -58,6 +66,7 @@ class HostRelay {
   wire::WeightsBoard& board_;
   int demand_fd_;
   wire::Sender sender_;
+  int64_t learner_version_ = -1, epoch_ = 0;  // of the weights on the board (relay thread)
   std::atomic<int64_t> versions_{0}, requests_{0};
   std::atomic<bool> running_{false};
   std::thread thread_;

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <random>
+
 #include "rl/runtime/logging.h"
 
 namespace rl {
@@ -14,6 +16,12 @@ size_t frames_size(const wire::Frames& frames) {
 }
 
 }  // namespace
+
+int64_t Publisher::new_epoch() {
+  std::random_device device;
+  const uint64_t bits = (static_cast<uint64_t>(device()) << 32) ^ device();
+  return static_cast<int64_t>(bits >> 2) + 1;  // positive: 0 means "not known"
+}
 
 Publisher::Publisher(PublisherConfig config, wire::WeightsPayload initial)
     : config_(std::move(config)), socket_(wire::SocketType::kRouter) {
@@ -65,6 +73,7 @@ void Publisher::publish(wire::WeightsPayload weights) {
 
 void Publisher::encode(wire::WeightsPayload&& weights) {
   const int64_t version = weights.version;
+  weights.epoch = epoch_;
   current_ = wire::serialize(wire::encode_weights(sender_, weights, config_.dtype));
   version_.store(version);
   ++published_;
@@ -110,7 +119,10 @@ void Publisher::serve(int timeout_ms) {
     try {
       const wire::WireMessage m = wire::parse(std::move(*frames));
       if (m.kind != "want" || m.proto != wire::kProtocolVersion || m.run != config_.run_id) continue;
-      const int64_t have = m.get_int("have");
+      // A version counted by another learner (before a resume) says nothing
+      // of this one's: the asker gets these weights.
+      const int64_t asker_epoch = m.body.count("epoch") ? m.get_int("epoch") : 0;
+      const int64_t have = asker_epoch == epoch_ ? m.get_int("have") : -1;
       const bool wait = m.body.count("wait") ? m.get_bool("wait") : true;
       if (have < version_.load()) {
         send_to(identity);
@@ -120,6 +132,7 @@ void Publisher::serve(int timeout_ms) {
       } else {
         wire::WireMessage current = sender_.start("current");
         current.body["version"] = version_.load();
+        current.body["epoch"] = epoch_;
         wire::Frames frames = wire::serialize(std::move(current));
         frames.insert(frames.begin(), identity);
         socket_.send(std::move(frames), 0);

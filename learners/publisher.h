@@ -63,6 +63,8 @@ class Publisher {
   int64_t bytes_sent() const { return bytes_sent_.load(); }       // on the weights socket
   int64_t copies_sent() const { return copies_sent_.load(); }     // weights messages on the socket
   int64_t version() const { return version_.load(); }
+  // This learner process's incarnation, carried by its weights (WeightsPayload::epoch).
+  int64_t epoch() const { return epoch_; }
 
  private:
   void encode(wire::WeightsPayload&& weights);
@@ -79,6 +81,8 @@ class Publisher {
   wire::Frames current_;                    // the newest version, serialized
   std::map<std::string, int64_t> waiting_;  // requester -> the version it has
   std::atomic<int64_t> version_{-1}, published_{0}, skipped_{0}, bytes_sent_{0}, copies_sent_{0};
+  static int64_t new_epoch();
+  const int64_t epoch_ = new_epoch();
   std::thread thread_;
   std::atomic<bool> running_{false};
   StageFailure failure_;

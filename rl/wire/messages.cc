@@ -270,6 +270,7 @@ WireMessage encode_weights(Sender& sender, const WeightsPayload& w, DType dtype)
   }
   WireMessage m = sender.start("weights");
   m.body = {{"version", w.version}, {"obs_count", w.obs_count}};
+  if (w.epoch != 0) m.body["epoch"] = w.epoch;
   const int64_t d = static_cast<int64_t>(w.obs_mean.size());
   m.add_array("obs_mean", DType::kFloat64, {d}, w.obs_mean.data(), w.obs_mean.size());
   m.add_array("obs_var", DType::kFloat64, {d}, w.obs_var.data(), w.obs_var.size());
@@ -292,6 +293,7 @@ WeightsPayload decode_weights(const WireMessage& m) {
   if (m.kind != "weights") throw WireError("unexpected_kind", "expected weights, got " + m.kind);
   WeightsPayload w;
   w.version = m.get_int("version");
+  w.epoch = m.body.count("epoch") ? m.get_int("epoch") : 0;
   w.obs_count = m.get_double("obs_count");
   if (w.version < 0 || !(w.obs_count > 0)) throw WireError("bad_field", "version or obs_count");
   for (const auto& a : m.arrays) {
@@ -322,10 +324,11 @@ WireMessage make_credit(Sender& sender, int64_t grant) {
   return m;
 }
 
-WireMessage make_want(Sender& sender, int64_t have, bool wait) {
+WireMessage make_want(Sender& sender, int64_t have, bool wait, int64_t epoch) {
   WireMessage m = sender.start("want");
   m.body["have"] = have;
   m.body["wait"] = wait;
+  if (epoch != 0) m.body["epoch"] = epoch;
   return m;
 }
 

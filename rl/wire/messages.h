@@ -60,6 +60,10 @@ struct NamedArray {
 };
 struct WeightsPayload {
   int64_t version = 0;
+  // The publishing learner process's incarnation (random, > 0; 0: not
+  // known). A resumed learner counts versions from its checkpoint, possibly
+  // below what its actors last saw: versions compare within one epoch only.
+  int64_t epoch = 0;
   std::vector<NamedArray> parameters;
   std::vector<double> obs_mean, obs_var;
   double obs_count = 1e-4;
@@ -76,7 +80,9 @@ WireMessage make_credit(Sender& sender, int64_t grant);
 // exists (PPO's actors wait for the next version). Otherwise answered at
 // once: the newest version if it is newer than `have`, else a `current`
 // message (body: version) saying there is nothing newer.
-WireMessage make_want(Sender& sender, int64_t have, bool wait = true);
+// `epoch`: the epoch of the weights `have` counts in (0: none yet); a
+// learner of another epoch answers with its weights whatever `have` says.
+WireMessage make_want(Sender& sender, int64_t have, bool wait = true, int64_t epoch = 0);
 
 // An `error` message carrying a reason a human can act on.
 WireMessage make_error(Sender& sender, const std::string& reason);

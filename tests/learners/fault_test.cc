@@ -281,6 +281,84 @@ TEST_F(FaultTest, APersistentlyFailingEnvIsAClearError) {
   EXPECT_THAT(local.output(), HasSubstr("3 failures in a row"));
 }
 
+// A learner killed well after its last checkpoint and resumed from it: its
+// versions start again below the ones its actors last saw. Every surviving
+// actor must take the resumed weights (weights carry the learner's epoch):
+// through a host agent, whose relay and board outlive the learner, and
+// plain remote actors, under IMPALA and PPO. Without the epoch the relay
+// kept the dead learner's newer version and every unroll was dropped as a
+// future version.
+TEST_F(FaultTest, AResumedLearnerBehindItsActorsVersionsBringsEveryActorBack) {
+  struct Case {
+    const char* name;
+    const char* program;
+    std::string config;
+    bool host_agent;
+  };
+  const std::vector<Case> cases = {
+      {"impala-host-agent", TRAIN_IMPALA, kImpalaCartPole, true},
+      {"ppo-host-agent", TRAIN_PPO, RL_SOURCE_DIR "/configs/ppo/cartpole.yaml", true},
+      {"ppo-actors", TRAIN_PPO, RL_SOURCE_DIR "/configs/ppo/cartpole.yaml", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path dir = root_ / c.name;
+    const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_port());
+    const std::vector<std::string> learner_args{
+        "--config", c.config, "--role", "learner", "--actors", "0", "--bind", endpoint, "--total-steps",
+        "100000000", "--run-dir", dir.string(), "--set", "runtime.min_actors=2", "--set",
+        "runtime.actor_timeout_seconds=3", "--set", "run.checkpoint_every=20000", "--set", "run.eval_episodes=0",
+        "--set", "run.log_every_seconds=0.2", "--set", "runtime.stall_seconds=60"};
+    auto learner = std::make_unique<Child>(c.program, learner_args);
+    ASSERT_TRUE(learner->wait_for("learner listening", 60)) << learner->output();
+    std::vector<std::unique_ptr<Child>> actors;
+    if (c.host_agent) {
+      actors.push_back(std::make_unique<Child>(
+          c.program, std::vector<std::string>{"--role", "actor", "--actors", "2", "--learner", endpoint,
+                                              "--reconnect-seconds", "60"}));
+    } else {
+      for (int i = 0; i < 2; ++i) {
+        actors.push_back(std::make_unique<Child>(
+            c.program, std::vector<std::string>{"--role", "actor", "--learner", endpoint, "--reconnect-seconds", "60"}));
+      }
+    }
+    // Kill the learner at least 20 updates after its first checkpoint.
+    const fs::path latest = dir / "checkpoints" / "latest";
+    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (!fs::exists(latest / "learner.json") && Clock::now() < deadline) sleep_seconds(0.05);
+    ASSERT_TRUE(fs::exists(latest / "learner.json")) << learner->output();
+    const int64_t saved_version = read_json(fs::canonical(latest) / "learner.json")["version"].get<int64_t>();
+    double updates = 0;
+    while (Clock::now() < deadline) {
+      const auto row = last_metrics(dir / "metrics.csv");
+      updates = row.count("updates") ? row.at("updates") : 0;
+      if (updates > saved_version + 20) break;
+      sleep_seconds(0.05);
+    }
+    ::kill(learner->pid(), SIGKILL);
+    learner->wait(30);
+    ASSERT_GT(updates, saved_version + 20) << "the learner did not get far enough past its checkpoint";
+    const int64_t saved_steps = read_json(fs::canonical(dir / "checkpoints" / "latest") / "state.json")["env_steps"];
+
+    // Resumed (the latest checkpoint may be a later one than the first):
+    // it must train 60k steps more with the same actors.
+    std::vector<std::string> resume_args = learner_args;
+    for (size_t i = 0; i + 1 < resume_args.size(); ++i) {
+      if (resume_args[i] == "--total-steps") resume_args[i + 1] = std::to_string(saved_steps + 60000);
+    }
+    resume_args.push_back("--resume");
+    Child resumed(c.program, resume_args);
+    ASSERT_EQ(resumed.wait(180), 0) << resumed.output();
+    EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), saved_steps + 60000);
+    for (auto& actor : actors) {
+      EXPECT_EQ(actor->wait(60), 0) << actor->output();  // stopped by the resumed learner
+      // A host agent's relay and board live on and take the new epoch's
+      // weights; a plain actor rejoins with none and takes the first it gets.
+      EXPECT_THAT(actor->output(), HasSubstr(c.host_agent ? "new learner incarnation" : "trying to rejoin"));
+    }
+  }
+}
+
 // SIGKILL while a checkpoint is being written (held open by the fault
 // hook RL_FAULT_CHECKPOINT_PAUSE_MS): the previous checkpoint stays
 // loadable, and --resume continues from it with its counters.
