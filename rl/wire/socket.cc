@@ -47,9 +47,6 @@ zmq::socket_type to_zmq(SocketType type) {
   switch (type) {
     case SocketType::kPush: return zmq::socket_type::push;
     case SocketType::kPull: return zmq::socket_type::pull;
-    case SocketType::kPub: return zmq::socket_type::pub;
-    case SocketType::kXPub: return zmq::socket_type::xpub;
-    case SocketType::kSub: return zmq::socket_type::sub;
     case SocketType::kDealer: return zmq::socket_type::dealer;
     case SocketType::kRouter: return zmq::socket_type::router;
   }
@@ -96,8 +93,6 @@ void Socket::set_receive_hwm(int messages) { impl_->socket.set(zmq::sockopt::rcv
 void Socket::set_linger(int milliseconds) { impl_->socket.set(zmq::sockopt::linger, milliseconds); }
 void Socket::set_max_message_bytes(int64_t bytes) { impl_->socket.set(zmq::sockopt::maxmsgsize, bytes); }
 void Socket::set_routing_id(const std::string& id) { impl_->socket.set(zmq::sockopt::routing_id, id); }
-void Socket::subscribe(const std::string& prefix) { impl_->socket.set(zmq::sockopt::subscribe, prefix); }
-void Socket::set_xpub_verbose(bool verbose) { impl_->socket.set(zmq::sockopt::xpub_verbose, verbose ? 1 : 0); }
 void Socket::set_tcp_keepalive(int idle_seconds) {
   impl_->socket.set(zmq::sockopt::tcp_keepalive, 1);
   impl_->socket.set(zmq::sockopt::tcp_keepalive_idle, idle_seconds);

@@ -13,7 +13,9 @@ namespace rl::wire {
 
 using Frames = std::vector<std::string>;
 
-enum class SocketType { kPush, kPull, kPub, kXPub, kSub, kDealer, kRouter };
+// The patterns the runtime uses: PUSH/PULL (unrolls), DEALER/ROUTER
+// (control, weights requests).
+enum class SocketType { kPush, kPull, kDealer, kRouter };
 
 class Socket {
  public:
@@ -37,8 +39,6 @@ class Socket {
   // buffered. Set before bind/connect.
   void set_max_message_bytes(int64_t bytes);
   void set_routing_id(const std::string& id);  // DEALER
-  void subscribe(const std::string& prefix);   // SUB
-  void set_xpub_verbose(bool verbose);         // XPUB: report every subscription
   // TCP keepalive probes after `idle_seconds` of silence, so that a peer on a
   // host that vanished (a cut link) is noticed by the kernel.
   void set_tcp_keepalive(int idle_seconds);
