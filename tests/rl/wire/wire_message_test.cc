@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <random>
 #include <set>
+#include <utility>
 
+#include "rl/wire/half.h"
 #include "rl/wire/messages.h"
 
 namespace rl::wire {
@@ -102,6 +105,42 @@ TEST(WireTest, EveryKindRoundTrips) {
   EXPECT_EQ(wb.parameters[0].values, w.parameters[0].values);
   EXPECT_EQ(wb.obs_var, w.obs_var);
   EXPECT_EQ(wb.obs_count, 10);
+}
+
+// Weights as f16 and bf16: the conversions against IEEE bit patterns
+// (rounding to nearest, ties to even, subnormals, overflow), and weights
+// that round-trip within the format's precision with their epoch.
+TEST(WireTest, HalfAndBfloat16WeightsConvertAsIeeeSays) {
+  EXPECT_EQ(float_to_f16(1.0f), 0x3C00);
+  EXPECT_EQ(float_to_f16(-2.0f), 0xC000);
+  EXPECT_EQ(float_to_f16(65504.0f), 0x7BFF);                  // the largest finite half
+  EXPECT_EQ(float_to_f16(70000.0f), 0x7C00);                  // beyond it: infinity
+  EXPECT_EQ(float_to_f16(0.1f), 0x2E66);
+  EXPECT_EQ(float_to_f16(std::ldexp(1.0f, -24)), 0x0001);     // the smallest subnormal
+  EXPECT_EQ(float_to_f16(1.0f + std::ldexp(1.0f, -11)), 0x3C00);      // a tie goes to the even 1.0
+  EXPECT_EQ(float_to_f16(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);  // a tie goes to the even 0x3C02
+  EXPECT_EQ(f16_to_float(0x3C00), 1.0f);
+  EXPECT_EQ(f16_to_float(0x0001), std::ldexp(1.0f, -24));
+  EXPECT_EQ(f16_to_float(0x2E66), 0.0999755859375f);
+  EXPECT_EQ(float_to_bf16(1.0f), 0x3F80);
+  EXPECT_EQ(float_to_bf16(1.0f / 3.0f), 0x3EAB);               // 0x3EAAAAAB rounds up
+  EXPECT_EQ(float_to_bf16(bits_float(0x3F808000u)), 0x3F80);   // a tie goes to the even 0x3F80
+  EXPECT_EQ(float_to_bf16(bits_float(0x3F818000u)), 0x3F82);   // a tie goes to the even 0x3F82
+  EXPECT_EQ(bf16_to_float(0x3EAB), 0.333984375f);
+
+  Sender sender{"run", "learner-0", 0};
+  std::vector<float> values;
+  for (int i = 0; i < 64; ++i) values.push_back(std::ldexp(1.0f, i % 20 - 10) * (i % 3 == 0 ? -1.3f : 0.7f));
+  const WeightsPayload w{.version = 9, .epoch = 12345, .parameters = {{"p", {64}, values}},
+                         .obs_mean = {0.0}, .obs_var = {1.0}, .obs_count = 2};
+  for (const auto& [dtype, relative] : {std::pair{DType::kFloat16, 1.0 / 2048}, std::pair{DType::kBFloat16, 1.0 / 256}}) {
+    const WeightsPayload back = decode_weights(parse(serialize(encode_weights(sender, w, dtype))));
+    EXPECT_EQ(back.epoch, 12345);
+    ASSERT_EQ(back.parameters.size(), 1u);
+    for (int i = 0; i < 64; ++i) {
+      EXPECT_NEAR(back.parameters[0].values[i], values[i], std::abs(values[i]) * relative) << dtype_name(dtype) << " " << i;
+    }
+  }
 }
 
 // Image and grid observations cross the wire as bytes: the same bytes come
