@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "actors/policy_actor.h"
-#include "actors/rollout_config.h"
+#include "rl/data/rollout_config.h"
 #include "rl/data/unroll.h"
 #include "rl/env/registry.h"
 #include "rl/env/vector_env.h"

@@ -13,7 +13,7 @@ install(TARGETS ${_rl_programs} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Headers keep their paths under one folder of their own, so that "envs/..."
 # does not land directly in the prefix's include/.
-foreach(_dir rl envs algorithms actors learners)
+foreach(_dir rl envs algorithms actors learners runner)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${_dir}/"
     DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/rl-framework/${_dir}"
     FILES_MATCHING PATTERN "*.h")

@@ -8,7 +8,7 @@
 #include "learners/impala_learner.h"
 #include "learners/ppo_learner.h"
 #include "examples/train_cli.h"
-#include "learners/training.h"
+#include "runner/training.h"
 #include "rl/runtime/cli.h"
 
 namespace rl {

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "actors/rollout_config.h"
+#include "rl/data/rollout_config.h"
 #include "algorithms/appo_config.h"
 #include "algorithms/impala_config.h"
 #include "algorithms/ppo_config.h"

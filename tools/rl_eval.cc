@@ -17,7 +17,7 @@
 
 #include "actors/policy_actor.h"
 #include "envs/builtin.h"
-#include "learners/checkpoint_policy.h"
+#include "runner/checkpoint_policy.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/plugin.h"
 #include "rl/env/registry.h"

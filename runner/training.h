@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/rollout_config.h"
+#include "rl/data/rollout_config.h"
 #include "learners/learner.h"
 #include "learners/train_config.h"
 #include "rl/nn/policy_config.h"

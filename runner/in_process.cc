@@ -1,4 +1,4 @@
-#include "learners/in_process.h"
+#include "runner/in_process.h"
 
 namespace rl {
 

@@ -1,4 +1,4 @@
-#include "learners/checkpoint_policy.h"
+#include "runner/checkpoint_policy.h"
 
 #include <torch/torch.h>
 
