@@ -9,19 +9,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-runs/bench-distributed}
+bin=${RL_BUILD_DIR:-build}/bin
+impala_steps=${IMPALA_STEPS:-1000000}  # smaller sizes: the test suite's smoke run
+ppo_steps=${PPO_STEPS:-150000}
+seconds=${SECONDS_PER_POINT:-3}
 rm -rf "$out"
 mkdir -p "$out"
 
-limit_json=$(build/bin/rl_bench_pipeline --env CartPole-v1 --num-envs 16 --unroll-length 20 --json)
+limit_json=$("$bin/rl_bench_pipeline" --env CartPole-v1 --num-envs 16 --unroll-length 20 --seconds "$seconds" --json)
 echo "$limit_json" > "$out/limit.json"
-build/bin/rl_bench_pipeline --env CartPole-v1 --num-envs 16 --unroll-length 20
+"$bin/rl_bench_pipeline" --env CartPole-v1 --num-envs 16 --unroll-length 20 --seconds "$seconds"
 
 for actors in 1 2; do
-  build/bin/train_impala --config configs/impala/cartpole.yaml --actors "$actors" --total-steps 1000000 \
+  "$bin/train_impala" --config configs/impala/cartpole.yaml --actors "$actors" --total-steps "$impala_steps" \
     --run-dir "$out/impala-$actors-actors" --set run.log_every_seconds=100 > "$out/impala-$actors-actors.log" 2>&1
 done
-build/bin/train_ppo --config configs/ppo/cartpole.yaml --actors 2 --envs-per-actor 4 --unroll-length 32 \
-  --total-steps 150000 --run-dir "$out/ppo-2-actors" --set run.log_every_seconds=100 > "$out/ppo-2-actors.log" 2>&1
+"$bin/train_ppo" --config configs/ppo/cartpole.yaml --actors 2 --envs-per-actor 4 --unroll-length 32 \
+  --total-steps "$ppo_steps" --run-dir "$out/ppo-2-actors" --set run.log_every_seconds=100 > "$out/ppo-2-actors.log" 2>&1
 
 python3 - "$out" <<'PY'
 import csv, json, sys

@@ -14,13 +14,17 @@ out=${BENCH_DIR:-runs/bench-learner}
 rm -rf "$out"
 mkdir -p "$out"
 seconds=${SECONDS_PER_POINT:-4}
+bin=${RL_BUILD_DIR:-build}/bin
+fleet=${FLEET:-1,16,64,256}           # fake actors of the learner limit (the smoke run: fewer)
+ingest_fleet=${INGEST_FLEET:-1,16,64}
+steps=${STEPS:-3000000}
 
-build/bin/rl_bench_pipeline --env CartPole-v1 --num-envs 16 --unroll-length 20 --json > "$out/actor.json"
-build/bin/rl_bench_learner --actors 1,16,64,256 --seconds "$seconds" --json > "$out/learner.json"
-build/bin/rl_bench_learner --actors 1,16,64 --seconds "$seconds" --no-update --json \
+"$bin/rl_bench_pipeline" --env CartPole-v1 --num-envs 16 --unroll-length 20 --seconds "$seconds" --json > "$out/actor.json"
+"$bin/rl_bench_learner" --actors "$fleet" --seconds "$seconds" --json > "$out/learner.json"
+"$bin/rl_bench_learner" --actors "$ingest_fleet" --seconds "$seconds" --no-update --json \
   --set runtime.unrolls_in_flight=128 --set runtime.unroll_queue=16 --set impala.unrolls_per_batch=8 \
   > "$out/ingest.json"
-build/bin/train_impala --config configs/impala/cartpole.yaml --actors 2 --total-steps 3000000 \
+"$bin/train_impala" --config configs/impala/cartpole.yaml --actors 2 --total-steps "$steps" \
   --run-dir "$out/impala-2-actors" --set run.log_every_seconds=1000 > "$out/impala.log" 2>&1
 
 python3 - "$out" <<'PY'

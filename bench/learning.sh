@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-runs/bench-learning}
 seeds=${SEEDS:-"1 2 3"}
+bin=${RL_BUILD_DIR:-build}/bin  # the test suite's smoke run points it at its build
 mkdir -p "$out"
 
 jobs=()
@@ -26,7 +27,7 @@ done
 run_job() {
   local program=$1 config=$2 name=$3 seed=$4
   rm -rf "$out/$name"
-  build/bin/$program --config "$config" --seed "$seed" --actors 0 --run-dir "$out/$name" \
+  "$bin/$program" --config "$config" --seed "$seed" --actors 0 --run-dir "$out/$name" \
     --set run.log_every_seconds=60 ${EXTRA_ARGS:-} > "$out/$name.log" 2>&1
   echo "done: $name"
 }

@@ -59,7 +59,9 @@ def main(root):
         groups.setdefault(key, []).append({
             "seed": summary["seed"],
             "eval": summary["final_eval_mean_return"],
-            "train": float(rows[-1]["episode_return_mean"]),
+            # The last row with finished episodes (a short run may end without one: NaN).
+            "train": next((float(r["episode_return_mean"]) for r in reversed(rows) if r["episode_return_mean"]),
+                          float("nan")),
             "steps": summary["total_env_steps"],
             "wall": summary["wall_seconds"],
             "cross_steps": steps,
