@@ -43,6 +43,7 @@ int run_host_agent(const ActorOptions& options) {
     g_agent_stop.store(0);
     std::signal(SIGINT, on_agent_signal);
     std::signal(SIGTERM, on_agent_signal);
+    std::signal(SIGUSR1, on_agent_signal);  // Slurm's warning before a time limit: stop as for SIGTERM
 
     // Where the weights are: a relay's hello, answered with the ports and
     // the run without joining as an actor (or, by rank 0 of a learner group,

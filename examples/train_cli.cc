@@ -78,6 +78,10 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   app.add_flag("--no-preset", no_preset,
                "Start from the defaults even when configs/ has a preset for --env");
   app.add_flag("--resume", command.resume, "Continue the run in --run-dir from its latest checkpoint");
+  bool resume_if_any = false;
+  app.add_flag("--resume-if-any", resume_if_any,
+               "--resume when --run-dir has a checkpoint, else start the run there (for jobs a scheduler "
+               "restarts: Slurm's requeue, a rescheduled Kubernetes pod)");
   app.add_flag("--print-config", command.print_config, "Print the resolved config and exit");
   if (auto code = cli::parse(app, argc, argv, program)) return code;
   try {
@@ -124,6 +128,14 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     const char* rank = std::getenv("RANK") ? std::getenv("RANK") : std::getenv("SLURM_PROCID");
     const bool other_rank = rank && std::string(rank) != "0";
     bool resumed_config = false;
+    if (resume_if_any) {
+      if (command.resume) throw std::invalid_argument("--resume and --resume-if-any: give one of them");
+      if (run_dir.empty()) throw std::invalid_argument("--resume-if-any needs --run-dir");
+      command.resume = std::filesystem::exists(std::filesystem::path(run_dir) / "checkpoints" / "latest");
+      command.start_over_unfinished = !command.resume;
+      logf(LogLevel::kInfo, "%s: --resume-if-any: %s", program.c_str(),
+           command.resume ? "a checkpoint is there, resuming" : "no checkpoint there, starting the run");
+    }
     if (command.resume) {
       if (run_dir.empty()) throw std::invalid_argument("--resume needs --run-dir");
       const std::filesystem::path saved = std::filesystem::path(run_dir) / "config.yaml";

@@ -23,6 +23,7 @@ namespace rl {
 
 struct TrainCommand {
   bool resume = false;
+  bool start_over_unfinished = false;  // --resume-if-any found no checkpoint
   bool print_config = false;  // print the resolved config and exit
   std::string role;           // "" (learner with local actors), "learner", "actor"
   std::string learner;        // --role actor: the learner's control endpoint

@@ -59,6 +59,7 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
                         .unrolls_per_update = unrolls_per_update(config),
                         .sync = sync,
                         .resume = command.resume,
+                        .start_over_unfinished = command.start_over_unfinished,
                         .serve_remote = command.role == "learner",
                         .learners = command.learners,
                         .program_args = command.program_args};

@@ -38,7 +38,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Stop signals (SIGINT, SIGTERM), docs/errors.md:
+// Stop signals (SIGINT, SIGTERM, and SIGUSR1, the warning Slurm sends before
+// a time limit with --signal), docs/errors.md:
 //  - while the run starts (nothing is trained yet, nothing to save), the
 //    first signal ends the process at once;
 //  - once training runs, the first one stops it after the current update,
@@ -67,16 +68,19 @@ class StopSignals {
     g_training.store(false);
     previous_int_ = std::signal(SIGINT, on_stop_signal);
     previous_term_ = std::signal(SIGTERM, on_stop_signal);
+    previous_usr1_ = std::signal(SIGUSR1, on_stop_signal);
   }
   ~StopSignals() {
     g_training.store(false);
     std::signal(SIGINT, previous_int_);
     std::signal(SIGTERM, previous_term_);
+    std::signal(SIGUSR1, previous_usr1_);
   }
 
  private:
   void (*previous_int_)(int);
   void (*previous_term_)(int);
+  void (*previous_usr1_)(int);
 };
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -90,6 +94,20 @@ std::string default_run_dir(const TrainingSetup& setup) {
 
 // The run's directories: rank 0 writes the main one (checkpoints, summary);
 // rank r > 0 writes metrics.csv and summary.json into rank-<r>/.
+// Whether `dir` holds only what a run writes before its first checkpoint.
+bool only_unfinished_run(const fs::path& dir, const fs::path& checkpoints) {
+  if (fs::exists(checkpoints / "latest")) return false;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("rank-", 0) == 0) continue;
+    if (name != "config.yaml" && name != "metrics.csv" && name != "tb" && name != "checkpoints" &&
+        name != "summary.json") {
+      return false;
+    }
+  }
+  return true;
+}
+
 struct RunDirectory {
   fs::path main, own, checkpoints;
 
@@ -102,7 +120,14 @@ struct RunDirectory {
     }
     // A run directory is never overwritten: a new run needs an empty one.
     // (The rank-<r> folders of the other ranks of this group, which may
-    // start at the same moment, do not count.)
+    // start at the same moment, do not count.) With --resume-if-any, what an
+    // earlier attempt left before its first checkpoint (a job restarted by
+    // its scheduler) is replaced, and nothing else.
+    if (setup.start_over_unfinished && !setup.resume && fs::exists(own) && only_unfinished_run(own, checkpoints)) {
+      for (const auto& entry : fs::directory_iterator(own)) {
+        if (entry.path().filename().string().rfind("rank-", 0) != 0) fs::remove_all(entry.path());
+      }
+    }
     std::string held;
     int shown = 0;
     if (!setup.resume && fs::exists(own)) {
@@ -610,6 +635,9 @@ class TrainingRun {
     out["learners"] = group_ ? group_->world_size() : 1;
     out["rank"] = rank_;
     out["interrupted"] = interrupted || g_stop_signal.load() != 0;
+    // Which signal stopped it: a job script tells Slurm's time-limit warning
+    // (SIGUSR1: requeue) from a cancellation.
+    if (g_stop_signal.load() != 0) out["stop_signal"] = g_stop_signal.load();
     write_text(dirs_->own / "summary.json", out.dump(2) + "\n");
     logf(LogLevel::kInfo, "%s done in %.1f s: %s/summary.json\n", label_.c_str(), summary.wall_seconds,
          dirs_->own.c_str());

@@ -31,6 +31,9 @@ struct TrainingSetup {
   int unrolls_per_update = 1;    // asynchronous: unrolls in one learner update
   bool sync = false;             // PPO: an update takes one unroll of the current version per actor
   bool resume = false;           // continue from run.run_dir's latest checkpoint
+  // --resume-if-any without a checkpoint: replace what an earlier attempt
+  // left before its first checkpoint (and nothing else) and start.
+  bool start_over_unfinished = false;
   bool serve_remote = false;     // --role learner: serve remote actors even with no local ones
   int learners = 1;              // --learners N: a group of N learner processes on this host
   std::vector<std::string> program_args;  // this program's arguments (to start the group's other learners)

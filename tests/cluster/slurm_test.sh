@@ -5,7 +5,9 @@
 # slurmd per host. The test submits scripts/slurm/train.sbatch unchanged but
 # for its sizes (the #SBATCH lines): a learner group of two ranks on node1
 # and node2, and host agents on node3 and node4 that know only node1. It
-# checks that the job ended cleanly and that the run solved CartPole-v1.
+# checks that the job ended cleanly and that the run solved CartPole-v1;
+# then that a second job, warned with SIGUSR1 as before a time limit,
+# checkpoints, is requeued, resumes and finishes.
 # Everything is torn down on exit, also when a step fails.
 #
 #   tests/cluster/slurm_test.sh BUILD_DIR SOURCE_DIR
@@ -122,8 +124,8 @@ sinfo -N -o '%N %T' | tr '\n' ' '
 echo
 
 # ---- the project's job script, its sizes made to fit these hosts
-sed -e 's/^#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=2$/#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=1/' \
-    -e 's/^#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=4$/#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=2/' \
+sed -e 's/^#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=2 --mem=3G$/#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=1 --mem=3G/' \
+    -e 's/^#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=4 --mem=3G$/#SBATCH --nodes=2 --ntasks-per-node=1 --cpus-per-task=2 --mem=3G/' \
     "$source_dir/scripts/slurm/train.sbatch" > "$work/train.sbatch"
 diff "$source_dir/scripts/slurm/train.sbatch" "$work/train.sbatch" | grep '^[<>]' || true
 cd "$work"
@@ -162,6 +164,57 @@ else:
         failures.append(f"{s['learners']} learners, not 2")
     if s.get("final_eval_mean_return", 0) < 475:
         failures.append(f"final evaluation {s.get('final_eval_mean_return')} < 475")
+if failures:
+    print("slurm_test: FAILED: " + "; ".join(failures))
+    sys.exit(1)
+print("slurm_test: first job passed")
+PY
+
+# ---- a time limit's warning and a requeue: the same script, a longer run;
+# SIGUSR1 to the job's steps (as --signal=USR1@180 sends it) once a
+# checkpoint exists; the learners checkpoint and stop, the script requeues
+# the job, and its second start resumes and finishes.
+job=$(sbatch --parsable --time=10 \
+  --export=ALL,ALGO=impala,ENV=CartPole-v1,TOTAL_STEPS=4000000,ACTORS_PER_NODE=2,RL_BIN="$build/bin",RUN_DIR="$work/requeued",EXTRA="--set run.log_every_seconds=5 --set run.checkpoint_every=200000" \
+  "$work/train.sbatch")
+echo "slurm_test: job $job submitted (to be requeued)"
+for _ in $(seq 1 600); do
+  [[ -e "$work/requeued/checkpoints/latest" ]] && break
+  sleep 0.2
+done
+scancel --signal=USR1 "$job"
+echo "slurm_test: SIGUSR1 sent to job $job"
+for _ in $(seq 1 1200); do
+  [[ -z "$(squeue -h -j "$job" 2> /dev/null)" ]] && break
+  sleep 0.5
+done
+echo "---- job output (both starts)"
+cat "$work/rl-train-$job.out" 2> /dev/null || true
+echo "----"
+state=$(scontrol show job "$job" 2> /dev/null | grep -o 'JobState=[A-Z_]*' | head -n1 || true)
+restarts=$(scontrol show job "$job" 2> /dev/null | grep -o 'Restarts=[0-9]*' | head -n1 || true)
+echo "slurm_test: $state $restarts"
+python3 - "$work/requeued" "$state" "$restarts" "$work/rl-train-$job.out" << 'PY'
+import json, os, sys
+run, state, restarts, out = sys.argv[1:5]
+text = open(out).read() if os.path.exists(out) else ""
+failures = []
+if "COMPLETED" not in state:
+    failures.append(f"the requeued job ended {state or 'in an unknown state'}, not COMPLETED")
+if restarts in ("", "Restarts=0"):
+    failures.append(f"the job was not requeued ({restarts or 'no restart count'})")
+if "requeueing job" not in text:
+    failures.append("the script did not requeue after SIGUSR1")
+if "--resume-if-any: a checkpoint is there, resuming" not in text:
+    failures.append("the second start did not resume")
+summary_path = os.path.join(run, "summary.json")
+if not os.path.exists(summary_path):
+    failures.append(f"no {summary_path}")
+else:
+    s = json.load(open(summary_path))
+    print(f"slurm_test: requeued run: {s['total_env_steps']} env steps, interrupted {s['interrupted']}")
+    if s["total_env_steps"] < 4000000 or s["interrupted"]:
+        failures.append(f"the resumed run ended at {s['total_env_steps']} env steps, interrupted {s['interrupted']}")
 if failures:
     print("slurm_test: FAILED: " + "; ".join(failures))
     sys.exit(1)

@@ -1,10 +1,13 @@
 // End-to-end tests of the training programs, run as a user runs them:
 // train_ppo and train_impala write a run directory, rl_eval reads its
 // checkpoint back.
+#include <signal.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "rl/runtime/checkpoint.h"
 #include "tests/util/metrics_csv.h"
+#include "tests/util/processes.h"
 #include "tests/util/run_program.h"
 
 namespace {
@@ -168,6 +172,53 @@ TEST_F(TrainingTest, ACheckpointFromBeforeEncodersAndCoresStillLoads) {
   ASSERT_EQ(resumed.status, 0) << resumed.text;
   EXPECT_THAT(resumed.text, HasSubstr("resuming"));
   EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), 8000);
+}
+
+// What a scheduler does to a job (Slurm's warning signal before a time
+// limit, then a requeue; a rescheduled pod): SIGUSR1 stops the run with a
+// checkpoint and exit status 0, and the same command with --resume-if-any
+// resumes it. On an empty run directory the same command starts the run,
+// and after an attempt that died before its first checkpoint it starts
+// over; it never touches a directory holding anything else.
+TEST_F(TrainingTest, SigusrOneCheckpointsAndResumeIfAnyContinuesOrStarts) {
+  const fs::path dir = root_ / "requeued";
+  const std::vector<std::string> args{"--env", "CartPole-v1", "--actors", "0", "--run-dir", dir.string(),
+                                      "--total-steps", "100000000", "--resume-if-any", "--set",
+                                      "run.log_every_seconds=0.2", "--set", "run.eval_episodes=0"};
+  rl::testing::Child first(TRAIN_PPO, args);
+  ASSERT_TRUE(first.wait_for("no checkpoint there, starting the run", 60)) << first.output();
+  ASSERT_TRUE(first.wait_for("steps/s", 60)) << first.output();
+  ::kill(first.pid(), SIGUSR1);
+  ASSERT_EQ(first.wait(60), 0) << first.output();
+  EXPECT_THAT(first.output(), HasSubstr("stopped by signal 10"));
+  const int64_t saved = read_json(dir / "summary.json")["total_env_steps"].get<int64_t>();
+  ASSERT_TRUE(fs::exists(dir / "checkpoints" / "latest"));
+
+  std::vector<std::string> again = args;
+  const auto steps = std::find(again.begin(), again.end(), "--total-steps") + 1;
+  *steps = std::to_string(saved + 20000);
+  rl::testing::Child second(TRAIN_PPO, again);
+  ASSERT_EQ(second.wait(120), 0) << second.output();
+  EXPECT_THAT(second.output(), HasSubstr("a checkpoint is there, resuming"));
+  EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), saved + 20000);
+
+  // An attempt that left files but no checkpoint is started over; a
+  // directory with anything else is refused as ever.
+  const fs::path died = root_ / "died-early";
+  fs::create_directories(died / "checkpoints");
+  std::ofstream(died / "config.yaml") << "run:\n  seed: 1\n";
+  std::ofstream(died / "metrics.csv") << "env_steps\n";
+  const Output fresh = run(TRAIN_PPO, "--env CartPole-v1 --actors 0 --total-steps 2000 --resume-if-any "
+                                      "--set run.eval_episodes=0 --run-dir " + died.string());
+  ASSERT_EQ(fresh.status, 0) << fresh.text;
+  const fs::path other = root_ / "other";
+  fs::create_directories(other);
+  std::ofstream(other / "notes.txt") << "mine";
+  const Output refused = run(TRAIN_PPO, "--env CartPole-v1 --actors 0 --total-steps 2000 --resume-if-any "
+                                        "--run-dir " + other.string());
+  EXPECT_EQ(refused.status, 2) << refused.text;
+  EXPECT_THAT(refused.text, HasSubstr("is not empty (it holds notes.txt)"));
+  EXPECT_TRUE(fs::exists(other / "notes.txt"));
 }
 
 TEST_F(TrainingTest, ImpalaTrainsAndItsCheckpointEvaluates) {
