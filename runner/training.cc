@@ -403,19 +403,26 @@ class TrainingRun {
            group_->world_size());
     }
     // Rank 0 holds the checkpoints; the other ranks receive rank 0's latest
-    // through the group's store (no shared file system needed).
+    // through the group's store (no shared file system needed). Rank 0 also
+    // decides for the group whether to resume (--resume-if-any): only it is
+    // sure to see the run directory.
     fs::path resume_dir = dirs_->main;
     const fs::path received = fs::temp_directory_path() / ("rl-resume-" + std::to_string(::getpid()));
-    if (group_ && setup_.resume) {
+    bool resuming = setup_.resume;
+    if (group_ && (setup_.resume || setup_.start_over_unfinished)) {
       if (rank_ == 0) {
-        group_->store_set("rl/resume", pack_directory(verify_checkpoint(dirs_->main)));
+        group_->store_set("rl/resume", setup_.resume ? pack_directory(verify_checkpoint(dirs_->main)) : std::string());
       } else {
-        fs::remove_all(received);
-        unpack_directory(group_->store_get("rl/resume"), received);
-        resume_dir = received;
+        const std::string blob = group_->store_get("rl/resume");
+        resuming = !blob.empty();
+        if (resuming) {
+          fs::remove_all(received);
+          unpack_directory(blob, received);
+          resume_dir = received;
+        }
       }
     }
-    if (setup_.resume) counters_ = resume_from(setup_, resume_dir, *learner_, saved_actor_rng_);
+    if (resuming) counters_ = resume_from(setup_, resume_dir, *learner_, saved_actor_rng_);
     if (resume_dir == received) fs::remove_all(received);
     if (group_) learner_->join_group(group_.get());  // every member starts from rank 0's parameters
     learner_version_.store(learner_->version());
