@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <optional>
 
 #include "envs/builtin.h"
@@ -66,8 +68,15 @@ class HubTest : public ::testing::Test {
     peer.control.send(wire::serialize(std::move(message)), 1000);
     return reply_to(peer);
   }
+  // A window of serving, for what must NOT happen in it (nothing read).
   void serve_for(double seconds) {
     for (int i = 0; i < static_cast<int>(seconds * 100); ++i) hub_->serve(10);
+  }
+  // Serves until `done` (or `seconds` pass); whether it came.
+  bool serve_until(const std::function<bool()>& done, double seconds = 10.0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!done() && std::chrono::steady_clock::now() < deadline) hub_->serve(10);
+    return done();
   }
 
   WireMessage hello(Peer& peer, int64_t id, int64_t pid = 1234) {
@@ -121,9 +130,12 @@ class HubTest : public ::testing::Test {
     u.sequence = sequence;
     return u;
   }
+  // Sends an unroll and serves until the hub has read it (accepted or
+  // dropped; 2 s at most, for sockets that may be reconnecting).
   void push(Peer& peer, const Unroll& u) {
+    const int64_t before = hub_->bytes_received();
     ASSERT_TRUE(peer.push->send(wire::serialize(wire::encode_unroll(peer.sender, u)), 1000));
-    serve_for(0.1);
+    serve_until([&] { return hub_->bytes_received() > before; }, 2.0);
   }
   int64_t drops(const std::string& reason) {
     const auto all = hub_->drops();
@@ -206,8 +218,8 @@ TEST_F(HubTest, AnActorSilentForTheTimeoutIsDeclaredDeadWithItsPid) {
   join(peer, 3);
   ASSERT_EQ(hub_->live_actors().size(), 1u);
   EXPECT_TRUE(hub_->take_dead_pids().empty());
-  serve_for(0.6);  // silence
-  EXPECT_TRUE(hub_->live_actors().empty());
+  // Silence: declared dead after the 0.3 s timeout (a bounded wait for it).
+  EXPECT_TRUE(serve_until([&] { return hub_->live_actors().empty(); }));
   EXPECT_EQ(hub_->actors_declared_dead(), 1);
   EXPECT_EQ(hub_->take_dead_pids(), std::vector<int64_t>{1234});
   EXPECT_TRUE(hub_->take_dead_pids().empty());  // handed out once
@@ -251,8 +263,7 @@ TEST_F(HubTest, ARestartedActorTakesItsPredecessorsIdAndPlace) {
   EXPECT_EQ(stranger.id, 1);
   // The supervisor saw actor 0's process exit: its id is free at once.
   hub_->actor_exited(0);
-  serve_for(0.05);
-  EXPECT_EQ(hub_->live_actors(), std::vector<int64_t>{1});
+  EXPECT_TRUE(serve_until([&] { return hub_->live_actors() == std::vector<int64_t>{1}; }));
   Peer restarted;
   join(restarted, 0);
   EXPECT_EQ(restarted.id, 0);
