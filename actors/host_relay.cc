@@ -46,6 +46,9 @@ HostRelay::HostRelay(HostRelayConfig config, wire::Socket socket, wire::WeightsB
   sender_.from = "relay";
   learner_version_ = config_.version;
   epoch_ = config_.epoch;
+  // Tickets taken from now on are the relay's to answer (read here, not on
+  // its thread: a ticket taken before the thread runs would be missed).
+  answered_at_start_ = board_.demand();
 }
 
 HostRelay::~HostRelay() { stop(); }
@@ -71,7 +74,7 @@ void HostRelay::request(bool wait) {
 void HostRelay::run() {
   bool pending = false;
   uint32_t pending_ticket = 0;   // the tickets the pending request answers
-  uint32_t answered = board_.demand();
+  uint32_t answered = answered_at_start_;
   auto sent_at = Clock::now();
   while (running_.load()) {
     // Actors asked: one request serves every ticket taken so far.

@@ -67,6 +67,7 @@ class HostRelay {
   int demand_fd_;
   wire::Sender sender_;
   int64_t learner_version_ = -1, epoch_ = 0;  // of the weights on the board (relay thread)
+  uint32_t answered_at_start_ = 0;            // the board's demand when the relay was made
   std::atomic<int64_t> versions_{0}, requests_{0};
   std::atomic<bool> running_{false};
   std::thread thread_;
