@@ -92,8 +92,6 @@ std::string default_run_dir(const TrainingSetup& setup) {
   return "runs/" + setup.algorithm + "-" + setup.run.env + "-s" + std::to_string(setup.run.seed) + "-" + stamp;
 }
 
-// The run's directories: rank 0 writes the main one (checkpoints, summary);
-// rank r > 0 writes metrics.csv and summary.json into rank-<r>/.
 // Whether `dir` holds only what a run writes before its first checkpoint.
 bool only_unfinished_run(const fs::path& dir, const fs::path& checkpoints) {
   if (fs::exists(checkpoints / "latest")) return false;
@@ -108,8 +106,14 @@ bool only_unfinished_run(const fs::path& dir, const fs::path& checkpoints) {
   return true;
 }
 
+// The run's directories: rank 0 writes the main one (checkpoints, summary);
+// rank r > 0 writes metrics.csv and summary.json into rank-<r>/. Made in two
+// steps, so that a run refused at start (a bad model for the env, a config
+// the learner rejects) leaves no files behind: the constructor only checks,
+// create() writes.
 struct RunDirectory {
   fs::path main, own, checkpoints;
+  bool replace_unfinished = false;  // --resume-if-any over an attempt that left no checkpoint
 
   RunDirectory(const TrainingSetup& setup, int rank) {
     main = setup.run.run_dir.empty() ? fs::path(default_run_dir(setup)) : fs::path(setup.run.run_dir);
@@ -123,14 +127,11 @@ struct RunDirectory {
     // start at the same moment, do not count.) With --resume-if-any, what an
     // earlier attempt left before its first checkpoint (a job restarted by
     // its scheduler) is replaced, and nothing else.
-    if (setup.start_over_unfinished && !setup.resume && fs::exists(own) && only_unfinished_run(own, checkpoints)) {
-      for (const auto& entry : fs::directory_iterator(own)) {
-        if (entry.path().filename().string().rfind("rank-", 0) != 0) fs::remove_all(entry.path());
-      }
-    }
+    replace_unfinished =
+        setup.start_over_unfinished && !setup.resume && fs::exists(own) && only_unfinished_run(own, checkpoints);
     std::string held;
     int shown = 0;
-    if (!setup.resume && fs::exists(own)) {
+    if (!setup.resume && !replace_unfinished && fs::exists(own)) {
       for (const auto& entry : fs::directory_iterator(own)) {
         if (entry.is_directory() && entry.path().filename().string().rfind("rank-", 0) == 0) continue;
         if (shown++ < 4) held += (held.empty() ? "" : ", ") + entry.path().filename().string();
@@ -142,6 +143,14 @@ struct RunDirectory {
                                   "): choose another --run-dir" +
                                   (fs::exists(checkpoints / "latest") ? ", or --resume to continue the run in it"
                                                                        : ""));
+    }
+  }
+
+  void create(const TrainingSetup& setup, int rank) const {
+    if (replace_unfinished) {
+      for (const auto& entry : fs::directory_iterator(own)) {
+        if (entry.path().filename().string().rfind("rank-", 0) != 0) fs::remove_all(entry.path());
+      }
     }
     fs::create_directories(own);
     if (rank == 0) fs::create_directories(checkpoints);
@@ -386,11 +395,12 @@ class TrainingRun {
     group_info_ = group_from_environment();
     if (!group_info_ && setup_.learners > 1) group_info_ = GroupInfo{0, setup_.learners, "127.0.0.1", 0};
     rank_ = group_info_ ? group_info_->rank : 0;
-    dirs_.emplace(setup_, rank_);
+    dirs_.emplace(setup_, rank_);  // checked, not yet made
     set_compute_threads(run_.torch_threads);
     torch::manual_seed(run_.seed);  // the initial weights
     device_ = resolve_device(run_.device);
-    learner_ = setup_.make_learner(spec_, device_);
+    learner_ = setup_.make_learner(spec_, device_);  // refuses a model that does not fit the env
+    dirs_->create(setup_, rank_);
     if (rank_ == 0) store_.emplace(dirs_->checkpoints, run_.keep_checkpoints);
     if (group_info_) {
       group_ = std::make_unique<LearnerGroup>(*group_info_, device_, setup_.runtime.actor_timeout_seconds * 4,

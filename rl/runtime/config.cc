@@ -167,6 +167,17 @@ const ConfigField& ConfigFields::find(std::string_view path) const {
   for (const auto& field : fields_) {
     if (field.path == path) return field;
   }
+  // A whole section where one key is expected (--set ppo=3): say so, with
+  // the section's keys, rather than call a known section unknown.
+  const std::string as_section = std::string(path) + ".";
+  std::string keys;
+  for (const auto& field : fields_) {
+    if (field.path.rfind(as_section, 0) == 0) keys += (keys.empty() ? "" : ", ") + field.path;
+  }
+  if (!keys.empty()) {
+    throw std::invalid_argument("'" + std::string(path) + "' is a section, not a key: give one of its keys (" + keys +
+                                "), e.g. --set " + keys.substr(0, keys.find(',')) + "=...");
+  }
   // List the keys of the same section (or the top level) to help spot typos.
   const size_t dot = path.rfind('.');
   const std::string section = dot == std::string_view::npos ? "" : std::string(path.substr(0, dot + 1));

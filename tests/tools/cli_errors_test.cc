@@ -101,6 +101,19 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
       {TRAIN_APPO, "--set appo.ratio_clip=asymmetric --run-dir {dir}", 2, "appo.ratio_clip"},
       {TRAIN_APPO, "--set appo.update_epochs=0 --run-dir {dir}", 2, "appo.update_epochs"},
       {TRAIN_APPO, "--set appo.num_minibatches=100000 --run-dir {dir}", 2, "appo.num_minibatches"},
+      // models, memory, flow control: each names its own setting
+      {TRAIN_PPO, "--set ppo=3 --run-dir {dir}", 2, "'ppo' is a section, not a key"},
+      {TRAIN_PPO, "--set policy.core=gru --run-dir {dir}", 2, "policy.core"},
+      {TRAIN_PPO, "--set policy.lstm_size=0 --run-dir {dir}", 2, "policy.lstm_size"},
+      {TRAIN_PPO, "--set policy.core_inputs=action --run-dir {dir}", 2, "policy.core=lstm"},
+      {TRAIN_PPO, "--set policy.encoder=nature_cnn --run-dir {dir}", 2, "needs observations of shape [C, H, W]"},
+      {TRAIN_PPO, "--env MinAtar/Breakout-v1 --set normalize.observations=true --run-dir {dir}", 2,
+       "normalize.observations"},
+      {TRAIN_PPO, "--set runtime.stall_seconds=-1 --run-dir {dir}", 2, "runtime.stall_seconds"},
+      {TRAIN_IMPALA, "--set runtime.unrolls_in_flight=1 --set impala.unrolls_per_batch=2 --run-dir {dir}", 2,
+       "runtime.unrolls_in_flight=1 is below impala.unrolls_per_batch=2"},
+      {TRAIN_PPO, "--resume --resume-if-any --run-dir {dir}", 2, "--resume and --resume-if-any"},
+      {TRAIN_PPO, "--resume-if-any", 2, "--resume-if-any needs --run-dir"},
       // train_* : files
       {TRAIN_PPO, "--config /no/such.yaml", 2, "/no/such.yaml"},
       {TRAIN_PPO, "--config " + bad_yaml.string() + " --run-dir {dir}", 2, "bad.yaml"},
@@ -145,6 +158,10 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
     const std::string line = first_line(r.err);
     EXPECT_THAT(line, HasSubstr(m.names)) << where << "\n" << r.err;
     EXPECT_THAT(line, HasSubstr("error")) << where;
+    // A refused run writes nothing: no run directory is left to refuse the next try.
+    if (m.status == 2 && m.args.find("--run-dir {dir}") != std::string::npos) {
+      EXPECT_FALSE(fs::exists(dir)) << where << ": a refused run left files behind";
+    }
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("Exception raised from"))) << where;  // c10's stack traces
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("terminate called"))) << where;
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("frame #"))) << where;
