@@ -46,6 +46,7 @@ class ActorService {
   ~ActorService();  // shutdown()
 
   const std::string& control_endpoint() const { return hub_->control_endpoint(); }
+  const std::string& bound_endpoint() const { return hub_->bound_endpoint(); }
   BatchSource& batches() { return *batcher_; }
   void publish(wire::WeightsPayload weights) { publisher_->publish(std::move(weights)); }
 

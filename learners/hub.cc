@@ -61,6 +61,7 @@ Hub::Hub(HubConfig config, BoundedQueue<Delivery>& out)
   control_.set_tcp_keepalive(std::max(1, static_cast<int>(config_.timeout_seconds)));
   control_.set_max_message_bytes(kMaxControlBytes);
   control_endpoint_ = control_.bind(config_.bind);
+  bound_endpoint_ = control_endpoint_;
   const int control_port = wire::endpoint_port(control_endpoint_);
   int unroll_port = config_.unroll_port;
   if (unroll_port < 0) unroll_port = wire::endpoint_port(config_.bind) == 0 ? 0 : control_port + 1;

@@ -89,7 +89,10 @@ class Hub {
   Hub(HubConfig config, BoundedQueue<Delivery>& out);
   ~Hub();  // stop()
 
+  // Where actors on this host reach the hub (loopback for a wildcard bind).
   const std::string& control_endpoint() const { return control_endpoint_; }
+  // What the control socket is bound to ("tcp://0.0.0.0:5555" for tcp://*).
+  const std::string& bound_endpoint() const { return bound_endpoint_; }
   int unroll_port() const { return unroll_port_; }
 
   // Serves sockets on a thread of its own until stop().
@@ -177,6 +180,7 @@ class Hub {
   wire::Socket unrolls_;
   wire::Wakeup wakeup_;
   std::string control_endpoint_;
+  std::string bound_endpoint_;
   int unroll_port_ = 0;
   wire::Sender sender_;
   std::map<int64_t, ActorState> actors_;  // hub thread only

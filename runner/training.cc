@@ -463,8 +463,16 @@ class TrainingRun {
     if (group_ && rank_ > 0) run_id = group_->store_get("rl/run_id");
     actors_ = std::make_unique<ActorService>(actor_service_config(setup_, spec_, run_id, rank_), learner_->snapshot(),
                                              learner_version_);
-    logf(LogLevel::kInfo, "%s learner listening on %s (run id %s)\n", label_.c_str(),
-         actors_->control_endpoint().c_str(), run_id.c_str());
+    // Say what is bound: a wildcard bind serves every interface, and only
+    // this host's actors use loopback.
+    const std::string& bound = actors_->bound_endpoint();
+    const std::string listening =
+        bound == actors_->control_endpoint()
+            ? bound
+            : bound + ", every interface (this host's actors use " + actors_->control_endpoint() +
+                  "; other hosts this host's address)";
+    logf(LogLevel::kInfo, "%s learner listening on %s (run id %s)\n", label_.c_str(), listening.c_str(),
+         run_id.c_str());
     source_ = &actors_->batches();
     publish_ = [this](Learner& l) { actors_->publish(l.snapshot()); };
     if (group_) {

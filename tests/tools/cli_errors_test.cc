@@ -202,8 +202,12 @@ TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
     // While waiting for remote actors that never come.
     const fs::path dir = root_ / "waiting";
     Child train(TRAIN_IMPALA, {"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--run-dir",
-                               dir.string(), "--set", "runtime.min_actors=2"});
-    ASSERT_TRUE(train.wait_for("listening on", 60)) << train.output();
+                               dir.string(), "--set", "runtime.min_actors=2", "--bind", "tcp://*:0"});
+    const auto listening = train.wait_for("listening on", 60);
+    ASSERT_TRUE(listening) << train.output();
+    // The address printed is the one bound: every interface, not loopback.
+    EXPECT_THAT(*listening, HasSubstr("listening on tcp://0.0.0.0:"));
+    EXPECT_THAT(*listening, HasSubstr("every interface (this host's actors use tcp://127.0.0.1:"));
     ::kill(train.pid(), SIGINT);
     const auto [status, seconds] = stopped_within(train, 2);
     std::printf("waiting for actors: stopped in %.2f s\n", seconds);
