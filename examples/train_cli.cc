@@ -91,6 +91,35 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
     return cli::kUsage;
   }
   for (int i = 1; i < argc; ++i) command.program_args.push_back(argv[i]);
+  // Flags of the other role are a mistake, not something to ignore: an
+  // actor takes its whole config from the learner, and a learner joins no
+  // one.
+  if (command.role == "actor") {
+    std::string learner_flags;
+    for (const char* flag : {"--env", "--total-steps", "--seed", "--run-dir", "--envs-per-actor", "--unroll-length",
+                             "--bind", "--learners", "--device", "--fast-path", "--config", "--set", "--env-plugin",
+                             "--model-plugin", "--no-preset", "--resume", "--resume-if-any"}) {
+      if (app.count(flag) > 0) learner_flags += (learner_flags.empty() ? "" : ", ") + std::string(flag);
+    }
+    if (!learner_flags.empty()) {
+      cli::report_error(program, learner_flags + (learner_flags.find(',') == std::string::npos ? " is" : " are") +
+                                     " the learner's: an actor (--role actor) takes its whole config from the "
+                                     "learner; give them to the learner");
+      return cli::kUsage;
+    }
+  } else {
+    std::string actor_flags;
+    for (const char* flag : {"--learner", "--actor-id", "--run-id", "--reconnect-seconds", "--curve-key",
+                             "--curve-server-key", "--weights-fd", "--weights-signal-fd"}) {
+      if (app.count(flag) > 0) actor_flags += (actor_flags.empty() ? "" : ", ") + std::string(flag);
+    }
+    if (!actor_flags.empty()) {
+      cli::report_error(program, actor_flags + " only apply with --role actor (this is " +
+                                     (command.role.empty() ? std::string("a training run") : "--role " + command.role) +
+                                     ")");
+      return cli::kUsage;
+    }
+  }
   if (command.role == "actor") {
     if (!actors.empty()) {
       try {

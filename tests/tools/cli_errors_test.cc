@@ -128,6 +128,12 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
       {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --actors many", 2, "--actors"},
       {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --curve-key /no/key", 2, "/no/key"},
       {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --reconnect-seconds -1", 2, "--reconnect-seconds"},
+      // flags of the other role: refused, not ignored
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --run-dir {dir} --set ppo.gamma=0.9", 2,
+       "--run-dir, --set are the learner's"},
+      {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:5555 --resume", 2, "--resume is the learner's"},
+      {TRAIN_IMPALA, "--role learner --learner tcp://127.0.0.1:5555 --run-dir {dir}", 2,
+       "--learner only apply with --role actor"},
       // a learner that cannot be reached: said at once (exit 3)
       {TRAIN_IMPALA, "--role actor --learner tcp://no-such-host.invalid:5555", 3, "cannot resolve 'no-such-host.invalid'"},
       {TRAIN_IMPALA, "--role actor --learner tcp://127.0.0.1:1", 3, "connection refused"},
