@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 out=${BENCH_DIR:-runs/bench-simulators}
 seeds=${SEEDS:-"1 2 3"}
 algos=${ALGOS:-"appo ppo"}
+bin=${RL_BUILD_DIR:-build}/bin  # the test suite's smoke run points it at its build
 mkdir -p "$out"
 start=$(date +%s)
 
@@ -39,7 +40,7 @@ run_job() {
   local algo=$1 env=$2 seed=$3 actors=()
   [[ $algo == ppo ]] && actors=(--actors 0)
   rm -rf "$out/$algo-$env-s$seed"
-  if build/bin/train_"$algo" --config "configs/$algo/$env.yaml" --seed "$seed" "${actors[@]}" \
+  if "$bin/train_$algo" --config "configs/$algo/$env.yaml" --seed "$seed" "${actors[@]}" \
       --run-dir "$out/$algo-$env-s$seed" --set run.log_every_seconds=60 ${EXTRA_ARGS:-} \
       > "$out/$algo-$env-s$seed.log" 2>&1; then
     echo "done: $algo-$env-s$seed"
@@ -66,7 +67,7 @@ python3 bench/summarize_learning.py "$out" | tee "$out/table.md"
 for algo in $algos; do
   for env in $(presets_of "$algo"); do
     dirs=("$out/$algo-$env"-s*/)
-    [[ -d "${dirs[0]}" ]] && build/bin/rl_plot "${dirs[@]}" -o "$out/$algo-$env.png" \
+    [[ -d "${dirs[0]}" ]] && "$bin/rl_plot" "${dirs[@]}" -o "$out/$algo-$env.png" \
       --title "$algo $env" > /dev/null 2>&1 || true
   done
 done
