@@ -19,6 +19,7 @@ if [[ $algo == impala ]]; then out=${BENCH_DIR:-runs/bench-fleet}; else out=${BE
 fleets=${1:-"2 8 32 128"}
 envs=${2:-"CartPole-v1 LunarLander-v3"}
 seed=${SEED:-1}
+bin=${RL_BUILD_DIR:-build}/bin  # the test suite's smoke run points it at its build
 mkdir -p "$out"
 
 for env in $envs; do
@@ -34,12 +35,12 @@ for env in $envs; do
     args=(--config "$preset" --actors "$n" --seed "$seed" --run-dir "$dir" --set run.log_every_seconds=1000)
     [[ -n "$steps" ]] && args+=(--total-steps "$steps")
     echo "fleet.sh: $env, $n actor processes" >&2
-    /usr/bin/time -f "%e" -o "$dir.time" build/bin/train_"$algo" "${args[@]}" > "$dir.log" 2>&1 || {
+    /usr/bin/time -f "%e" -o "$dir.time" "$bin/train_$algo" "${args[@]}" > "$dir.log" 2>&1 || {
       echo "fleet.sh: the run failed, see $dir.log" >&2
       tail -3 "$dir.log" >&2
     }
   done
-  build/bin/rl_plot $(for n in $fleets; do echo "$out/$env-$n"; done) -o "$out/$env.png" \
+  "$bin/rl_plot" $(for n in $fleets; do echo "$out/$env-$n"; done) -o "$out/$env.png" \
     --by actors --title "${algo^^} on $env: return against env steps, by fleet size" > /dev/null 2>&1 || true
 done
 

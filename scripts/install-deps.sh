@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   cmake g++ ninja-build ccache pkg-config
-  # learning (libtorch is Debian's CPU build; OpenBLAS makes it fast, see DESIGN.md)
+  # learning (libtorch is Debian's CPU build; OpenBLAS makes it fast)
   libtorch-dev libgloo-dev libopenblas0-pthread libopenblas-dev libeigen3-dev
   # transport
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsodium-dev
@@ -19,6 +19,8 @@ packages=(
   gnuplot-nox
   # tests and benchmarks (python3-numpy and -venv: the MinAtar reference, for the differential test)
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-venv
+  # bench/*.sh time their runs (their smoke runs are tests)
+  time
   # multi-host tests: hosts as network namespaces, and a real Slurm on them
   iproute2 util-linux slurmctld slurmd slurm-client munge python3
   # the container image (deploy/build-image.sh) and its test
