@@ -1,5 +1,5 @@
 // APPO hyperparameters: asynchronous PPO on V-trace targets, as Sample
-// Factory runs it (defaults: its cfg.py, ALGORITHMS.md of the docs: the
+// Factory runs it (defaults: its cfg.py and docs: the
 // clipped surrogate on pi/mu with the range [1/(1+e), 1+e], e = 0.1, an
 // absolute value clip of 1.0, Adam at 1e-4, gradient clip 4, entropy 0.003,
 // one epoch of one minibatch per batch).

@@ -1,4 +1,4 @@
-// IMPALA hyperparameters (defaults: TorchBeast's monobeast, ALGORITHMS.md 4).
+// IMPALA hyperparameters (defaults: TorchBeast's monobeast).
 #pragma once
 
 #include <stdexcept>

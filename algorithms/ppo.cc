@@ -43,7 +43,7 @@ PpoLoss ppo_objective(const torch::Tensor& new_log_probs, const torch::Tensor& n
 
   torch::Tensor advantages = mb.advantages;
   if (config.norm_adv && mb.size() > 1) {
-    // Per minibatch, unbiased std as torch's default (ALGORITHMS.md 2.1).
+    // Per minibatch, unbiased std as torch's default (as CleanRL's ppo.py).
     advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8);
   }
   const torch::Tensor pg_unclipped = -advantages * ratio;

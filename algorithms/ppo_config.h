@@ -1,4 +1,4 @@
-// PPO hyperparameters (defaults: CleanRL's ppo.py, ALGORITHMS.md section 3).
+// PPO hyperparameters (defaults: CleanRL's ppo.py).
 #pragma once
 
 #include <stdexcept>

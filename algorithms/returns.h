@@ -9,7 +9,7 @@
 
 namespace rl {
 
-// Vn_t, the value of the true successor of step t (ALGORITHMS.md section 1):
+// Vn_t, the value of the true successor of step t:
 // - V(o_{t+1}) = values[t+1] when step t did not end an episode, and
 //   bootstrap[i] = V(o_T) for t = T-1;
 // - V(o_final) when step t was truncated and not terminated (final_index

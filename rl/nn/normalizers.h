@@ -3,7 +3,7 @@
 // Torch-free on purpose: actors normalize observations with them before the
 // forward pass, learners update them, and their state travels with the
 // weights and lives in checkpoints, so that actors, learners and rl_eval
-// normalize identically (ALGORITHMS.md 2.3, pitfall 6).
+// normalize identically.
 #pragma once
 
 #include <cstdint>

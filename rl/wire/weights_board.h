@@ -53,8 +53,8 @@ class WeightsBoard {
   void count_load();
   uint64_t loads() const;
 
-  // Demand, for a board that a host relay fills on request (docs/wire-
-  // protocol.md): an actor about to start an unroll takes a ticket and
+  // Demand, for a board that a host relay fills on request
+  // (docs/wire-protocol.md): an actor about to start an unroll takes a ticket and
   // tells the relay (an eventfd of the relay's); the relay asks the learner
   // for the newest version and marks the tickets up to its request
   // answered, with or without a new version; the actor waits for its

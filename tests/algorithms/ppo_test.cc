@@ -82,7 +82,7 @@ TEST(PpoObjectiveTest, UnclippedValueLossWhenClipVlossIsOff) {
   EXPECT_NEAR(loss.value.item<double>(), 0.5 * (0.25 + 0.01) / 2, 1e-6);
 }
 
-// Sanity check of ALGORITHMS.md 2.5: on the data it was collected with, the
+// A sanity check of PPO's ratio: on the data it was collected with, the
 // first minibatch of an update sees ratios of exactly 1.
 TEST(PpoLossTest, FirstRatiosAreOneOnCollectedData) {
   torch::manual_seed(0);

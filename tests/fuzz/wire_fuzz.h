@@ -1,4 +1,4 @@
-// The wire decoder's fuzz target (tests/fuzz/README.md): bytes -> ZeroMQ
+// The wire decoder's fuzz target (bench/fuzz_wire.sh runs it): bytes -> ZeroMQ
 // frames -> parse -> every decoder and field accessor a receiver uses. The
 // only acceptable failure is rl::wire::WireError; anything else (another
 // exception, a crash, a sanitizer report, a huge allocation) is a bug.
