@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <iostream>
 #include <vector>
 
@@ -94,13 +95,19 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
   // Flags of the other role are a mistake, not something to ignore: an
   // actor takes its whole config from the learner, and a learner joins no
   // one.
-  if (command.role == "actor") {
-    std::string learner_flags;
-    for (const char* flag : {"--env", "--total-steps", "--seed", "--run-dir", "--envs-per-actor", "--unroll-length",
-                             "--bind", "--learners", "--device", "--fast-path", "--config", "--set", "--env-plugin",
-                             "--model-plugin", "--no-preset", "--resume", "--resume-if-any"}) {
-      if (app.count(flag) > 0) learner_flags += (learner_flags.empty() ? "" : ", ") + std::string(flag);
+  // Those of `flags` given on the command line, comma separated.
+  const auto given = [&](std::initializer_list<const char*> flags) {
+    std::string out;
+    for (const char* flag : flags) {
+      if (app.count(flag) > 0) out += (out.empty() ? "" : ", ") + std::string(flag);
     }
+    return out;
+  };
+  if (command.role == "actor") {
+    const std::string learner_flags =
+        given({"--env", "--total-steps", "--seed", "--run-dir", "--envs-per-actor", "--unroll-length", "--bind",
+               "--learners", "--device", "--fast-path", "--config", "--set", "--env-plugin", "--model-plugin",
+               "--no-preset", "--resume", "--resume-if-any"});
     if (!learner_flags.empty()) {
       cli::report_error(program, learner_flags + (learner_flags.find(',') == std::string::npos ? " is" : " are") +
                                      " the learner's: an actor (--role actor) takes its whole config from the "
@@ -108,11 +115,9 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
       return cli::kUsage;
     }
   } else {
-    std::string actor_flags;
-    for (const char* flag : {"--learner", "--actor-id", "--run-id", "--reconnect-seconds", "--curve-key",
-                             "--curve-server-key", "--weights-fd", "--weights-signal-fd"}) {
-      if (app.count(flag) > 0) actor_flags += (actor_flags.empty() ? "" : ", ") + std::string(flag);
-    }
+    const std::string actor_flags = given({"--learner", "--actor-id", "--run-id", "--reconnect-seconds",
+                                           "--curve-key", "--curve-server-key", "--weights-fd",
+                                           "--weights-signal-fd"});
     if (!actor_flags.empty()) {
       cli::report_error(program, actor_flags + " only apply with --role actor (this is " +
                                      (command.role.empty() ? std::string("a training run") : "--role " + command.role) +
