@@ -374,7 +374,7 @@ void Hub::handle_control(wire::Frames frames) {
         // or exits instead of collecting for nobody.
         if (it != actors_.end() && it->second.identity == identity) {
           reply(identity, wire::make_error(sender_, "actor " + std::to_string(id) +
-                                                        " was declared dead (silent for the timeout); join again"));
+                                                        " is not live (declared dead: silent for the timeout, or ended by its error); join again"));
         }
         return;
       }
