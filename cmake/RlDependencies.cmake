@@ -72,3 +72,12 @@ if(NOT OSMESA_FOUND)
   message(FATAL_ERROR "Missing dependency OSMesa: install the Debian package 'libosmesa6-dev' "
     "(sudo apt-get install libosmesa6-dev), or run scripts/install-deps.sh.")
 endif()
+
+# libcsv: reading metrics.csv back (rl_plot, a resumed run's header, the
+# tests) with RFC 4180's quoting and line ends rather than a split on commas.
+find_path(RL_CSV_INCLUDE csv.h)
+find_library(RL_CSV_LIBRARY csv)
+if(NOT RL_CSV_INCLUDE OR NOT RL_CSV_LIBRARY)
+  message(FATAL_ERROR "Missing dependency libcsv (csv.h): install the Debian package 'libcsv-dev' "
+    "(sudo apt-get install libcsv-dev), or run scripts/install-deps.sh.")
+endif()

@@ -14,8 +14,8 @@ packages=(
   libmujoco-dev libqhull-dev libbox2d-dev libosmesa6-dev
   # pictures (rl_eval --record): 2D drawing, GIF files
   libcairo2-dev libgif-dev
-  # utilities (protobuf: TensorBoard event files; gnuplot: rl_plot)
-  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libprotobuf-dev protobuf-compiler
+  # utilities (protobuf: TensorBoard event files; libcsv: reading metrics.csv; gnuplot: rl_plot)
+  libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libprotobuf-dev protobuf-compiler libcsv-dev
   gnuplot-nox
   # tests and benchmarks (python3-numpy and -venv: the MinAtar reference, for the differential test)
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-venv

@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "rl/runtime/cli.h"
+#include "rl/runtime/csv_table.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -35,31 +37,19 @@ struct Curve {
   std::vector<double> steps, seconds, returns;
 };
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) cells.push_back(cell);
-  if (!line.empty() && line.back() == ',') cells.emplace_back();
-  return cells;
-}
-
 Curve read_curve(const fs::path& run) {
   const fs::path csv = run / "metrics.csv";
-  std::ifstream in(csv);
-  if (!in) throw std::runtime_error(csv.string() + " does not exist or cannot be read (is " + run.string() + " a run directory?)");
-  std::string line;
-  if (!std::getline(in, line)) throw std::runtime_error(csv.string() + " is empty");
-  const std::vector<std::string> header = split_csv_line(line);
+  const std::optional<rl::CsvTable> table = rl::read_csv(csv);
+  if (!table) throw std::runtime_error(csv.string() + " does not exist or cannot be read (is " + run.string() + " a run directory?)");
+  if (table->header.empty()) throw std::runtime_error(csv.string() + " is empty");
   auto column = [&](const std::string& name) {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) throw std::runtime_error(csv.string() + " has no column " + name);
-    return static_cast<size_t>(it - header.begin());
+    const std::optional<size_t> index = rl::csv_column_index(*table, name);
+    if (!index) throw std::runtime_error(csv.string() + " has no column " + name);
+    return *index;
   };
   const size_t steps = column("env_steps"), seconds = column("wall_seconds"), ret = column("episode_return_mean");
   Curve curve;
-  while (std::getline(in, line)) {
-    const std::vector<std::string> cells = split_csv_line(line);
+  for (const std::vector<std::string>& cells : table->rows) {
     if (cells.size() <= std::max({steps, seconds, ret}) || cells[ret].empty()) continue;
     const double r = std::strtod(cells[ret].c_str(), nullptr);
     if (!std::isfinite(r)) continue;

@@ -1,5 +1,7 @@
 #include "rl/runtime/metrics.h"
 
+#include "rl/runtime/csv_table.h"
+
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -9,12 +11,8 @@
 namespace rl {
 
 MetricsCsv::MetricsCsv(const std::filesystem::path& path, bool append) {
-  if (append && std::filesystem::exists(path)) {
-    std::ifstream in(path);
-    std::string header;
-    std::getline(in, header);
-    std::stringstream cells(header);
-    for (std::string name; std::getline(cells, name, ',');) columns_.push_back(name);
+  if (append) {
+    if (const auto table = read_csv(path)) columns_ = table->header;
   }
   file_ = std::fopen(path.c_str(), append ? "a" : "w");
   if (!file_) throw std::runtime_error("cannot open '" + path.string() + "' for writing");

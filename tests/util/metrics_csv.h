@@ -7,51 +7,35 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "rl/runtime/csv_table.h"
+
 namespace rl::testing {
 
-// The header and the complete rows of a metrics.csv, each split into cells.
-// A run appends to the file while tests poll it, so a last line without its
-// newline is a row still being written and is left out: reading it would give
-// missing columns or a cut-off number.
-struct CsvRows {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-inline std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream stream(line);
-  for (std::string cell; std::getline(stream, cell, ',');) cells.push_back(cell);
-  return cells;
-}
-inline CsvRows read_complete_rows(const std::filesystem::path& path) {
-  CsvRows csv;
-  std::ifstream in(path);
-  std::string line;
-  if (!std::getline(in, line) || in.eof()) return csv;
-  csv.header = split_csv_line(line);
-  while (std::getline(in, line) && !in.eof()) csv.rows.push_back(split_csv_line(line));
-  return csv;
+// The header and the complete rows of a metrics.csv (empty while the file is
+// not there). A run appends to the file while tests poll it, so a last line
+// without its newline is a row still being written and is left out.
+inline CsvTable read_complete_rows(const std::filesystem::path& path) {
+  return read_csv(path, /*complete_rows_only=*/true).value_or(CsvTable{});
 }
 
 // Every complete row's cell of column `name`, as text ("" where empty or
 // absent); no rows at all when the file has no such column.
 inline std::vector<std::string> csv_column_text(const std::filesystem::path& path, const std::string& name) {
-  const CsvRows csv = read_complete_rows(path);
-  const size_t col = std::find(csv.header.begin(), csv.header.end(), name) - csv.header.begin();
+  const CsvTable csv = read_complete_rows(path);
   std::vector<std::string> values;
-  if (col == csv.header.size()) return values;
-  for (const auto& row : csv.rows) values.push_back(col < row.size() ? row[col] : "");
+  const std::optional<size_t> col = csv_column_index(csv, name);
+  if (!col) return values;
+  for (const auto& row : csv.rows) values.push_back(*col < row.size() ? row[*col] : "");
   return values;
 }
 
 // The last complete row as name -> value (NaN where empty); empty while the
 // file has no complete row.
 inline std::map<std::string, double> last_metrics(const std::filesystem::path& path) {
-  const CsvRows csv = read_complete_rows(path);
+  const CsvTable csv = read_complete_rows(path);
   std::map<std::string, double> row;
   if (csv.rows.empty()) return row;
   const auto& last = csv.rows.back();

@@ -52,4 +52,32 @@ TEST(MetricsReadingTest, AColumnTheFileLacksIsAbsentNotAnotherColumn) {
   fs::remove(path);
 }
 
+// The reader is libcsv's: quoting, an empty last cell and CRLF line ends are
+// read as RFC 4180 says (a split on commas lost the empty last cell).
+TEST(MetricsReadingTest, CellsAreReadAsCsvDefinesThem) {
+  const fs::path path = write_file("label,note,env_steps,episode_return_mean\r\n"
+                                   "\"a,b\",\"say \"\"hi\"\"\",640,\r\n"
+                                   "c,,1280,5.5\r\n");
+  const std::optional<rl::CsvTable> table = rl::read_csv(path);
+  ASSERT_TRUE(table.has_value());
+  EXPECT_EQ(table->header, (std::vector<std::string>{"label", "note", "env_steps", "episode_return_mean"}));
+  ASSERT_EQ(table->rows.size(), 2u);
+  EXPECT_EQ(table->rows[0], (std::vector<std::string>{"a,b", "say \"hi\"", "640", ""}));
+  EXPECT_EQ(table->rows[1], (std::vector<std::string>{"c", "", "1280", "5.5"}));
+  EXPECT_EQ(csv_column_text(path, "episode_return_mean"), (std::vector<std::string>{"", "5.5"}));
+  fs::remove(path);
+}
+
+TEST(MetricsReadingTest, TextThatIsNotCsvIsAnErrorNamingTheFile) {
+  const fs::path path = write_file("updates,env_steps\n1,\"640\n");
+  try {
+    rl::read_csv(path, /*complete_rows_only=*/false);
+    FAIL() << "an unterminated quote was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path.string() + " is not valid CSV"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(rl::read_csv("/nonexistent/metrics.csv").has_value());
+  fs::remove(path);
+}
+
 }  // namespace
