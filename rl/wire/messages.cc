@@ -138,9 +138,11 @@ Unroll decode_unroll(const WireMessage& m, const UnrollLimits& limits) {
   return u;
 }
 
-void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) {
-  if (m.kind != "unroll") throw WireError("unexpected_kind", "expected an unroll, got " + m.kind);
-  u.episodes.clear();
+namespace {
+
+// The unroll's scalar fields, checked against the run's limits: its shape,
+// its action space, its ids.
+void decode_unroll_header(const WireMessage& m, const UnrollLimits& limits, Unroll& u) {
   u.num_steps = m.get_int("num_steps");
   u.num_envs = m.get_int("num_envs");
   u.obs_size = m.get_int("obs_size");
@@ -177,17 +179,27 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
     throw WireError("bad_actor_id", "actor id " + std::to_string(u.actor_id) + " is not below this run's " +
                                         std::to_string(limits.max_actor_id) + " actors");
   }
+}
 
-  // The run's observation type decides: an unroll of the other type is a
-  // bad_dtype, dropped like any malformed unroll.
-  const DType obs_dtype = u.byte_obs ? DType::kUInt8 : DType::kFloat32;
-  if (u.byte_obs) {
-    copy_into(expect(m, "obs", obs_dtype, {T + 1, k, d}), u.obs_u8);
-    u.obs.clear();
+// Observations of the run's type into the float or the byte vector (the
+// other one emptied): an unroll of the other type is a bad_dtype, dropped
+// like any malformed unroll.
+void copy_observations(const WireMessage& m, const char* name, std::vector<int64_t> shape, bool byte_obs,
+                       std::vector<float>& floats, std::vector<uint8_t>& bytes) {
+  if (byte_obs) {
+    copy_into(expect(m, name, DType::kUInt8, shape), bytes);
+    floats.clear();
   } else {
-    copy_into(expect(m, "obs", obs_dtype, {T + 1, k, d}), u.obs);
-    u.obs_u8.clear();
+    copy_into(expect(m, name, DType::kFloat32, shape), floats);
+    bytes.clear();
   }
+}
+
+// The per-step arrays: observations, actions (each in the action space),
+// rewards, flags, the behaviour's log-probs and values, the core's state.
+void decode_unroll_steps(const WireMessage& m, const UnrollLimits& limits, Unroll& u) {
+  const int64_t T = u.num_steps, k = u.num_envs, d = u.obs_size;
+  copy_observations(m, "obs", {T + 1, k, d}, u.byte_obs, u.obs, u.obs_u8);
   if (u.discrete) {
     copy_into(expect(m, "actions", DType::kInt64, {T, k}), u.discrete_actions);
     u.box_actions.clear();
@@ -212,56 +224,71 @@ void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) 
   } else {
     u.core_state.clear();
   }
-  const WireArray& final_index = m.array("final_index");
-  const int64_t f = final_index.shape.empty() ? -1 : final_index.shape[0];
-  if (f < 0 || f > T * k) throw WireError("shape_mismatch", "final_index has a bad shape");
-  copy_into(expect(m, "final_index", DType::kInt32, {f}), u.final_index);
-  if (u.byte_obs) {
-    copy_into(expect(m, "final_obs", obs_dtype, {f, d}), u.final_obs_u8);
-    u.final_obs.clear();
-  } else {
-    copy_into(expect(m, "final_obs", obs_dtype, {f, d}), u.final_obs);
-    u.final_obs_u8.clear();
-  }
-  const int64_t e = m.array("episode_env").shape.empty() ? -1 : m.array("episode_env").shape[0];
-  if (e < 0 || e > T * k) throw WireError("shape_mismatch", "episode arrays have a bad shape");
-  const auto env = to_vector<int32_t>(expect(m, "episode_env", DType::kInt32, {e}));
-  const auto returns = to_vector<double>(expect(m, "episode_return", DType::kFloat64, {e}));
-  const auto length = to_vector<int32_t>(expect(m, "episode_length", DType::kInt32, {e}));
-
   check_finite(u.obs, "obs");
   check_finite(u.rewards, "rewards");
   check_finite(u.behaviour_log_probs, "log_probs");
   check_finite(u.values, "values");
   check_finite(u.core_state, "core_state");
-  check_finite(u.final_obs, "final_obs");
   check_flags(u.terminated, "terminated");
   check_flags(u.truncated, "truncated");
+}
+
+// The final observations of truncated steps: one per step ended by
+// truncation alone, in step order, once each (the learner places them by
+// their index).
+void decode_final_observations(const WireMessage& m, Unroll& u) {
+  const int64_t T = u.num_steps, k = u.num_envs;
+  const WireArray& final_index = m.array("final_index");
+  const int64_t f = final_index.shape.empty() ? -1 : final_index.shape[0];
+  if (f < 0 || f > T * k) throw WireError("shape_mismatch", "final_index has a bad shape");
+  copy_into(expect(m, "final_index", DType::kInt32, {f}), u.final_index);
+  copy_observations(m, "final_obs", {f, u.obs_size}, u.byte_obs, u.final_obs, u.final_obs_u8);
+  check_finite(u.final_obs, "final_obs");
   int64_t previous = -1;
   for (int32_t index : u.final_index) {
     if (index < 0 || index >= T * k || !u.truncated[index] || u.terminated[index]) {
       throw WireError("bad_index", "final_index " + std::to_string(index) + " is not a truncated step");
     }
-    // In step order, once each: the learner places final observations by it.
     if (index <= previous) {
       throw WireError("bad_index", "final_index " + std::to_string(index) + " after " + std::to_string(previous) +
                                        " (duplicate or unsorted)");
     }
     previous = index;
   }
-  // Every step ended by truncation alone needs its final observation.
   int64_t truncated_only = 0;
   for (int64_t j = 0; j < T * k; ++j) truncated_only += u.truncated[j] && !u.terminated[j];
   if (truncated_only != f) {
     throw WireError("bad_index", std::to_string(truncated_only) + " truncated steps but " +
                                      std::to_string(f) + " final observations");
   }
+}
+
+// The episodes that ended in the unroll: env, return, length.
+void decode_episodes(const WireMessage& m, Unroll& u) {
+  const int64_t T = u.num_steps, k = u.num_envs;
+  const int64_t e = m.array("episode_env").shape.empty() ? -1 : m.array("episode_env").shape[0];
+  if (e < 0 || e > T * k) throw WireError("shape_mismatch", "episode arrays have a bad shape");
+  const auto env = to_vector<int32_t>(expect(m, "episode_env", DType::kInt32, {e}));
+  const auto returns = to_vector<double>(expect(m, "episode_return", DType::kFloat64, {e}));
+  const auto length = to_vector<int32_t>(expect(m, "episode_length", DType::kInt32, {e}));
+  u.episodes.clear();
   for (int64_t i = 0; i < e; ++i) {
     if (env[i] < 0 || env[i] >= k || length[i] <= 0 || !std::isfinite(returns[i])) {
       throw WireError("bad_field", "episode record " + std::to_string(i));
     }
     u.episodes.push_back({env[i], returns[i], length[i]});
   }
+}
+
+}  // namespace
+
+void decode_unroll(const WireMessage& m, const UnrollLimits& limits, Unroll& u) {
+  if (m.kind != "unroll") throw WireError("unexpected_kind", "expected an unroll, got " + m.kind);
+  u.episodes.clear();
+  decode_unroll_header(m, limits, u);
+  decode_unroll_steps(m, limits, u);
+  decode_final_observations(m, u);
+  decode_episodes(m, u);
 }
 
 WireMessage encode_weights(Sender& sender, const WeightsPayload& w, DType dtype) {
