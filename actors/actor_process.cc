@@ -50,6 +50,70 @@ struct ActorView {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// Loads the newest weights there are into the worker's policy: from the
+// host's weights board (local and host-agent actors) or from what the link
+// received (remote actors). A version is loaded if newer than the worker's,
+// or of another learner incarnation (epoch): a resumed learner's versions
+// may be below the ones this actor had.
+class WeightsIntake {
+ public:
+  WeightsIntake(RolloutWorker& worker, ActorLink& link, wire::WeightsBoard* board, int64_t actor_id)
+      : worker_(worker), link_(link), board_(board), actor_id_(actor_id) {}
+
+  bool have() const { return have_; }
+  int64_t epoch() const { return epoch_; }
+  // The version of the last unroll sent: PPO sends one per version. A new
+  // incarnation's weights reset it.
+  int64_t last_sent_version = -1;
+
+  // Waits up to `wait_seconds` for a newer version when there is none.
+  void load_newest(double wait_seconds) {
+    const int64_t have = have_ ? worker_.policy().version() : -1;
+    try {
+      if (board_) {
+        if (wait_seconds > 0) board_->wait_newer(board_seen_, wait_seconds);
+        const auto version = board_->read_newer(board_seen_, board_frames_);
+        if (!version) return;
+        board_seen_ = *version;  // a version that fails to load is not retried
+        const wire::WeightsPayload payload = wire::decode_weights(wire::parse(std::move(board_frames_)));
+        worker_.policy().load(payload);
+        loaded(payload);
+        board_->count_load();
+      } else {
+        auto payload = link_.take_weights(wait_seconds);
+        if (!payload || (have_ && payload->epoch == epoch_ && payload->version <= have)) return;
+        worker_.policy().load(*payload);
+        loaded(*payload);
+        link_.loaded(payload->version, payload->epoch);
+      }
+      have_ = true;
+    } catch (const std::exception& e) {
+      // A bad version is skipped; the next one replaces it.
+      logf(LogLevel::kWarn, "actor %lld: dropped bad weights: %s\n", static_cast<long long>(actor_id_), e.what());
+      if (!board_) link_.loaded(have, epoch_);
+    }
+  }
+
+ private:
+  void loaded(const wire::WeightsPayload& payload) {
+    if (have_ && payload.epoch != epoch_) {
+      logf(LogLevel::kInfo, "actor %lld: weights of a new learner incarnation (version %lld)\n",
+           static_cast<long long>(actor_id_), static_cast<long long>(payload.version));
+      last_sent_version = -1;
+    }
+    epoch_ = payload.epoch;
+  }
+
+  RolloutWorker& worker_;
+  ActorLink& link_;
+  wire::WeightsBoard* board_;
+  int64_t actor_id_;
+  bool have_ = false;
+  int64_t epoch_ = 0;        // of the loaded weights
+  int64_t board_seen_ = -1;  // the newest board version read, loaded or not
+  wire::Frames board_frames_;
+};
+
 class Actor {
  public:
   explicit Actor(const ActorOptions& options) : options_(options), control_(SocketType::kDealer) {}
@@ -172,8 +236,6 @@ class Actor {
     const int64_t incarnation = config.get_int("incarnation");
     sender_.run = config.run;
     sender_.from = "actor-" + std::to_string(actor_id);
-    const bool sync = config.get_bool("sync");
-    const bool credits = config.body.count("credits") ? config.get_bool("credits") : !sync;
 
     ActorView view;
     apply_yaml(fields_of(view), config.get_string("config_yaml"), "learner config", /*ignore_unknown=*/true);
@@ -197,81 +259,52 @@ class Actor {
       return kActorFailed;
     }
 
-    const std::string host = wire::endpoint_host(endpoint_);
     std::optional<wire::WeightsBoard> board;
     if (options_.weights_fd >= 0) board.emplace(wire::WeightsBoard::attach(options_.weights_fd));
-    ActorLinkConfig link_config{
-        .unroll_endpoint = "tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")),
-        .weights_endpoint = board ? "" : "tcp://" + host + ":" + std::to_string(config.get_int("weights_port")),
-        .actor_id = actor_id,
-        .heartbeat_seconds = config.get_double("heartbeat_seconds"),
-        .timeout_seconds = config.get_double("timeout_seconds"),
-        .send_queue = std::max<int>(4, view.runtime.unroll_queue + 2),
-        .curve = curve_,
-        .curve_server_key = curve_server_key_,
-        .demand_board = board && options_.weights_signal_fd >= 0 ? &*board : nullptr,
-        .demand_fd = options_.weights_signal_fd};
-    ActorLink link(link_config, std::move(control_), sender_);
+    ActorLink link(link_config(config, view, board ? &*board : nullptr), std::move(control_), sender_);
     control_ = Socket(SocketType::kDealer);  // the link owns the joined one now
     link.start();
+    WeightsIntake weights(worker, link, board ? &*board : nullptr, actor_id);
+    return collect_and_send(config, worker, link, weights, board ? &*board : nullptr);
+  }
 
-    // The newest weights there are, loaded if newer than what the worker has
-    // (or of another learner incarnation: a resumed learner's versions may
-    // be below the ones this actor had).
-    bool have_weights = false;
-    int64_t epoch = 0;              // of the loaded weights
-    int64_t last_sent_version = -1;  // of the last unroll sent (PPO sends one per version)
-    const auto loaded = [&](const wire::WeightsPayload& payload) {
-      if (have_weights && payload.epoch != epoch) {
-        logf(LogLevel::kInfo, "actor %lld: weights of a new learner incarnation (version %lld)\n",
-             static_cast<long long>(actor_id), static_cast<long long>(payload.version));
-        last_sent_version = -1;
-      }
-      epoch = payload.epoch;
-    };
-    int64_t board_seen = -1;  // the newest board version read, loaded or not
-    wire::Frames board_frames;
-    auto load_newest = [&](double wait_seconds) {
-      const int64_t have = have_weights ? worker.policy().version() : -1;
-      try {
-        if (board) {
-          if (wait_seconds > 0) board->wait_newer(board_seen, wait_seconds);
-          const auto version = board->read_newer(board_seen, board_frames);
-          if (!version) return;
-          board_seen = *version;  // a version that fails to load is not retried
-          const wire::WeightsPayload payload = wire::decode_weights(wire::parse(std::move(board_frames)));
-          worker.policy().load(payload);
-          loaded(payload);
-          board->count_load();
-        } else {
-          auto payload = link.take_weights(wait_seconds);
-          if (!payload || (have_weights && payload->epoch == epoch && payload->version <= have)) return;
-          worker.policy().load(*payload);
-          loaded(*payload);
-          link.loaded(payload->version, payload->epoch);
-        }
-        have_weights = true;
-      } catch (const std::exception& e) {
-        // A bad version is skipped; the next one replaces it.
-        logf(LogLevel::kWarn, "actor %lld: dropped bad weights: %s\n", static_cast<long long>(actor_id), e.what());
-        if (!board) link.loaded(have, epoch);
-      }
-    };
+  // Where the link sends unrolls and gets weights (none: the board has them).
+  ActorLinkConfig link_config(const wire::WireMessage& config, const ActorView& view,
+                              wire::WeightsBoard* board) const {
+    const std::string host = wire::endpoint_host(endpoint_);
+    return {.unroll_endpoint = "tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")),
+            .weights_endpoint = board ? "" : "tcp://" + host + ":" + std::to_string(config.get_int("weights_port")),
+            .actor_id = config.get_int("actor_id"),
+            .heartbeat_seconds = config.get_double("heartbeat_seconds"),
+            .timeout_seconds = config.get_double("timeout_seconds"),
+            .send_queue = std::max<int>(4, view.runtime.unroll_queue + 2),
+            .curve = curve_,
+            .curve_server_key = curve_server_key_,
+            .demand_board = board && options_.weights_signal_fd >= 0 ? board : nullptr,
+            .demand_fd = options_.weights_signal_fd};
+  }
 
+  // The actor's loop: newest weights, one unroll, send it; until the link
+  // ends (the learner's stop, its loss) or the env keeps failing.
+  int collect_and_send(const wire::WireMessage& config, RolloutWorker& worker, ActorLink& link,
+                       WeightsIntake& weights, wire::WeightsBoard* board) {
+    const int64_t actor_id = config.get_int("actor_id");
+    const bool sync = config.get_bool("sync");
+    const bool credits = config.body.count("credits") ? config.get_bool("credits") : !sync;
     Unroll buffers[2];
     int next_buffer = 0;
     if (!board) link.request_weights(-1, /*wait=*/true);  // the first weights
     while (!link.finished()) {
       if (sync) {
         // PPO: one unroll per version, with weights newer than the last.
-        load_newest(0);
-        if (!have_weights || worker.policy().version() <= last_sent_version) {
-          load_newest(0.05);
+        weights.load_newest(0);
+        if (!weights.have() || worker.policy().version() <= weights.last_sent_version) {
+          weights.load_newest(0.05);
           continue;
         }
       } else {
-        if (!have_weights) {
-          load_newest(0.05);
+        if (!weights.have()) {
+          weights.load_newest(0.05);
           continue;
         }
         if (credits && !link.take_credit(0.05)) continue;
@@ -281,7 +314,7 @@ class Actor {
         if (board && options_.weights_signal_fd >= 0 && link.last_ticket() != 0) {
           board->wait_answered(link.last_ticket(), 1.0);
         }
-        load_newest(board ? 0 : 1.0);
+        weights.load_newest(board ? 0 : 1.0);
       }
       Unroll& unroll = buffers[next_buffer];
       next_buffer = 1 - next_buffer;
@@ -294,9 +327,9 @@ class Actor {
         link.report_error(e.what());
         return kActorFailed;
       }
-      last_sent_version = unroll.policy_version;
+      weights.last_sent_version = unroll.policy_version;
       if (!link.send(unroll)) break;
-      if (sync && !board) link.request_weights(last_sent_version, /*wait=*/true, epoch);  // the next version
+      if (sync && !board) link.request_weights(weights.last_sent_version, /*wait=*/true, weights.epoch());
     }
     return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
   }

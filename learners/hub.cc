@@ -237,61 +237,71 @@ void Hub::handle_hello(const std::string& identity, const wire::WireMessage& m) 
   // Every field first: a bad hello must change nothing.
   const int64_t requested = m.get_int("actor_id");
   const int64_t pid = m.get_int("pid");
-  if (m.body.count("relay") && m.get_bool("relay")) {
-    // A host agent's weights relay: the ports and the run, no actor slot.
-    // Rank 0 of a group spreads relays over the ranks (every rank has the
-    // same weights), so that no rank sends every host its copies.
-    if (m.body.count("assignable") && m.get_bool("assignable")) {
-      std::lock_guard lock(mutex_);
-      if (!ranks_.empty()) {
-        const size_t pick = relays_seen_++ % (ranks_.size() + 1);
-        if (pick > 0) {
-          const RankRoute& route = ranks_[pick - 1];
-          wire::WireMessage assign = sender_.start("assign");
-          assign.body = {{"endpoint", route.endpoint}, {"rank", static_cast<int64_t>(route.rank)}};
-          reply(identity, std::move(assign));
-          logf(LogLevel::kInfo, "learner: a host relay (pid %lld) goes to rank %d at %s\n",
-               static_cast<long long>(pid), route.rank, route.endpoint.c_str());
-          return;
-        }
-      }
-    }
-    wire::WireMessage config = sender_.start("config");
-    config.body = {{"relay", true},
-                   {"sync", config_.sync},
-                   {"unroll_port", static_cast<int64_t>(unroll_port_)},
-                   {"weights_port", static_cast<int64_t>(config_.weights_port)}};
-    reply(identity, std::move(config));
-    logf(LogLevel::kInfo, "learner: a host relay joined (pid %lld)\n", static_cast<long long>(pid));
+  const bool relay = m.body.count("relay") && m.get_bool("relay");
+  const bool assignable = m.body.count("assignable") && m.get_bool("assignable");
+  if (relay) {
+    if (!(assignable && send_relay_to_rank(identity, pid))) welcome_relay(identity, pid);
     return;
   }
-  if (m.body.count("assignable") && m.get_bool("assignable")) {
-    // Rank 0 of a group: the rank with the fewest actors takes this one.
-    std::lock_guard lock(mutex_);
-    if (!ranks_.empty()) {
-      int own = 0;
-      for (const auto& [id, actor] : actors_) own += actor.live;
-      const RankRoute* best = nullptr;
-      int best_count = own;
-      for (const RankRoute& route : ranks_) {
-        const int count = route.live_actors + assigned_since_report_[route.rank];
-        if (count < best_count) {
-          best = &route;
-          best_count = count;
-        }
-      }
-      if (best) {
-        ++assigned_since_report_[best->rank];
-        ++assigned_away_;
-        wire::WireMessage assign = sender_.start("assign");
-        assign.body = {{"endpoint", best->endpoint}, {"rank", static_cast<int64_t>(best->rank)}};
-        reply(identity, std::move(assign));
-        logf(LogLevel::kInfo, "learner: an actor (pid %lld) goes to rank %d at %s\n", static_cast<long long>(pid),
-             best->rank, best->endpoint.c_str());
-        return;
-      }
+  if (assignable && send_actor_to_rank(identity, pid)) return;
+  admit_actor(identity, requested, pid);
+}
+
+bool Hub::send_relay_to_rank(const std::string& identity, int64_t pid) {
+  // Rank 0 of a group spreads relays over the ranks and itself (every rank
+  // has the same weights), so that no rank sends every host its copies.
+  std::lock_guard lock(mutex_);
+  if (ranks_.empty()) return false;
+  const size_t pick = relays_seen_++ % (ranks_.size() + 1);
+  if (pick == 0) return false;
+  const RankRoute& route = ranks_[pick - 1];
+  wire::WireMessage assign = sender_.start("assign");
+  assign.body = {{"endpoint", route.endpoint}, {"rank", static_cast<int64_t>(route.rank)}};
+  reply(identity, std::move(assign));
+  logf(LogLevel::kInfo, "learner: a host relay (pid %lld) goes to rank %d at %s\n", static_cast<long long>(pid),
+       route.rank, route.endpoint.c_str());
+  return true;
+}
+
+void Hub::welcome_relay(const std::string& identity, int64_t pid) {
+  // A host agent's weights relay: the ports and the run, no actor slot.
+  wire::WireMessage config = sender_.start("config");
+  config.body = {{"relay", true},
+                 {"sync", config_.sync},
+                 {"unroll_port", static_cast<int64_t>(unroll_port_)},
+                 {"weights_port", static_cast<int64_t>(config_.weights_port)}};
+  reply(identity, std::move(config));
+  logf(LogLevel::kInfo, "learner: a host relay joined (pid %lld)\n", static_cast<long long>(pid));
+}
+
+bool Hub::send_actor_to_rank(const std::string& identity, int64_t pid) {
+  // Rank 0 of a group: the rank with the fewest actors takes this one
+  // (rank 0 itself when none has fewer than it).
+  std::lock_guard lock(mutex_);
+  if (ranks_.empty()) return false;
+  int own = 0;
+  for (const auto& [id, actor] : actors_) own += actor.live;
+  const RankRoute* best = nullptr;
+  int best_count = own;
+  for (const RankRoute& route : ranks_) {
+    const int count = route.live_actors + assigned_since_report_[route.rank];
+    if (count < best_count) {
+      best = &route;
+      best_count = count;
     }
   }
+  if (!best) return false;
+  ++assigned_since_report_[best->rank];
+  ++assigned_away_;
+  wire::WireMessage assign = sender_.start("assign");
+  assign.body = {{"endpoint", best->endpoint}, {"rank", static_cast<int64_t>(best->rank)}};
+  reply(identity, std::move(assign));
+  logf(LogLevel::kInfo, "learner: an actor (pid %lld) goes to rank %d at %s\n", static_cast<long long>(pid),
+       best->rank, best->endpoint.c_str());
+  return true;
+}
+
+void Hub::admit_actor(const std::string& identity, int64_t requested, int64_t pid) {
   const int64_t id = free_actor_id(requested, identity);
   if (id < 0) {
     reply(identity, wire::make_error(sender_, "the run is full: " + std::to_string(config_.max_actors) +

@@ -165,6 +165,13 @@ class Hub {
   void handle_control(wire::Frames frames);
   void handle_unroll(wire::Frames frames);
   void handle_hello(const std::string& identity, const wire::WireMessage& m);
+  // The steps of a hello: a rank-0 hub may send a relay or an actor to
+  // another rank of its group (true when it did); else a relay gets the
+  // ports and an actor a slot and the run's config.
+  bool send_relay_to_rank(const std::string& identity, int64_t pid);
+  void welcome_relay(const std::string& identity, int64_t pid);
+  bool send_actor_to_rank(const std::string& identity, int64_t pid);
+  void admit_actor(const std::string& identity, int64_t requested, int64_t pid);
   void drain_inbox();
   void check_liveness();
   void declare_dead(int64_t id, ActorState& actor, const char* why);
