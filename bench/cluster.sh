@@ -12,10 +12,11 @@ cd "$(dirname "$0")/.."
 steps=${1:-3000000}
 out=${BENCH_DIR:-runs/bench-cluster}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)  # absolute: the runs start in namespaces, and BENCH_DIR may be relative
 source bench/netns.sh
 trap netns_down EXIT
 netns_up 4
-bin=$PWD/build/bin
+bin=$(cd "${RL_BUILD_DIR:-build}" && pwd)/bin
 endpoint="tcp://$(netns_address 1):5555"
 common=(--config configs/impala/cartpole.yaml --total-steps "$steps" --set run.log_every_seconds=1000 ${CLUSTER_EXTRA:-})
 
@@ -39,7 +40,7 @@ echo "|---|---|---|---|---|---|---|"
 # (a) one host: the learner and its 6 local actors in one namespace.
 rm -rf "$out/one-host"
 tx0=$(netns_bytes 1 tx); rx0=$(netns_bytes 1 rx)
-netns_exec 1 "$bin/train_impala" "${common[@]}" --actors 6 --run-dir "$PWD/$out/one-host" > "$out/one-host.log" 2>&1
+netns_exec 1 "$bin/train_impala" "${common[@]}" --actors 6 --run-dir "$out/one-host" > "$out/one-host.log" 2>&1
 report "one host, 6 local actors" "$out/one-host" $(( $(netns_bytes 1 tx) - tx0 )) $(( $(netns_bytes 1 rx) - rx0 ))
 
 run_spread() {  # name dir
@@ -59,6 +60,6 @@ run_spread() {  # name dir
   wait "${pids[@]}" 2> /dev/null || true
   report "$1" "$2" "$tx" "$rx"
 }
-run_spread "4 hosts: learner + 3 actor hosts x 2" "$PWD/$out/four-hosts"
+run_spread "4 hosts: learner + 3 actor hosts x 2" "$out/four-hosts"
 for h in 2 3 4; do netns_rate "$h" 100mbit; done
-run_spread "4 hosts, actor links at 100 Mbit/s" "$PWD/$out/four-hosts-100mbit"
+run_spread "4 hosts, actor links at 100 Mbit/s" "$out/four-hosts-100mbit"

@@ -2,7 +2,7 @@
 # libFuzzer on the wire decoder and validator (tests/fuzz/wire_fuzz.cc) for a
 # bounded time, with AddressSanitizer and UndefinedBehaviorSanitizer:
 #   bench/fuzz_wire.sh [SECONDS=60]
-# Builds with clang into build-fuzz/ (installs clang and libFuzzer from
+# Builds with clang into build-fuzz/ (FUZZ_OUT: another folder) (installs clang and libFuzzer from
 # Debian when missing), fuzzes a copy of tests/fuzz/corpus/wire, and exits
 # non-zero with the crashing input in build-fuzz/ when one is found. New
 # interesting inputs stay in build-fuzz/corpus: merge them into the
@@ -10,12 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-out=build-fuzz
+out=${FUZZ_OUT:-build-fuzz}
 
 if ! command -v clang++ > /dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a > /dev/null 2>&1; then
   sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
   "${sudo[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends clang libfuzzer-14-dev
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
 fi
 
 mkdir -p "$out/corpus"

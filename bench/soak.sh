@@ -3,6 +3,7 @@
 # actor SIGKILLed every KILL_EVERY seconds (none in the first and last
 # minute), then a clean stop (SIGTERM):
 #   bench/soak.sh [MINUTES=10] [KILL_EVERY=20]
+# SOAK_SECONDS overrides MINUTES (the test suite's smoke run: a few seconds).
 # Prints env steps, restarts, messages dropped by reason, and the env step
 # rate before the first kill, while killing, and after the last kill
 # (BENCHMARKS.md, "Soak").
@@ -13,11 +14,12 @@ every=${2:-20}
 out=${BENCH_DIR:-runs/bench-soak}
 rm -rf "$out"
 mkdir -p "$out"
-total=$((minutes * 60))
+total=${SOAK_SECONDS:-$((minutes * 60))}
+bin=${RL_BUILD_DIR:-build}/bin
 quiet=60
 [[ $total -le $((2 * quiet)) ]] && quiet=$((total / 4))
 
-build/bin/train_impala --config configs/impala/cartpole.yaml --actors 2 --total-steps 100000000000 \
+"$bin/train_impala" --config configs/impala/cartpole.yaml --actors 2 --total-steps 100000000000 \
   --run-dir "$out/run" --set run.log_every_seconds=1 --set runtime.max_restarts=100000 \
   --set run.checkpoint_every=1000000000 --set run.eval_episodes=5 > "$out/train.log" 2>&1 &
 train=$!

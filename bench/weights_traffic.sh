@@ -6,6 +6,7 @@
 # (BENCHMARKS.md, "Weights traffic"). IMPALA CartPole-v1, the preset.
 #
 #   bench/weights_traffic.sh [STEPS=2000000] [DTYPE=f32] [EXTRA learner flags...]
+# ACTOR_COUNTS and HOST_COUNTS choose the grid (default "2 8 32" and "1 2 4").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-2000000}
@@ -14,16 +15,17 @@ shift $(( $# > 2 ? 2 : $# ))
 extra=("$@")
 out=${BENCH_DIR:-runs/bench-weights}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)  # absolute: the runs start in namespaces, and BENCH_DIR may be relative
 source bench/netns.sh
 trap netns_down EXIT
 netns_up 5
-bin=$PWD/build/bin
+bin=$(cd "${RL_BUILD_DIR:-build}" && pwd)/bin
 echo "| actors | hosts | env steps/s | updates/s | out B/step | in B/step | out / in | weight copies per version | eval |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for actors in 2 8 32; do
-  for hosts in 1 2 4; do
+for actors in ${ACTOR_COUNTS:-2 8 32}; do
+  for hosts in ${HOST_COUNTS:-1 2 4}; do
     (( actors % hosts == 0 )) || continue
-    dir="$PWD/$out/$actors-$hosts-$dtype"
+    dir="$out/$actors-$hosts-$dtype"
     rm -rf "$dir"
     endpoint="tcp://$(netns_address 1):5555"
     netns_exec 1 "$bin/train_impala" --config configs/impala/cartpole.yaml --role learner --actors 0 \

@@ -19,8 +19,9 @@ packages=(
   gnuplot-nox
   # tests and benchmarks (python3-numpy and -venv: the MinAtar reference, for the differential test)
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-venv
-  # bench/*.sh time their runs (their smoke runs are tests)
-  time
+  # bench/*.sh time their runs (their smoke runs are tests); clang and
+  # libFuzzer build bench/fuzz_wire.sh's sanitized fuzzer
+  time clang libclang-rt-14-dev
   # multi-host tests: hosts as network namespaces, and a real Slurm on them
   iproute2 util-linux slurmctld slurmd slurm-client munge python3
   # the container image (deploy/build-image.sh) and its test
