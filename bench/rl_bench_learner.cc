@@ -28,18 +28,17 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "rl/runtime/cli.h"
+#include "rl/runtime/csv_table.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #include "rl/runtime/supervisor.h"
@@ -71,22 +70,15 @@ int free_tcp_port() {
   return ntohs(address.sin_port);
 }
 
-// The last row of a metrics.csv as name -> value (empty when none yet).
+// The last complete row of a metrics.csv as name -> value (empty when none
+// yet; empty cells left out).
 std::map<std::string, double> last_row(const fs::path& path) {
-  std::ifstream in(path);
-  std::string header, line, last;
-  std::getline(in, header);
-  while (std::getline(in, line)) {
-    if (!line.empty()) last = line;
-  }
   std::map<std::string, double> row;
-  std::stringstream names(header), values(last);
-  std::string name, value;
-  while (std::getline(names, name, ',') && std::getline(values, value, ',')) {
-    try {
-      row[name] = std::stod(value);
-    } catch (const std::exception&) {
-    }
+  const std::optional<rl::CsvTable> table = rl::read_csv(path);
+  if (!table || table->rows.empty()) return row;
+  const std::vector<std::string>& last = table->rows.back();
+  for (size_t c = 0; c < table->header.size() && c < last.size(); ++c) {
+    if (!last[c].empty()) row[table->header[c]] = std::strtod(last[c].c_str(), nullptr);
   }
   return row;
 }
@@ -98,6 +90,59 @@ struct FakeActor {
   rl::wire::Sender sender;
   int64_t id = -1, incarnation = 0, sequence = 0, credits = 0, version = 0;
   bool asked = false;  // a weights request is unanswered
+
+  // Takes the learner's config reply: the ports to send unrolls to and to
+  // ask for weights at, and asks for the first weights.
+  void join(const rl::wire::WireMessage& config, const std::string& host) {
+    if (config.kind != "config") throw std::runtime_error("the learner refused a fake actor: " + config.kind);
+    id = config.get_int("actor_id");
+    incarnation = config.get_int("incarnation");
+    push.set_send_hwm(64);
+    push.connect("tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")));
+    weights.connect("tcp://" + host + ":" + std::to_string(config.get_int("weights_port")));
+    weights.send(rl::wire::serialize(rl::wire::make_want(sender, -1, /*wait=*/true)), 1000);
+    asked = true;
+  }
+
+  // What a remote actor does with its news: credits, weights, and as many
+  // unrolls (tagged with the newest version it has) as its credits allow.
+  void serve(rl::Unroll& u) {
+    while (auto frames = control.receive(0)) {
+      const rl::wire::WireMessage msg = rl::wire::parse(std::move(*frames));
+      if (msg.kind != "credit") continue;
+      credits += msg.get_int("grant");
+      // Each credit asks for the newest weights, and the unroll it allows
+      // starts once the answer is in.
+      if (!asked) {
+        weights.send(rl::wire::serialize(rl::wire::make_want(sender, version, /*wait=*/false)), 0);
+        asked = true;
+      }
+    }
+    while (auto frames = weights.receive(0)) {
+      const rl::wire::WireMessage msg = rl::wire::parse(std::move(*frames));
+      if (msg.kind == "weights") version = std::max(version, msg.get_int("version"));
+      asked = false;
+    }
+    while (credits > 0 && !asked) {
+      u.actor_id = id;
+      u.incarnation = incarnation;
+      u.sequence = sequence;
+      u.policy_version = version;
+      if (!push.send(rl::wire::serialize(rl::wire::encode_unroll(sender, u)), 0)) break;
+      ++sequence;
+      --credits;
+      if (credits > 0) {
+        weights.send(rl::wire::serialize(rl::wire::make_want(sender, version, /*wait=*/false)), 0);
+        asked = true;
+      }
+    }
+  }
+
+  void beat() {
+    rl::wire::WireMessage message = sender.start("heartbeat");
+    message.body = {{"actor_id", id}};
+    control.send(rl::wire::serialize(std::move(message)), 0);
+  }
 };
 
 struct Result {
@@ -105,7 +150,6 @@ struct Result {
   double ingest = 0, updates = 0, weight_copies = 0, hub_cpu_share = 0, cpu_share = 0, lag = 0;
 };
 
-// Runs one learner with M fake actors; measures over [warmup, warmup + seconds].
 // The env and unroll shape the fake actors send (CartPole-v1, 16 x 20 by default).
 struct Workload {
   std::string env = "CartPole-v1";
@@ -113,61 +157,83 @@ struct Workload {
   int unroll_length = 20;
 };
 
-Result measure(const std::string& program, int m, double seconds, bool no_update, const rl::Unroll& unroll,
-               const Workload& work, const std::vector<std::string>& sets) {
-  const fs::path dir = fs::temp_directory_path() / ("rl_bench_learner_" + std::to_string(::getpid()) + "_" +
-                                                    std::to_string(m));
-  fs::remove_all(dir);
+// The learner under measurement, a child process whose output is drained
+// into memory (for the error message should it fail); killed when dropped.
+class LearnerProcess {
+ public:
+  explicit LearnerProcess(std::vector<std::string> args) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::dup2(fds[1], 2);
+      ::close(fds[0]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    // Keep draining its output so that it never blocks on a full pipe.
+    drain_ = std::thread([this, fd = fds[0]] {
+      char chunk[4096];
+      ssize_t n = 0;
+      while ((n = ::read(fd, chunk, sizeof chunk)) > 0) {
+        std::lock_guard lock(mutex_);
+        if (output_.size() < (1 << 16)) output_.append(chunk, static_cast<size_t>(n));
+      }
+      ::close(fd);
+    });
+  }
+  ~LearnerProcess() { stop(); }
+
+  bool exited() { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (drain_.joinable()) drain_.join();
+  }
+  // Stops it and throws `what` with its output.
+  [[noreturn]] void fail(const std::string& what) {
+    stop();
+    throw std::runtime_error(what + "; its output:\n" + output_);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::thread drain_;
+  std::mutex mutex_;
+  std::string output_;
+};
+
+// The learner's command line: a learner of M remote actors and none of its
+// own, bound where it is told (its other sockets on free ports, which its
+// config reply names): nothing is read from its logs.
+std::vector<std::string> learner_args(const std::string& program, int m, bool no_update, const Workload& work,
+                                      const std::vector<std::string>& sets, const fs::path& dir,
+                                      const std::string& endpoint) {
   std::vector<std::string> args{program,      "--env",         work.env,      "--role",     "learner",
                                 "--actors",   "0",             "--total-steps", "100000000000", "--run-dir",
                                 dir.string(), "--envs-per-actor", std::to_string(work.num_envs),
                                 "--unroll-length", std::to_string(work.unroll_length),
                                 "--set",      "run.log_every_seconds=1000", "--set", "run.eval_episodes=0",
                                 "--set",      "run.checkpoint_every=0", "--set", "runtime.max_actors=" + std::to_string(m + 8),
-                                "--set",      "runtime.min_actors=" + std::to_string(m)};
-  // The learner binds where it is told (its other sockets on any free
-  // port, which its config reply names): nothing is read from its logs.
-  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
-  args.insert(args.end(), {"--bind", endpoint, "--set", "runtime.unroll_port=0", "--set", "runtime.weights_port=0"});
+                                "--set",      "runtime.min_actors=" + std::to_string(m),
+                                "--bind",     endpoint, "--set", "runtime.unroll_port=0", "--set", "runtime.weights_port=0"};
   if (no_update) args.insert(args.end(), {"--set", "runtime.discard_batches=true"});
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
-  // Its output goes to a pipe, kept for the error message should it fail.
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pipe");
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    ::close(fds[0]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  auto output = std::make_shared<std::string>();
-  auto output_mutex = std::make_shared<std::mutex>();
-  // Keep draining its output so that it never blocks on a full pipe.
-  std::thread drain([fd = fds[0], output, output_mutex] {
-    char chunk[4096];
-    ssize_t n = 0;
-    while ((n = ::read(fd, chunk, sizeof chunk)) > 0) {
-      std::lock_guard lock(*output_mutex);
-      if (output->size() < (1 << 16)) output->append(chunk, static_cast<size_t>(n));
-    }
-    ::close(fd);
-  });
-  const auto fail = [&](const std::string& what) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    drain.join();
-    throw std::runtime_error(what + "; its output:\n" + *output);
-  };
+  return args;
+}
 
-  const std::string run_id = dir.filename().string();
-  std::vector<FakeActor> actors(m);
-  for (int i = 0; i < m; ++i) {
+// Every fake actor says hello and takes its config; within 60 s.
+void join_all(std::vector<FakeActor>& actors, const std::string& endpoint, const std::string& run_id,
+              LearnerProcess& learner) {
+  for (size_t i = 0; i < actors.size(); ++i) {
     FakeActor& a = actors[i];
     a.sender = {run_id, "actor-" + std::to_string(i), 0};
     a.control.connect(endpoint);
@@ -176,36 +242,31 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
     a.control.send(rl::wire::serialize(std::move(hello)), 1000);
   }
   const std::string host = rl::wire::endpoint_host(endpoint);
-  int joined = 0;
-  const auto join_start = Clock::now();
-  while (joined < m && seconds_since(join_start) < 60) {
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) fail("the learner exited before the fake actors joined");
+  size_t joined = 0;
+  const auto start = Clock::now();
+  while (joined < actors.size() && seconds_since(start) < 60) {
+    if (learner.exited()) learner.fail("the learner exited before the fake actors joined");
     for (FakeActor& a : actors) {
       if (a.id >= 0) continue;
       auto frames = a.control.receive(0);
       if (!frames) continue;
-      const rl::wire::WireMessage config = rl::wire::parse(std::move(*frames));
-      if (config.kind != "config") throw std::runtime_error("the learner refused a fake actor: " + config.kind);
-      a.id = config.get_int("actor_id");
-      a.incarnation = config.get_int("incarnation");
-      a.push.set_send_hwm(64);
-      a.push.connect("tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")));
-      a.weights.connect("tcp://" + host + ":" + std::to_string(config.get_int("weights_port")));
-      a.weights.send(rl::wire::serialize(rl::wire::make_want(a.sender, -1, /*wait=*/true)), 1000);
-      a.asked = true;
+      a.join(rl::wire::parse(std::move(*frames)), host);
       ++joined;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  if (joined < m) fail("only " + std::to_string(joined) + " of " + std::to_string(m) + " fake actors joined within 60 s");
+  if (joined < actors.size()) {
+    learner.fail("only " + std::to_string(joined) + " of " + std::to_string(actors.size()) +
+                 " fake actors joined within 60 s");
+  }
+}
 
-  const fs::path metrics = dir / "metrics.csv";
-  rl::Unroll u = unroll;
-  std::map<std::string, double> first, last;
-  const auto run_start = Clock::now();
-  const double warmup = 1.5;
-  // An event loop over ZeroMQ's notification descriptors (epoll): only the
-  // actors with news cost anything, so the loop does not measure itself.
+// Plays the actors for `seconds`; `at_warm` runs once, `warmup` seconds in.
+// An event loop over ZeroMQ's notification descriptors (epoll): only the
+// actors with news cost anything, so the loop does not measure itself.
+void play(std::vector<FakeActor>& actors, rl::Unroll u, double warmup, double seconds,
+          const std::function<void()>& at_warm) {
+  const int m = static_cast<int>(actors.size());
   const int ep = ::epoll_create1(EPOLL_CLOEXEC);
   for (int i = 0; i < m; ++i) {
     for (Socket* socket : {&actors[i].control, &actors[i].weights}) {
@@ -215,85 +276,50 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
       ::epoll_ctl(ep, EPOLL_CTL_ADD, socket->event_fd(), &event);
     }
   }
-  std::vector<int> busy;        // actors to look at in this round
+  std::vector<int> busy;  // actors to look at in this round
   std::vector<char> is_busy(m, 0);
-  auto last_beats = Clock::now();
-  while (seconds_since(run_start) < warmup + seconds) {
+  const auto mark = [&](int i) {
+    if (!is_busy[i]) {
+      is_busy[i] = 1;
+      busy.push_back(i);
+    }
+  };
+  const auto start = Clock::now();
+  auto last_beats = start;
+  bool warm = false;
+  while (seconds_since(start) < warmup + seconds) {
     epoll_event events[256];
     const int n = ::epoll_wait(ep, events, 256, busy.empty() ? 1 : 0);
-    for (int e = 0; e < n; ++e) {
-      const int i = static_cast<int>(events[e].data.u32);
-      if (!is_busy[i]) {
-        is_busy[i] = 1;
-        busy.push_back(i);
-      }
-    }
+    for (int e = 0; e < n; ++e) mark(static_cast<int>(events[e].data.u32));
     std::vector<int> round;
     round.swap(busy);
     for (int i : round) is_busy[i] = 0;
     for (int i : round) {
-      FakeActor& a = actors[i];
-      while (auto frames = a.control.receive(0)) {
-        const rl::wire::WireMessage msg = rl::wire::parse(std::move(*frames));
-        if (msg.kind != "credit") continue;
-        a.credits += msg.get_int("grant");
-        // As a remote actor: each credit asks for the newest weights, and
-        // the unroll it allows starts once the answer is in.
-        if (!a.asked) {
-          a.weights.send(rl::wire::serialize(rl::wire::make_want(a.sender, a.version, /*wait=*/false)), 0);
-          a.asked = true;
-        }
-      }
-      while (auto frames = a.weights.receive(0)) {
-        const rl::wire::WireMessage msg = rl::wire::parse(std::move(*frames));
-        if (msg.kind == "weights") a.version = std::max(a.version, msg.get_int("version"));
-        a.asked = false;
-      }
-      while (a.credits > 0 && !a.asked) {
-        u.actor_id = a.id;
-        u.incarnation = a.incarnation;
-        u.sequence = a.sequence;
-        u.policy_version = a.version;
-        if (!a.push.send(rl::wire::serialize(rl::wire::encode_unroll(a.sender, u)), 0)) break;
-        ++a.sequence;
-        --a.credits;
-        if (a.credits > 0) {
-          a.weights.send(rl::wire::serialize(rl::wire::make_want(a.sender, a.version, /*wait=*/false)), 0);
-          a.asked = true;
-        }
-      }
+      actors[i].serve(u);
       // Sending can swallow the descriptor's signal: look again next round.
-      if ((a.control.has_message() || a.weights.has_message()) && !is_busy[i]) {
-        is_busy[i] = 1;
-        busy.push_back(i);
-      }
+      if (actors[i].control.has_message() || actors[i].weights.has_message()) mark(i);
     }
     if (seconds_since(last_beats) > 0.5) {
       for (int i = 0; i < m; ++i) {
-        FakeActor& a = actors[i];
-        rl::wire::WireMessage beat = a.sender.start("heartbeat");
-        beat.body = {{"actor_id", a.id}};
-        a.control.send(rl::wire::serialize(std::move(beat)), 0);
-        // The send may have taken the descriptor's signal: look at them all.
-        if (!is_busy[i]) {
-          is_busy[i] = 1;
-          busy.push_back(i);
-        }
+        actors[i].beat();
+        mark(i);  // the send may have taken the descriptor's signal: look at them all
       }
       last_beats = Clock::now();
     }
-    if (first.empty() && seconds_since(run_start) >= warmup) first = last_row(metrics);
+    if (!warm && seconds_since(start) >= warmup) {
+      at_warm();
+      warm = true;
+    }
   }
-  last = last_row(metrics);
   ::close(ep);
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  drain.join();
-  fs::remove_all(dir);
+}
+
+// The rates over the window between two rows of the learner's metrics.
+Result rates_between(const std::map<std::string, double>& first, const std::map<std::string, double>& last, int m) {
   if (first.empty() || last.empty() || !first.count("wall_seconds")) {
     throw std::runtime_error("no metrics from the learner with " + std::to_string(m) + " actors");
   }
-  auto delta = [&](const char* key) { return last.count(key) && first.count(key) ? last[key] - first[key] : 0.0; };
+  auto delta = [&](const char* key) { return last.count(key) && first.count(key) ? last.at(key) - first.at(key) : 0.0; };
   const double wall = std::max(delta("wall_seconds"), 1e-9);
   Result r;
   r.actors = m;
@@ -302,8 +328,27 @@ Result measure(const std::string& program, int m, double seconds, bool no_update
   r.weight_copies = delta("weights_copies_sent") / wall;
   r.hub_cpu_share = delta("hub_cpu_seconds") / wall;
   r.cpu_share = delta("process_cpu_seconds") / wall;
-  r.lag = last.count("policy_lag_mean") ? last["policy_lag_mean"] : 0;
+  r.lag = last.count("policy_lag_mean") ? last.at("policy_lag_mean") : 0;
   return r;
+}
+
+// Runs one learner with M fake actors; measures over [warmup, warmup + seconds].
+Result measure(const std::string& program, int m, double seconds, bool no_update, const rl::Unroll& unroll,
+               const Workload& work, const std::vector<std::string>& sets) {
+  const fs::path dir = fs::temp_directory_path() / ("rl_bench_learner_" + std::to_string(::getpid()) + "_" +
+                                                    std::to_string(m));
+  fs::remove_all(dir);
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+  LearnerProcess learner(learner_args(program, m, no_update, work, sets, dir, endpoint));
+  std::vector<FakeActor> actors(m);
+  join_all(actors, endpoint, dir.filename().string(), learner);
+  const fs::path metrics = dir / "metrics.csv";
+  std::map<std::string, double> first;
+  play(actors, unroll, /*warmup=*/1.5, seconds, [&] { first = last_row(metrics); });
+  const std::map<std::string, double> last = last_row(metrics);
+  learner.stop();
+  fs::remove_all(dir);
+  return rates_between(first, last, m);
 }
 
 }  // namespace
