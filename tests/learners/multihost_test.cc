@@ -227,6 +227,56 @@ TEST_F(MultiHostTest, AnActorHostCutOffFor20SecondsRejoinsAndTheRunFinishes) {
   EXPECT_TRUE(read_json(dir / "summary.json")["interrupted"].get<bool>());
 }
 
+// A learner killed 20+ updates past its checkpoint and resumed behind the
+// versions its actors saw, across hosts: a host agent (its relay and board)
+// on one host and a plain actor on another both take the resumed learner's
+// weights (they carry its epoch) and the run trains on to its new budget.
+// PPO, whose actors wait for a version newer than their last unroll's.
+TEST_F(MultiHostTest, AResumedLearnerBehindItsActorsVersionsBringsBackEveryHost) {
+  NetnsLab lab(3);
+  if (!lab.available()) GTEST_SKIP() << lab.why_not();
+  const fs::path dir = root_ / "resume-behind";
+  const std::string endpoint = "tcp://" + lab.address(1) + ":5555";
+  std::vector<std::string> learner_args{
+      "--config", RL_SOURCE_DIR "/configs/ppo/cartpole.yaml", "--role", "learner", "--actors", "0", "--bind",
+      endpoint, "--total-steps", "100000000", "--run-dir", dir.string(), "--set", "runtime.min_actors=3", "--set",
+      "runtime.actor_timeout_seconds=3", "--set", "run.checkpoint_every=20000", "--set", "run.eval_episodes=0",
+      "--set", "run.log_every_seconds=0.2", "--set", "runtime.stall_seconds=60"};
+  Child& learner = lab.run(1, TRAIN_PPO, learner_args);
+  ASSERT_TRUE(learner.wait_for("listening on", 60)) << learner.output();
+  Child& agent = lab.run(2, TRAIN_PPO, {"--role", "actor", "--actors", "2", "--learner", endpoint,
+                                        "--reconnect-seconds", "60"});
+  Child& actor = lab.run(3, TRAIN_PPO, {"--role", "actor", "--learner", endpoint, "--reconnect-seconds", "60"});
+  const fs::path latest = dir / "checkpoints" / "latest";
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(latest / "learner.json") && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(fs::exists(latest / "learner.json")) << learner.output();
+  const int64_t saved_version = read_json(fs::canonical(latest) / "learner.json")["version"].get<int64_t>();
+  double updates = 0;
+  while (Clock::now() < deadline && updates <= saved_version + 20) {
+    updates = metric_now(dir / "metrics.csv", "updates").value_or(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(learner.pid(), SIGKILL);
+  learner.wait(30);
+  ASSERT_GT(updates, saved_version + 20) << "the learner did not get far enough past its checkpoint";
+  const int64_t saved_steps = read_json(fs::canonical(latest) / "state.json")["env_steps"];
+
+  for (size_t i = 0; i + 1 < learner_args.size(); ++i) {
+    if (learner_args[i] == "--total-steps") learner_args[i + 1] = std::to_string(saved_steps + 60000);
+  }
+  learner_args.push_back("--resume");
+  Child& resumed = lab.run(1, TRAIN_PPO, learner_args);
+  ASSERT_EQ(resumed.wait(180), 0) << resumed.output();
+  EXPECT_GE(read_json(dir / "summary.json")["total_env_steps"].get<int64_t>(), saved_steps + 60000);
+  EXPECT_EQ(agent.wait(60), 0) << agent.output();  // stopped by the resumed learner
+  EXPECT_EQ(actor.wait(60), 0) << actor.output();
+  EXPECT_THAT(agent.output(), HasSubstr("new learner incarnation"));
+  EXPECT_THAT(actor.output(), HasSubstr("trying to rejoin"));
+}
+
 // Rank 1 is SIGKILLed: rank 0 fails within the collective timeout with one
 // clear line (no C++ stack trace), and leaves nothing running on its host.
 TEST_F(MultiHostTest, LosingARankFailsTheGroupWithAClearMessage) {
