@@ -139,11 +139,13 @@ TEST_F(MultiHostTest, ALearnerGroupAcrossHostsServesActorsThroughRankZero) {
 
 // --resume without a shared file system: rank 1 starts in an empty run
 // directory of its own and receives rank 0's checkpoint through the group.
+// Then --resume-if-any (a scheduler's restart) on every rank: rank 1 sees no
+// checkpoint where it runs, and follows rank 0's decision to resume.
 TEST_F(MultiHostTest, AGroupResumesFromRankZerosCheckpointWithoutASharedDirectory) {
   NetnsLab lab(3);
   if (!lab.available()) GTEST_SKIP() << lab.why_not();
   const fs::path dir0 = root_ / "resume-0";
-  auto start = [&](const fs::path& dir1, int64_t steps, bool resume) {
+  auto start = [&](const fs::path& dir1, int64_t steps, const std::string& resume) {
     std::vector<Child*> ranks;
     for (int rank = 0; rank < 2; ++rank) {
       std::vector<std::string> args = {"--config", kImpalaCartPole, "--role", "learner", "--actors", "0",
@@ -151,13 +153,13 @@ TEST_F(MultiHostTest, AGroupResumesFromRankZerosCheckpointWithoutASharedDirector
                                        std::to_string(steps), "--run-dir", (rank == 0 ? dir0 : dir1).string(),
                                        "--set", "run.checkpoint_every=50000", "--set", "run.eval_episodes=2",
                                        "--set", "run.log_every_seconds=1000"};
-      if (resume) args.push_back("--resume");
+      if (!resume.empty()) args.push_back(resume);
       ranks.push_back(&lab.run(rank + 1, TRAIN_IMPALA, args, group_env(rank, 2, lab.address(1), 29500)));
     }
     return ranks;
   };
   const std::string endpoint = "tcp://" + lab.address(1) + ":5555";
-  auto first = start(root_ / "resume-1a", 200000, false);
+  auto first = start(root_ / "resume-1a", 200000, "");
   ASSERT_TRUE(first[0]->wait_for("rank 0 serves actors", 60)) << first[0]->output();
   Child& host = lab.run(3, TRAIN_IMPALA, {"--role", "actor", "--learner", endpoint, "--actors", "2"});
   ASSERT_EQ(first[0]->wait(300), 0) << first[0]->output();
@@ -168,7 +170,7 @@ TEST_F(MultiHostTest, AGroupResumesFromRankZerosCheckpointWithoutASharedDirector
   EXPECT_EQ(host.wait(60), 0) << host.output();  // stopped with the first run
 
   // Rank 1 in a fresh directory: nothing there to resume from but what rank 0 sends.
-  auto second = start(root_ / "resume-1b", saved + 100000, true);
+  auto second = start(root_ / "resume-1b", saved + 100000, "--resume");
   ASSERT_TRUE(second[0]->wait_for("rank 0 serves actors", 60)) << second[0]->output();
   Child& host2 = lab.run(3, TRAIN_IMPALA, {"--role", "actor", "--learner", endpoint, "--actors", "2"});
   ASSERT_EQ(second[0]->wait(300), 0) << second[0]->output();
@@ -181,6 +183,17 @@ TEST_F(MultiHostTest, AGroupResumesFromRankZerosCheckpointWithoutASharedDirector
   ASSERT_GE(rank0.size(), rank1.size());
   for (size_t i = 0; i < rank1.size(); ++i) EXPECT_EQ(rank0[rank0.size() - rank1.size() + i], rank1[i]) << i;
   EXPECT_EQ(host2.wait(60), 0) << host2.output();
+
+  const int64_t saved2 = read_json(dir0 / "checkpoints" / "latest" / "state.json")["env_steps"].get<int64_t>();
+  auto third = start(root_ / "resume-1c", saved2 + 50000, "--resume-if-any");
+  ASSERT_TRUE(third[0]->wait_for("rank 0 serves actors", 60)) << third[0]->output();
+  Child& host3 = lab.run(3, TRAIN_IMPALA, {"--role", "actor", "--learner", endpoint, "--actors", "2"});
+  ASSERT_EQ(third[0]->wait(300), 0) << third[0]->output();
+  ASSERT_EQ(third[1]->wait(60), 0) << third[1]->output();
+  EXPECT_THAT(third[1]->output(), HasSubstr("no checkpoint there, starting the run"));  // its own view...
+  EXPECT_THAT(third[1]->output(), HasSubstr("at " + std::to_string(saved2) + " env steps"));  // ...overruled
+  EXPECT_GE(read_json(dir0 / "summary.json")["total_env_steps"].get<int64_t>(), saved2 + 50000);
+  EXPECT_EQ(host3.wait(60), 0) << host3.output();
 }
 
 // An actor host cut off for 20 s (longer than the actor timeout) comes back:
