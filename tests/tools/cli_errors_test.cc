@@ -197,7 +197,12 @@ TEST_F(CliErrorsTest, EveryProgramTellsItsVersion) {
 // Stop signals in every phase: one signal stops the program promptly (the
 // budget is a second, plus the checkpoint); two stop it at once, leaving the
 // last complete checkpoint and a summary that says so; summary.json never
-// reports an evaluation that did not run.
+// reports an evaluation that did not run. The bounds asserted are kPrompt,
+// far above the budget (a loaded 2-core machine) and far below what a stop
+// that waited would take (the group's 60 s timeout, a million-episode
+// evaluation, a run of 10^8 steps); the times measured are printed.
+constexpr double kPrompt = 10.0;
+
 TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
   auto stopped_within = [](Child& child, double seconds) {
     const auto start = Clock::now();
@@ -218,7 +223,7 @@ TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
     const auto [status, seconds] = stopped_within(train, 2);
     std::printf("waiting for actors: stopped in %.2f s\n", seconds);
     EXPECT_EQ(status, 0) << train.output();
-    EXPECT_LT(seconds, 3.0);
+    EXPECT_LT(seconds, kPrompt);
     const auto summary = read_json(dir / "summary.json");
     EXPECT_TRUE(summary["interrupted"].get<bool>());
     EXPECT_FALSE(summary.contains("final_eval_mean_return")) << "an evaluation that did not run";
@@ -233,7 +238,7 @@ TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
     const auto [status, seconds] = stopped_within(train, 2);
     std::printf("training: stopped in %.2f s\n", seconds);
     EXPECT_EQ(status, 0) << train.output();
-    EXPECT_LT(seconds, 3.0);
+    EXPECT_LT(seconds, kPrompt);
     EXPECT_TRUE(fs::exists(dir / "checkpoints" / "latest" / "model.pt"));
     EXPECT_TRUE(rl::testing::processes_with("--run-id training").empty()) << "an actor outlived the learner";
   }
@@ -247,7 +252,7 @@ TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
     const auto [status, seconds] = stopped_within(train, 2);
     std::printf("evaluating: stopped in %.2f s\n", seconds);
     EXPECT_EQ(status, 0) << train.output();
-    EXPECT_LT(seconds, 3.0);
+    EXPECT_LT(seconds, kPrompt);
     const auto summary = read_json(dir / "summary.json");
     EXPECT_TRUE(summary["interrupted"].get<bool>());
     EXPECT_FALSE(summary.contains("final_eval_mean_return")) << "an evaluation that did not finish";
@@ -270,7 +275,7 @@ TEST_F(CliErrorsTest, OneSignalStopsEveryPhasePromptly) {
     const auto [status, seconds] = stopped_within(train, 1);
     std::printf("starting: stopped in %.2f s\n", seconds);
     EXPECT_EQ(status, 130) << train.output();
-    EXPECT_LT(seconds, 2.0);
+    EXPECT_LT(seconds, kPrompt);
   }
 }
 
@@ -297,7 +302,7 @@ TEST_F(CliErrorsTest, ARankWithoutRankZeroSaysWhichStoreItCouldNotReach) {
 
 TEST_F(CliErrorsTest, TwoSignalsStopAtOnceAndLeaveAConsistentRunDirectory) {
   const fs::path dir = root_ / "twice";
-  ::setenv("RL_FAULT_CHECKPOINT_PAUSE_MS", "5000", 1);  // the first signal's checkpoint takes 5 s
+  ::setenv("RL_FAULT_CHECKPOINT_PAUSE_MS", "30000", 1);  // the first signal's checkpoint takes 30 s
   Child train(TRAIN_PPO, {"--env", "CartPole-v1", "--actors", "2", "--total-steps", "100000000", "--run-dir",
                           dir.string(), "--set", "run.log_every_seconds=0.2", "--set", "run.checkpoint_every=0"});
   ::unsetenv("RL_FAULT_CHECKPOINT_PAUSE_MS");
@@ -320,9 +325,8 @@ TEST_F(CliErrorsTest, TwoSignalsStopAtOnceAndLeaveAConsistentRunDirectory) {
   const double seconds = std::chrono::duration<double>(Clock::now() - second).count();
   std::printf("second signal: stopped in %.2f s\n", seconds);
   EXPECT_EQ(status, 130) << train.output();
-  // At once: well before the first stop's 5-second checkpoint could end
-  // (a margin for a loaded 2-core machine).
-  EXPECT_LT(seconds, 4.0);
+  // At once: well before the first stop's 30-second checkpoint could end.
+  EXPECT_LT(seconds, kPrompt);
   const auto summary = read_json(dir / "summary.json");
   EXPECT_TRUE(summary["interrupted"].get<bool>());
   EXPECT_FALSE(summary.contains("final_eval_mean_return"));
