@@ -184,7 +184,10 @@ std::vector<std::string> serialize(WireMessage&& message) {
   return frames;
 }
 
-WireMessage parse(std::vector<std::string>&& frames, const ParseLimits& limits) {
+namespace {
+
+// The frames' count and sizes against the limits, before anything is decoded.
+void check_frame_sizes(const std::vector<std::string>& frames, const ParseLimits& limits) {
   if (frames.empty()) throw WireError("malformed", "no frames");
   if (static_cast<int64_t>(frames.size()) > limits.max_frames) {
     throw WireError("oversize", std::to_string(frames.size()) + " frames");
@@ -195,24 +198,46 @@ WireMessage parse(std::vector<std::string>&& frames, const ParseLimits& limits) 
   if (static_cast<int64_t>(frames[0].size()) > limits.max_header_bytes) {
     throw WireError("oversize", "header of " + std::to_string(frames[0].size()) + " bytes");
   }
+}
 
-  msgpack::object_handle handle;
+// The header frame as msgpack, its containers bounded before msgpack allocates.
+msgpack::object_handle unpack_header(const std::string& header) {
   try {
-    // Limits on the header's containers, checked before msgpack allocates.
     const msgpack::unpack_limit unpack_limits(/*array=*/1024, /*map=*/256, /*str=*/1 << 20,
                                               /*bin=*/0, /*ext=*/0, /*depth=*/6);
     size_t offset = 0;
-    handle = msgpack::unpack(frames[0].data(), frames[0].size(), offset, nullptr, nullptr, unpack_limits);
-    if (offset != frames[0].size()) throw WireError("malformed", "trailing bytes after the header");
+    msgpack::object_handle handle =
+        msgpack::unpack(header.data(), header.size(), offset, nullptr, nullptr, unpack_limits);
+    if (offset != header.size()) throw WireError("malformed", "trailing bytes after the header");
+    if (handle.get().type != msgpack::type::MAP) throw WireError("malformed", "header is not a map");
+    return handle;
   } catch (const WireError&) {
     throw;
   } catch (const std::exception& e) {
     throw WireError("malformed", std::string("header is not msgpack: ") + e.what());
   }
-  const msgpack::object& root = handle.get();
-  if (root.type != msgpack::type::MAP) throw WireError("malformed", "header is not a map");
+}
 
-  WireMessage m;
+// The body's fields: integers, floats, booleans and strings only.
+void read_body(const msgpack::object& value, WireMessage& m) {
+  if (value.type != msgpack::type::MAP) throw WireError("malformed", "body is not a map");
+  for (uint32_t j = 0; j < value.via.map.size; ++j) {
+    const std::string field = key_of(value.via.map.ptr[j].key);
+    const msgpack::object& v = value.via.map.ptr[j].val;
+    switch (v.type) {
+      case msgpack::type::POSITIVE_INTEGER:
+      case msgpack::type::NEGATIVE_INTEGER: m.body[field] = int_of(v, field.c_str()); break;
+      case msgpack::type::FLOAT32:
+      case msgpack::type::FLOAT64: m.body[field] = v.via.f64; break;
+      case msgpack::type::BOOLEAN: m.body[field] = v.via.boolean; break;
+      case msgpack::type::STR: m.body[field] = std::string(v.via.str.ptr, v.via.str.size); break;
+      default: throw WireError("malformed", "body field '" + field + "' has an unsupported type");
+    }
+  }
+}
+
+// The header's fields into `m`; returns the array descriptors (or null).
+const msgpack::object* read_header(const msgpack::object& root, WireMessage& m) {
   bool has_kind = false, has_proto = false;
   const msgpack::object* arrays = nullptr;
   for (uint32_t i = 0; i < root.via.map.size; ++i) {
@@ -231,20 +256,7 @@ WireMessage parse(std::vector<std::string>&& frames, const ParseLimits& limits) 
     } else if (key == "seq") {
       m.seq = static_cast<uint64_t>(int_of(value, "seq"));
     } else if (key == "body") {
-      if (value.type != msgpack::type::MAP) throw WireError("malformed", "body is not a map");
-      for (uint32_t j = 0; j < value.via.map.size; ++j) {
-        const std::string field = key_of(value.via.map.ptr[j].key);
-        const msgpack::object& v = value.via.map.ptr[j].val;
-        switch (v.type) {
-          case msgpack::type::POSITIVE_INTEGER:
-          case msgpack::type::NEGATIVE_INTEGER: m.body[field] = int_of(v, field.c_str()); break;
-          case msgpack::type::FLOAT32:
-          case msgpack::type::FLOAT64: m.body[field] = v.via.f64; break;
-          case msgpack::type::BOOLEAN: m.body[field] = v.via.boolean; break;
-          case msgpack::type::STR: m.body[field] = std::string(v.via.str.ptr, v.via.str.size); break;
-          default: throw WireError("malformed", "body field '" + field + "' has an unsupported type");
-        }
-      }
+      read_body(value, m);
     } else if (key == "arrays") {
       if (value.type != msgpack::type::ARRAY) throw WireError("malformed", "arrays is not an array");
       arrays = &value;
@@ -253,56 +265,70 @@ WireMessage parse(std::vector<std::string>&& frames, const ParseLimits& limits) 
   }
   if (!has_proto || !has_kind) throw WireError("malformed", "proto or kind is missing");
   if (!is_known_kind(m.kind)) throw WireError("unknown_kind", "kind '" + m.kind + "'");
+  return arrays;
+}
 
+// Array `index`'s descriptor, checked against its frame (index + 1): a
+// dtype, at most 8 bounded dimensions, and exactly the bytes they need.
+WireArray read_array(const msgpack::object& d, uint32_t index, std::string&& frame_bytes) {
+  if (d.type != msgpack::type::MAP) throw WireError("malformed", "array descriptor is not a map");
+  WireArray a;
+  int64_t frame = -1;
+  bool has_dtype = false;
+  for (uint32_t j = 0; j < d.via.map.size; ++j) {
+    const std::string key = key_of(d.via.map.ptr[j].key);
+    const msgpack::object& v = d.via.map.ptr[j].val;
+    if (key == "name") {
+      a.name = string_of(v, "array name");
+    } else if (key == "dtype") {
+      a.dtype = dtype_of(string_of(v, "dtype"));
+      has_dtype = true;
+    } else if (key == "shape") {
+      if (v.type != msgpack::type::ARRAY || v.via.array.size > 8) {
+        throw WireError("malformed", "shape of '" + a.name + "' is not an array of at most 8 dims");
+      }
+      for (uint32_t k = 0; k < v.via.array.size; ++k) {
+        const int64_t dim = int_of(v.via.array.ptr[k], "shape entry");
+        if (dim < 0 || dim > (int64_t{1} << 31)) throw WireError("bad_shape", "dimension " + std::to_string(dim));
+        a.shape.push_back(dim);
+      }
+    } else if (key == "frame") {
+      frame = int_of(v, "frame");
+    }
+  }
+  if (!has_dtype) throw WireError("bad_dtype", "array '" + a.name + "' has no dtype");
+  if (frame != static_cast<int64_t>(index) + 1) {
+    throw WireError("frame_count", "array '" + a.name + "' names frame " + std::to_string(frame));
+  }
+  // Byte count against shape and dtype, with overflow-safe arithmetic.
+  __int128 expected = dtype_size(a.dtype);
+  for (int64_t dim : a.shape) {
+    expected *= dim;
+    if (expected > (__int128{1} << 40)) expected = __int128{1} << 40;  // beyond any frame we accept
+  }
+  if (expected != static_cast<__int128>(frame_bytes.size())) {
+    throw WireError("size_mismatch", "array '" + a.name + "' has " + std::to_string(frame_bytes.size()) +
+                                         " bytes; its shape and dtype need " +
+                                         std::to_string(static_cast<int64_t>(expected)));
+  }
+  a.bytes = std::move(frame_bytes);
+  return a;
+}
+
+}  // namespace
+
+WireMessage parse(std::vector<std::string>&& frames, const ParseLimits& limits) {
+  check_frame_sizes(frames, limits);
+  const msgpack::object_handle handle = unpack_header(frames[0]);
+  WireMessage m;
+  const msgpack::object* arrays = read_header(handle.get(), m);
   const uint32_t num_arrays = arrays ? arrays->via.array.size : 0;
   if (num_arrays + 1 != frames.size()) {
     throw WireError("frame_count", std::to_string(num_arrays) + " arrays declared, " +
                                        std::to_string(frames.size() - 1) + " array frames received");
   }
   for (uint32_t i = 0; i < num_arrays; ++i) {
-    const msgpack::object& d = arrays->via.array.ptr[i];
-    if (d.type != msgpack::type::MAP) throw WireError("malformed", "array descriptor is not a map");
-    WireArray a;
-    int64_t frame = -1;
-    bool has_dtype = false;
-    for (uint32_t j = 0; j < d.via.map.size; ++j) {
-      const std::string key = key_of(d.via.map.ptr[j].key);
-      const msgpack::object& v = d.via.map.ptr[j].val;
-      if (key == "name") {
-        a.name = string_of(v, "array name");
-      } else if (key == "dtype") {
-        a.dtype = dtype_of(string_of(v, "dtype"));
-        has_dtype = true;
-      } else if (key == "shape") {
-        if (v.type != msgpack::type::ARRAY || v.via.array.size > 8) {
-          throw WireError("malformed", "shape of '" + a.name + "' is not an array of at most 8 dims");
-        }
-        for (uint32_t k = 0; k < v.via.array.size; ++k) {
-          const int64_t dim = int_of(v.via.array.ptr[k], "shape entry");
-          if (dim < 0 || dim > (int64_t{1} << 31)) throw WireError("bad_shape", "dimension " + std::to_string(dim));
-          a.shape.push_back(dim);
-        }
-      } else if (key == "frame") {
-        frame = int_of(v, "frame");
-      }
-    }
-    if (!has_dtype) throw WireError("bad_dtype", "array '" + a.name + "' has no dtype");
-    if (frame != static_cast<int64_t>(i) + 1) {
-      throw WireError("frame_count", "array '" + a.name + "' names frame " + std::to_string(frame));
-    }
-    // Byte count against shape and dtype, with overflow-safe arithmetic.
-    __int128 expected = dtype_size(a.dtype);
-    for (int64_t dim : a.shape) {
-      expected *= dim;
-      if (expected > (__int128{1} << 40)) expected = __int128{1} << 40;  // beyond any frame we accept
-    }
-    if (expected != static_cast<__int128>(frames[i + 1].size())) {
-      throw WireError("size_mismatch", "array '" + a.name + "' has " + std::to_string(frames[i + 1].size()) +
-                                           " bytes; its shape and dtype need " +
-                                           std::to_string(static_cast<int64_t>(expected)));
-    }
-    a.bytes = std::move(frames[i + 1]);
-    m.arrays.push_back(std::move(a));
+    m.arrays.push_back(read_array(arrays->via.array.ptr[i], i, std::move(frames[i + 1])));
   }
   return m;
 }
