@@ -79,9 +79,26 @@ void LunarLander::reset(std::optional<uint64_t> seed, std::span<float> obs) {
   game_over_ = false;
   have_prev_shaping_ = false;
   leg_contact_[0] = leg_contact_[1] = false;
+  // The order of the random draws is Gymnasium's: terrain, the first
+  // step's force, the wind's phases.
+  build_terrain();
+  const double initial_y = kH;
+  build_lander(initial_y);
+  if (enable_wind_) {
+    wind_index_ = rng_.integer(-9999, 9999);
+    torque_index_ = rng_.integer(-9999, 9999);
+  }
+  build_legs(initial_y);
 
-  // Terrain: 11 chunks, the middle five flat at the pad's height, smoothed
-  // over neighbours (index -1 wraps around to the last height).
+  // Gymnasium's reset steps once with the zero action and returns that
+  // observation; it also sets the shaping baseline.
+  std::array<float, 4> info{};
+  advance(0.0, 0, 0.0, obs, info);
+}
+
+void LunarLander::build_terrain() {
+  // 11 chunks, the middle five flat at the pad's height, smoothed over
+  // neighbours (index -1 wraps around to the last height).
   std::array<double, kChunks + 1> height;
   for (double& h : height) h = rng_.uniform(0.0, kH / 2);
   std::array<double, kChunks> chunk_x, smooth_y;
@@ -107,9 +124,10 @@ void LunarLander::reset(std::optional<uint64_t> seed, std::span<float> obs) {
     fixture.friction = 0.1f;
     moon_->CreateFixture(&fixture);
   }
+}
 
+void LunarLander::build_lander(double initial_y) {
   // The lander, pushed by a random force during the first step.
-  const double initial_y = kH;
   b2BodyDef lander_def;
   lander_def.type = b2_dynamicBody;
   lander_def.position.Set(float(kW / 2), float(initial_y));
@@ -132,12 +150,9 @@ void LunarLander::reset(std::optional<uint64_t> seed, std::span<float> obs) {
   const double fx = rng_.uniform(-kInitialRandom, kInitialRandom);
   const double fy = rng_.uniform(-kInitialRandom, kInitialRandom);
   lander_->ApplyForceToCenter(b2Vec2(float(fx), float(fy)), true);
+}
 
-  if (enable_wind_) {
-    wind_index_ = rng_.integer(-9999, 9999);
-    torque_index_ = rng_.integer(-9999, 9999);
-  }
-
+void LunarLander::build_legs(double initial_y) {
   // Two legs on spring-loaded revolute joints (leg 0 is Gymnasium's i = -1).
   for (int k = 0; k < 2; ++k) {
     const int i = k == 0 ? -1 : 1;
@@ -174,11 +189,6 @@ void LunarLander::reset(std::optional<uint64_t> seed, std::span<float> obs) {
     }
     world_->CreateJoint(&joint);
   }
-
-  // Gymnasium's reset steps once with the zero action and returns that
-  // observation; it also sets the shaping baseline.
-  std::array<float, 4> info{};
-  advance(0.0, 0, 0.0, obs, info);
 }
 
 StepResult LunarLander::step(const Action& action, std::span<float> obs, std::span<float> info) {

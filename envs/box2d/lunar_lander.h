@@ -42,6 +42,11 @@ class LunarLander final : public Env {
   StepResult advance(double main_throttle, int side_direction, double side_throttle, std::span<float> obs,
                      std::span<float> info);
   void destroy();
+  // reset()'s steps: the moon's surface, the lander's body (with its first
+  // push), its legs and their joints.
+  void build_terrain();
+  void build_lander(double initial_y);
+  void build_legs(double initial_y);
 
   bool continuous_;
   double gravity_;
