@@ -187,6 +187,108 @@ CnnFigures measure_cnn(const std::string& encoder, const std::vector<int64_t>& s
   return f;
 }
 
+// 1. Actor inference, libtorch against the fast path, batches of 1, 16, 64.
+void bench_inference(const rl::EnvSpec& spec, double seconds, bool json, nlohmann::ordered_json& out) {
+  if (!json) std::printf("%-28s %12s %12s %9s\n", "actor inference (CartPole)", "libtorch us", "fast us", "speedup");
+  for (int64_t rows : {1, 16, 64}) {
+    const double plain = inference_seconds(spec, false, rows, seconds / 2);
+    const double fast = inference_seconds(spec, true, rows, seconds / 2);
+    out["inference_us_libtorch_batch" + std::to_string(rows)] = plain * 1e6;
+    out["inference_us_fast_batch" + std::to_string(rows)] = fast * 1e6;
+    out["inference_speedup_batch" + std::to_string(rows)] = plain / fast;
+    if (!json) std::printf("  batch %-20lld %12.2f %12.2f %8.1fx\n", (long long)rows, plain * 1e6, fast * 1e6, plain / fast);
+  }
+}
+
+double per_iteration_ms(const PpoRun& r, double total) { return 1e3 * total / double(r.iterations); }
+
+// 2. PPO iterations on both paths, alternating rounds of `seconds` each.
+void bench_ppo(PpoRun& plain, PpoRun& fast, double seconds, int rounds, nlohmann::ordered_json& out) {
+  plain.iterate();  // warm-up (first allocations)
+  fast.iterate();
+  for (PpoRun* run : {&plain, &fast}) run->rollout_s = run->update_s = 0, run->iterations = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (PpoRun* run : {&plain, &fast}) {
+      const auto start = Clock::now();
+      while (seconds_since(start) < seconds) run->iterate();
+    }
+  }
+  out["ppo_samples_per_second_plain"] = plain.samples_per_second();
+  out["ppo_samples_per_second_fast"] = fast.samples_per_second();
+  out["ppo_speedup"] = fast.samples_per_second() / plain.samples_per_second();
+  out["ppo_rollout_ms_plain"] = per_iteration_ms(plain, plain.rollout_s);
+  out["ppo_update_ms_plain"] = per_iteration_ms(plain, plain.update_s);
+  out["ppo_rollout_ms_fast"] = per_iteration_ms(fast, fast.rollout_s);
+  out["ppo_update_ms_fast"] = per_iteration_ms(fast, fast.update_s);
+}
+
+// 3. The floor: every forward and backward FLOP of an iteration at the best
+// sgemm rate of this core.
+struct Floor {
+  double flops = 0, openblas_peak = 0, openblas_at_shape = 0, own_peak = 0, own_at_shape = 0;
+  double peak() const { return std::max(openblas_peak, own_peak); }
+  double samples_per_second() const { return kNumEnvs * kNumSteps / (flops / peak()); }
+};
+Floor measure_floor(const rl::EnvSpec& spec, double seconds, nlohmann::ordered_json& out) {
+  const rl::MlpActorCritic net(rl::MlpSpec::of(spec.obs_size(), spec.action_space, policy_config(true)));
+  const rl::PpoConfig ppo;
+  const double samples = kNumEnvs * kNumSteps;
+  Floor f;
+  f.flops = samples * net.forward_flops_per_row()                        // rollout
+            + kNumEnvs * net.forward_flops_per_row()                     // bootstrap
+            + ppo.update_epochs * samples * (net.forward_flops_per_row() + net.backward_flops_per_row());
+  f.openblas_peak = gemm_rate(true, 512, 512, 512, seconds / 2);
+  f.openblas_at_shape = gemm_rate(true, 128, 64, 64, seconds / 2);
+  f.own_peak = gemm_rate(false, 512, 512, 512, seconds / 2);
+  f.own_at_shape = gemm_rate(false, 128, 64, 64, seconds / 2);
+  out["gemm"] = rl::gemm_kernels().name;
+  out["flops_per_iteration"] = f.flops;
+  out["sgemm_gflops_512_openblas"] = f.openblas_peak / 1e9;
+  out["sgemm_gflops_128x64x64_openblas"] = f.openblas_at_shape / 1e9;
+  out["sgemm_gflops_512_fast_path"] = f.own_peak / 1e9;
+  out["sgemm_gflops_128x64x64_fast_path"] = f.own_at_shape / 1e9;
+  out["floor_samples_per_second"] = f.samples_per_second();
+  return f;
+}
+
+void record_cnn(const std::string& name, const CnnFigures& f, nlohmann::ordered_json& out) {
+  const std::string key = "cnn_" + name;
+  out[key + "_forward_mflop"] = f.forward_flops / 1e6;
+  out[key + "_inference_samples_per_second_batch1"] = f.inference_sps_batch1;
+  out[key + "_inference_samples_per_second_batch64"] = f.inference_sps_batch64;
+  out[key + "_inference_floor_samples_per_second"] = f.floor_inference_sps;
+  out[key + "_update_samples_per_second"] = f.update_sps;
+  out[key + "_update_floor_samples_per_second"] = f.floor_update_sps;
+}
+
+// The tables after the inference one, for a reader.
+void print_report(const PpoRun& plain, const PpoRun& fast, int rounds, const Floor& floor, const CnnFigures& minatar,
+                  const CnnFigures& nature) {
+  std::printf("\nPPO iteration, CartPole-v1, %d envs x %d steps, 4 epochs x 4 minibatches (%d rounds)\n",
+              kNumEnvs, kNumSteps, rounds);
+  std::printf("  %-10s %14s %12s %12s\n", "path", "samples/s", "rollout ms", "update ms");
+  for (auto [name, run] : {std::pair{"libtorch", &plain}, std::pair{"fast", &fast}}) {
+    std::printf("  %-10s %14.0f %12.2f %12.2f\n", name, run->samples_per_second(),
+                per_iteration_ms(*run, run->rollout_s), per_iteration_ms(*run, run->update_s));
+  }
+  std::printf("  speedup %.1fx\n\n", fast.samples_per_second() / plain.samples_per_second());
+  std::printf("arithmetic floor: %.2f MFLOP per iteration (forward and backward passes)\n", floor.flops / 1e6);
+  std::printf("  sgemm GFLOP/s     512^3  128x64x64\n");
+  std::printf("  OpenBLAS       %7.1f %10.1f\n", floor.openblas_peak / 1e9, floor.openblas_at_shape / 1e9);
+  std::printf("  fast path      %7.1f %10.1f   (%s)\n", floor.own_peak / 1e9, floor.own_at_shape / 1e9,
+              rl::gemm_kernels().name);
+  std::printf("  -> %.0f samples/s at the best 512^3 rate; the fast path runs at %.0f%% of it\n",
+              floor.samples_per_second(), 100.0 * fast.samples_per_second() / floor.samples_per_second());
+  std::printf("\nCNN encoders on libtorch (1 thread), samples/s and the floor at the best sgemm rate\n");
+  std::printf("  %-26s %9s %12s %12s %12s %12s %12s\n", "encoder", "MFLOP/fw", "infer b1", "infer b64",
+              "infer floor", "update b256", "update floor");
+  for (auto [name, f] : {std::pair{"minatar_cnn 4x10x10", &minatar}, std::pair{"nature_cnn 4x84x84", &nature}}) {
+    std::printf("  %-26s %9.2f %12.0f %12.0f %12.0f %12.0f %12.0f\n", name, f->forward_flops / 1e6,
+                f->inference_sps_batch1, f->inference_sps_batch64, f->floor_inference_sps, f->update_sps,
+                f->floor_update_sps);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,102 +312,21 @@ int main(int argc, char** argv) {
       std::printf("BLAS (libtorch): %s, 1 thread\nfast path products: Eigen, %s\n\n", blas.c_str(),
                   rl::gemm_kernels().name);
     }
-
-    // 1. Inference.
     nlohmann::ordered_json out = {{"blas", blas}};
-    if (!json) std::printf("%-28s %12s %12s %9s\n", "actor inference (CartPole)", "libtorch us", "fast us", "speedup");
-    for (int64_t rows : {1, 16, 64}) {
-      const double plain = inference_seconds(spec, false, rows, seconds / 2);
-      const double fast = inference_seconds(spec, true, rows, seconds / 2);
-      out["inference_us_libtorch_batch" + std::to_string(rows)] = plain * 1e6;
-      out["inference_us_fast_batch" + std::to_string(rows)] = fast * 1e6;
-      out["inference_speedup_batch" + std::to_string(rows)] = plain / fast;
-      if (!json) std::printf("  batch %-20lld %12.2f %12.2f %8.1fx\n", (long long)rows, plain * 1e6, fast * 1e6, plain / fast);
-    }
-
-    // 2. PPO iterations, alternating.
+    bench_inference(spec, seconds, json, out);
     PpoRun plain(registry, false), fast(registry, true);
-    plain.iterate();  // warm-up (first allocations)
-    fast.iterate();
-    for (PpoRun* run : {&plain, &fast}) run->rollout_s = run->update_s = 0, run->iterations = 0;
-    for (int round = 0; round < rounds; ++round) {
-      for (PpoRun* run : {&plain, &fast}) {
-        const auto start = Clock::now();
-        while (seconds_since(start) < seconds) run->iterate();
-      }
-    }
-    auto per_iteration_ms = [](const PpoRun& r, double total) { return 1e3 * total / double(r.iterations); };
-    out["ppo_samples_per_second_plain"] = plain.samples_per_second();
-    out["ppo_samples_per_second_fast"] = fast.samples_per_second();
-    out["ppo_speedup"] = fast.samples_per_second() / plain.samples_per_second();
-    out["ppo_rollout_ms_plain"] = per_iteration_ms(plain, plain.rollout_s);
-    out["ppo_update_ms_plain"] = per_iteration_ms(plain, plain.update_s);
-    out["ppo_rollout_ms_fast"] = per_iteration_ms(fast, fast.rollout_s);
-    out["ppo_update_ms_fast"] = per_iteration_ms(fast, fast.update_s);
-
-    // 3. The floor: every forward and backward FLOP of an iteration at the
-    // best sgemm rate of this core.
-    const rl::MlpActorCritic net(rl::MlpSpec::of(spec.obs_size(), spec.action_space, policy_config(true)));
-    const rl::PpoConfig ppo;
-    const double samples = kNumEnvs * kNumSteps;
-    const double flops = samples * net.forward_flops_per_row()                        // rollout
-                         + kNumEnvs * net.forward_flops_per_row()                     // bootstrap
-                         + ppo.update_epochs * samples *
-                               (net.forward_flops_per_row() + net.backward_flops_per_row());
-    const double openblas_peak = gemm_rate(true, 512, 512, 512, seconds / 2);
-    const double openblas_at_shape = gemm_rate(true, 128, 64, 64, seconds / 2);
-    const double own_peak = gemm_rate(false, 512, 512, 512, seconds / 2);
-    const double own_at_shape = gemm_rate(false, 128, 64, 64, seconds / 2);
-    const double peak = std::max(openblas_peak, own_peak);
-    const double floor_sps = samples / (flops / peak);
-    out["gemm"] = rl::gemm_kernels().name;
-    out["flops_per_iteration"] = flops;
-    out["sgemm_gflops_512_openblas"] = openblas_peak / 1e9;
-    out["sgemm_gflops_128x64x64_openblas"] = openblas_at_shape / 1e9;
-    out["sgemm_gflops_512_fast_path"] = own_peak / 1e9;
-    out["sgemm_gflops_128x64x64_fast_path"] = own_at_shape / 1e9;
-    out["floor_samples_per_second"] = floor_sps;
-
+    bench_ppo(plain, fast, seconds, rounds, out);
+    const Floor floor = measure_floor(spec, seconds, out);
     // 4. CNN encoders on libtorch: the MinAtar network on a 4x10x10 grid and
     // the Nature CNN on 4x84x84 frames.
-    const CnnFigures minatar = measure_cnn("minatar_cnn", {4, 10, 10}, 6, peak, seconds / 2);
-    const CnnFigures nature = measure_cnn("nature_cnn", {4, 84, 84}, 18, peak, seconds / 2);
-    for (auto [name, f] : {std::pair{"minatar_cnn", &minatar}, std::pair{"nature_cnn", &nature}}) {
-      const std::string key = std::string("cnn_") + name;
-      out[key + "_forward_mflop"] = f->forward_flops / 1e6;
-      out[key + "_inference_samples_per_second_batch1"] = f->inference_sps_batch1;
-      out[key + "_inference_samples_per_second_batch64"] = f->inference_sps_batch64;
-      out[key + "_inference_floor_samples_per_second"] = f->floor_inference_sps;
-      out[key + "_update_samples_per_second"] = f->update_sps;
-      out[key + "_update_floor_samples_per_second"] = f->floor_update_sps;
-    }
-
+    const CnnFigures minatar = measure_cnn("minatar_cnn", {4, 10, 10}, 6, floor.peak(), seconds / 2);
+    const CnnFigures nature = measure_cnn("nature_cnn", {4, 84, 84}, 18, floor.peak(), seconds / 2);
+    record_cnn("minatar_cnn", minatar, out);
+    record_cnn("nature_cnn", nature, out);
     if (json) {
       std::cout << out.dump() << '\n';
-      return 0;
-    }
-    std::printf("\nPPO iteration, CartPole-v1, %d envs x %d steps, 4 epochs x 4 minibatches (%d rounds)\n",
-                kNumEnvs, kNumSteps, rounds);
-    std::printf("  %-10s %14s %12s %12s\n", "path", "samples/s", "rollout ms", "update ms");
-    for (auto [name, run] : {std::pair{"libtorch", &plain}, std::pair{"fast", &fast}}) {
-      std::printf("  %-10s %14.0f %12.2f %12.2f\n", name, run->samples_per_second(),
-                  per_iteration_ms(*run, run->rollout_s), per_iteration_ms(*run, run->update_s));
-    }
-    std::printf("  speedup %.1fx\n\n", fast.samples_per_second() / plain.samples_per_second());
-    std::printf("arithmetic floor: %.2f MFLOP per iteration (forward and backward passes)\n", flops / 1e6);
-    std::printf("  sgemm GFLOP/s     512^3  128x64x64\n");
-    std::printf("  OpenBLAS       %7.1f %10.1f\n", openblas_peak / 1e9, openblas_at_shape / 1e9);
-    std::printf("  fast path      %7.1f %10.1f   (%s)\n", own_peak / 1e9, own_at_shape / 1e9,
-                rl::gemm_kernels().name);
-    std::printf("  -> %.0f samples/s at the best 512^3 rate; the fast path runs at %.0f%% of it\n",
-                floor_sps, 100.0 * fast.samples_per_second() / floor_sps);
-    std::printf("\nCNN encoders on libtorch (1 thread), samples/s and the floor at the best sgemm rate\n");
-    std::printf("  %-26s %9s %12s %12s %12s %12s %12s\n", "encoder", "MFLOP/fw", "infer b1", "infer b64",
-                "infer floor", "update b256", "update floor");
-    for (auto [name, f] : {std::pair{"minatar_cnn 4x10x10", &minatar}, std::pair{"nature_cnn 4x84x84", &nature}}) {
-      std::printf("  %-26s %9.2f %12.0f %12.0f %12.0f %12.0f %12.0f\n", name, f->forward_flops / 1e6,
-                  f->inference_sps_batch1, f->inference_sps_batch64, f->floor_inference_sps, f->update_sps,
-                  f->floor_update_sps);
+    } else {
+      print_report(plain, fast, rounds, floor, minatar, nature);
     }
   } catch (const std::exception& e) {
     rl::cli::report_error("rl_bench_policy", e.what());
