@@ -78,9 +78,46 @@ class Seaquest final : public Game {
     terminal_ = false;
   }
 
+  // One frame, in the reference's order: spawns, the player's move, then
+  // each kind of object (its list walked from its end, as the reference
+  // does), then the timers and the oxygen.
   double act(int move, Rng& rng) override {
     if (terminal_) return 0.0;
-    double reward = 0.0;
+    spawn(rng);
+    player_moves(move);
+    double reward = move_friendly_bullets();
+    move_divers();
+    reward += move_subs();
+    move_enemy_bullets();
+    reward += move_fish();
+    return reward + tick();
+  }
+
+  bool terminal() const override { return terminal_; }
+
+  void draw(Grid& grid) const override {
+    grid.set(kSubFront, sub_y_, sub_x_);
+    grid.set(kSubBack, sub_y_, facing_right_ ? sub_x_ - 1 : sub_x_ + 1);
+    for (int x = 0; x < std::max(0, oxygen_) * 10 / kMaxOxygen; ++x) grid.set(kOxygenGauge, 9, x);
+    for (int x = 9 - diver_count_; x < 9; ++x) {
+      if (x >= 0) grid.set(kDiverGauge, 9, x);
+    }
+    for (const Mover& b : friendly_) grid.set(kFriendlyBullet, b.y, b.x);
+    for (const Mover& b : enemy_bullets_) grid.set(kEnemyBullet, b.y, b.x);
+    auto with_trail = [&grid](const std::vector<Mover>& movers, int channel) {
+      for (const Mover& m : movers) {
+        grid.set(channel, m.y, m.x);
+        const int back = m.rightward ? m.x - 1 : m.x + 1;
+        if (back >= 0 && back <= 9) grid.set(kTrail, m.y, back);
+      }
+    };
+    with_trail(fish_, kEnemyFish);
+    with_trail(subs_, kEnemySub);
+    with_trail(divers_, kDiver);
+  }
+
+ private:
+  void spawn(Rng& rng) {
     if (spawn_timer_ == 0) {
       spawn_enemy(rng);
       spawn_timer_ = spawn_speed_;
@@ -89,6 +126,9 @@ class Seaquest final : public Game {
       spawn_diver(rng);
       diver_spawn_timer_ = kDiverSpawnSpeed;
     }
+  }
+
+  void player_moves(int move) {
     if (move == kFire && shot_timer_ == 0) {
       friendly_.push_back({sub_x_, sub_y_, facing_right_});
       shot_timer_ = kShotCoolDown;
@@ -103,8 +143,11 @@ class Seaquest final : public Game {
     } else if (move == kDown) {
       sub_y_ = std::min(8, sub_y_ + 1);
     }
+  }
 
-    // Each list is walked from its end, as the reference does.
+  // The player's bullets: a hit fish or sub is worth 1.
+  double move_friendly_bullets() {
+    double reward = 0.0;
     for (size_t i = friendly_.size(); i-- > 0;) {
       Mover& bullet = friendly_[i];
       bullet.advance();
@@ -117,7 +160,11 @@ class Seaquest final : public Game {
         reward += 1.0;
       }
     }
+    return reward;
+  }
 
+  // Divers the sub touches are picked up (6 at most).
+  void move_divers() {
     for (size_t i = divers_.size(); i-- > 0;) {
       Mover& diver = divers_[i];
       if (diver.at(sub_x_, sub_y_) && diver_count_ < 6) {
@@ -136,7 +183,11 @@ class Seaquest final : public Game {
         --diver.move_timer;
       }
     }
+  }
 
+  // Enemy subs move, collide, get shot (1 each) and fire.
+  double move_subs() {
+    double reward = 0.0;
     for (size_t i = subs_.size(); i-- > 0;) {
       Mover sub = subs_[i];  // a copy: it may fire after it is gone
       bool gone = false;
@@ -167,7 +218,10 @@ class Seaquest final : public Game {
         subs_[i] = sub;
       }
     }
+    return reward;
+  }
 
+  void move_enemy_bullets() {
     for (size_t i = enemy_bullets_.size(); i-- > 0;) {
       Mover& bullet = enemy_bullets_[i];
       if (bullet.at(sub_x_, sub_y_)) terminal_ = true;
@@ -178,7 +232,11 @@ class Seaquest final : public Game {
         terminal_ = true;
       }
     }
+  }
 
+  // Fish move, collide and get shot (1 each).
+  double move_fish() {
+    double reward = 0.0;
     for (size_t i = fish_.size(); i-- > 0;) {
       Mover& fish = fish_[i];
       if (fish.at(sub_x_, sub_y_)) terminal_ = true;
@@ -197,7 +255,12 @@ class Seaquest final : public Game {
         --fish.move_timer;
       }
     }
+    return reward;
+  }
 
+  // Timers, the oxygen below the surface, and surfacing (with divers: the
+  // surfacing reward; without: the end).
+  double tick() {
     if (spawn_timer_ > 0) --spawn_timer_;
     if (diver_spawn_timer_ > 0) --diver_spawn_timer_;
     if (shot_timer_ > 0) --shot_timer_;
@@ -209,36 +272,12 @@ class Seaquest final : public Game {
       if (diver_count_ == 0) {
         terminal_ = true;
       } else {
-        reward += surface();
+        return surface();
       }
     }
-    return reward;
+    return 0.0;
   }
 
-  bool terminal() const override { return terminal_; }
-
-  void draw(Grid& grid) const override {
-    grid.set(kSubFront, sub_y_, sub_x_);
-    grid.set(kSubBack, sub_y_, facing_right_ ? sub_x_ - 1 : sub_x_ + 1);
-    for (int x = 0; x < std::max(0, oxygen_) * 10 / kMaxOxygen; ++x) grid.set(kOxygenGauge, 9, x);
-    for (int x = 9 - diver_count_; x < 9; ++x) {
-      if (x >= 0) grid.set(kDiverGauge, 9, x);
-    }
-    for (const Mover& b : friendly_) grid.set(kFriendlyBullet, b.y, b.x);
-    for (const Mover& b : enemy_bullets_) grid.set(kEnemyBullet, b.y, b.x);
-    auto with_trail = [&grid](const std::vector<Mover>& movers, int channel) {
-      for (const Mover& m : movers) {
-        grid.set(channel, m.y, m.x);
-        const int back = m.rightward ? m.x - 1 : m.x + 1;
-        if (back >= 0 && back <= 9) grid.set(kTrail, m.y, back);
-      }
-    };
-    with_trail(fish_, kEnemyFish);
-    with_trail(subs_, kEnemySub);
-    with_trail(divers_, kDiver);
-  }
-
- private:
   // Removes the first mover at (x, y); whether there was one.
   static bool remove_first_at(std::vector<Mover>& movers, int x, int y) {
     for (size_t j = 0; j < movers.size(); ++j) {
