@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <random>
 #include <thread>
@@ -13,10 +14,13 @@
 #include "actors/host_agent.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
-#include "rl/nn/threads.h"
+#ifndef RL_ACTOR_NO_TORCH
+#include "rl/nn/threads.h"  // libtorch's and OpenBLAS's threads
+#endif
 #include "rl/env/plugin.h"
 #include "rl/runtime/config.h"
 #include "rl/runtime/run_config.h"
+#include "rl/runtime/supervisor.h"
 #include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
@@ -85,6 +89,11 @@ class WeightsIntake {
         worker_.policy().load(*payload);
         loaded(*payload);
         link_.loaded(payload->version, payload->epoch);
+      }
+      if (!have_) {
+        logf(LogLevel::kInfo, "actor %lld: ready to collect %.0f ms after its start (first weights, version %lld)\n",
+             static_cast<long long>(actor_id_), 1e3 * process_age_seconds(),
+             static_cast<long long>(worker_.policy().version()));
       }
       have_ = true;
     } catch (const std::exception& e) {
@@ -239,7 +248,9 @@ class Actor {
 
     ActorView view;
     apply_yaml(fields_of(view), config.get_string("config_yaml"), "learner config", /*ignore_unknown=*/true);
+#ifndef RL_ACTOR_NO_TORCH
     set_compute_threads(1);  // one actor, one core: no BLAS thread pool
+#endif
     EnvRegistry registry;
     envs::register_builtin_envs(registry);
     for (const auto& plugin : view.run.plugin_paths()) load_env_plugin(plugin, registry);
@@ -247,16 +258,20 @@ class Actor {
     // learner's seed differs per group member) get streams of their own.
     const uint64_t seed = derive_seed(static_cast<uint64_t>(config.get_int("seed")),
                                       static_cast<uint64_t>(actor_id) * 4096 + static_cast<uint64_t>(incarnation));
-    RolloutWorker worker(registry, view.run.env, view.run.parsed_env_options(), view.rollout, view.policy,
-                         view.normalize, seed, actor_id);
+    std::unique_ptr<RolloutWorker> made;
+    try {
+      made = std::make_unique<RolloutWorker>(registry, view.run.env, view.run.parsed_env_options(), view.rollout,
+                                             view.policy, view.normalize, seed, actor_id);
+    } catch (const std::exception& e) {
+      // An env or a policy this actor cannot make (rl_actor and a CNN, a
+      // missing plugin): the learner hears why, and this actor ends.
+      return refuse(actor_id, e.what());
+    }
+    RolloutWorker& worker = *made;
     worker.set_incarnation(incarnation);
     if (worker.spec().obs_size() != config.get_int("obs_size") ||
         worker.spec().action_space.to_string() != config.get_string("action_space")) {
-      const std::string reason = "env " + worker.spec().id + " here has other spaces than the learner's";
-      logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), reason.c_str());
-      control_.send(wire::serialize(wire::make_error(sender_, reason)), 1000);
-      control_.set_linger(1000);
-      return kActorFailed;
+      return refuse(actor_id, "env " + worker.spec().id + " here has other spaces than the learner's");
     }
 
     std::optional<wire::WeightsBoard> board;
@@ -266,6 +281,14 @@ class Actor {
     link.start();
     WeightsIntake weights(worker, link, board ? &*board : nullptr, actor_id);
     return collect_and_send(config, worker, link, weights, board ? &*board : nullptr);
+  }
+
+  // Tells the learner why this actor cannot serve its run, and ends.
+  int refuse(int64_t actor_id, const std::string& reason) {
+    logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), reason.c_str());
+    control_.send(wire::serialize(wire::make_error(sender_, reason)), 1000);
+    control_.set_linger(1000);
+    return kActorFailed;
   }
 
   // Where the link sends unrolls and gets weights (none: the board has them).

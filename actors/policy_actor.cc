@@ -1,15 +1,42 @@
+// Built twice: with libtorch (rl_actors: the training programs, rl_eval),
+// and without (rl_actors_lite, RL_ACTOR_NO_TORCH: the rl_actor program),
+// where only the fast path exists and a model off it is refused at once.
 #include "actors/policy_actor.h"
 
+#ifndef RL_ACTOR_NO_TORCH
 #include <torch/torch.h>
 
+#include "rl/nn/actor_critic.h"
+#include "rl/nn/flat_parameters.h"
+#endif
+
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
-#include "rl/nn/actor_critic.h"
 #include "rl/nn/distributions.h"
-#include "rl/nn/flat_parameters.h"
 
 namespace rl {
+
+#ifdef RL_ACTOR_NO_TORCH
+
+PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
+                         const NormalizeConfig& normalize, uint64_t seed)
+    : spec_(spec), normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs), rng_(seed) {
+  if (!policy.fast_path_applies()) {
+    throw std::invalid_argument(
+        "this actor program has no libtorch and runs MLP policies on the fast path only; this run's policy (" +
+        (policy.encoder == "mlp" ? std::string("a recurrent core, or policy.fast_path off") : "policy.encoder " + policy.encoder) +
+        ") needs the training program's actors (train_<algorithm> --role actor)");
+  }
+  fast_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
+  // Zeros until the first weights come: an actor acts only after it has them.
+  flat_weights_.assign(fast_->num_parameters(), 0.f);
+  for (size_t i = 0; i < fast_->slots().size(); ++i) slot_of_[fast_->slots()[i].name] = i;
+  row_scratch_.resize(fast_->spec().head_size);
+}
+
+#else
 
 PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
                          const NormalizeConfig& normalize, uint64_t seed)
@@ -31,8 +58,11 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
   }
 }
 
+#endif  // RL_ACTOR_NO_TORCH
+
 PolicyActor::~PolicyActor() = default;
 
+#ifndef RL_ACTOR_NO_TORCH
 ActorCriticImpl& PolicyActor::model() { return *model_; }
 
 void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, int64_t version) {
@@ -56,18 +86,22 @@ void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, 
   version_ = version;
   has_values_ = true;
 }
+#endif  // RL_ACTOR_NO_TORCH
 
 void PolicyActor::load(const wire::WeightsPayload& weights) {
   auto is_value = [](const std::string& name) { return name.rfind("v_", 0) == 0; };
   size_t values_received = 0;
   for (const auto& p : weights.parameters) values_received += is_value(p.name);
   // Everything, or everything but the value function.
-  const size_t total = fast_ ? fast_->slots().size() : model_->named_parameters(/*recurse=*/true).size();
-  size_t values_expected = 0;
+  size_t total = 0, values_expected = 0;
   if (fast_) {
+    total = fast_->slots().size();
     for (const FlatSlot& slot : fast_->slots()) values_expected += is_value(slot.name);
   } else {
+#ifndef RL_ACTOR_NO_TORCH
+    total = model_->named_parameters(/*recurse=*/true).size();
     for (const auto& item : model_->named_parameters(/*recurse=*/true)) values_expected += is_value(item.key());
+#endif
   }
   const size_t policy_expected = total - values_expected;
   if (weights.parameters.size() != total && !(values_received == 0 && weights.parameters.size() == policy_expected)) {
@@ -97,6 +131,7 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
       std::copy(p.values.begin(), p.values.end(), flat_weights_.begin() + slot.offset);
     }
   } else {
+#ifndef RL_ACTOR_NO_TORCH
     torch::NoGradGuard no_grad;
     auto target = model_->named_parameters(/*recurse=*/true);
     for (const auto& p : weights.parameters) {
@@ -106,6 +141,7 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
     for (const auto& p : weights.parameters) {
       target.find(p.name)->copy_(torch::from_blob(const_cast<float*>(p.values.data()), p.shape, torch::kFloat));
     }
+#endif
   }
   normalizer_.stats().set(weights.obs_mean, weights.obs_var, weights.obs_count);
   version_ = weights.version;
@@ -122,6 +158,7 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
     act_fast(rows, deterministic, discrete, box, log_probs, values);
     return;
   }
+#ifndef RL_ACTOR_NO_TORCH
 
   c10::InferenceMode inference;
   const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
@@ -154,6 +191,7 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
     last_discrete_.assign(discrete.begin(), discrete.begin() + (model_->discrete() ? rows : 0));
     last_box_.assign(box.begin(), box.begin() + (model_->discrete() ? 0 : actions.numel()));
   }
+#endif  // RL_ACTOR_NO_TORCH
 }
 
 void PolicyActor::episodes_started(std::span<const uint8_t> starts) {
@@ -168,6 +206,9 @@ void PolicyActor::episodes_started(std::span<const uint8_t> starts) {
 std::span<const float> PolicyActor::core_state() const { return state_; }
 
 void PolicyActor::stepped(std::span<const float> rewards) {
+#ifdef RL_ACTOR_NO_TORCH
+  (void)rewards;  // the fast path has no core
+#else
   if (!recurrent() || model_->core_input_size() == 0) return;
   const int64_t rows = static_cast<int64_t>(rewards.size());
   const bool discrete = model_->discrete();
@@ -179,6 +220,7 @@ void PolicyActor::stepped(std::span<const float> rewards) {
   const torch::Tensor actions = discrete ? torch::from_blob(last_discrete_.data(), {rows}, torch::kLong)
                                          : torch::from_blob(last_box_.data(), {rows, spec_.action_size()}, torch::kFloat);
   model_->record_inputs(state, actions, torch::from_blob(const_cast<float*>(rewards.data()), {rows}, torch::kFloat));
+#endif  // RL_ACTOR_NO_TORCH
 }
 
 void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
@@ -192,10 +234,12 @@ void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
     std::copy_n(fast_->values().begin(), rows, values.begin());
     return;
   }
+#ifndef RL_ACTOR_NO_TORCH
   c10::InferenceMode inference;
   const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
   const torch::Tensor v = model_->value(input).contiguous();
   std::copy_n(v.data_ptr<float>(), rows, values.begin());
+#endif
 }
 
 void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> discrete,

@@ -4,10 +4,10 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <initializer_list>
 #include <iostream>
 #include <vector>
 
+#include "examples/actor_cli.h"
 #include "rl/nn/gemm/gemm.h"
 #include "rl/nn/threads.h"
 #include "rl/runtime/cli.h"
@@ -48,23 +48,7 @@ void add_options(CLI::App& app, TrainCommand& command, LearnerFlags& flags) {
       ->check(cli::in_range(1, 1024));
   app.add_option("--role", command.role, "learner (wait for remote actors too) or actor")
       ->check(CLI::IsMember({"learner", "actor"}));
-  app.add_option("--learner", command.learner, "--role actor: the learner's endpoint tcp://HOST:PORT");
-  app.add_option("--actor-id", command.actor_id, "--role actor: the actor id to ask for");
-  app.add_option("--run-id", command.run_id, "--role actor: the run to join (printed by the learner)");
-  app.add_option("--reconnect-seconds", command.reconnect_seconds,
-                 "--role actor: when the learner is lost, keep trying to rejoin it this long (0: exit)")
-      ->check(cli::at_least(0));
-  app.add_option("--curve-key", command.curve_key, "--role actor: this actor's CURVE key file (rl_keygen)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--curve-server-key", command.curve_server_key,
-                 "--role actor: the learner's CURVE public key file (.pub)")
-      ->check(CLI::ExistingFile);
-  app.add_option("--weights-fd", command.weights_fd,
-                 "--role actor: read weights from this inherited weights board (set by the training program)")
-      ->check(cli::at_least(0));
-  app.add_option("--weights-signal-fd", command.weights_signal_fd,
-                 "--role actor: the host relay's eventfd (set by a host agent)")
-      ->check(cli::at_least(0));
+  add_actor_options(app, command.actor);
   app.add_option("--device", flags.device, "auto | cpu | cuda | cuda:N (run.device)");
   app.add_option("--fast-path", flags.fast_path,
                  "auto | on | off: the MLP fast path for actor inference and CPU updates (policy.fast_path)");
@@ -91,7 +75,7 @@ void add_options(CLI::App& app, TrainCommand& command, LearnerFlags& flags) {
 // Returns the mistake, or "".
 std::string other_role_flags(const CLI::App& app, const TrainCommand& command) {
   // Those of `flags` given on the command line, comma separated.
-  const auto given = [&](std::initializer_list<const char*> flags) {
+  const auto given = [&](const std::vector<const char*>& flags) {
     std::string out;
     for (const char* flag : flags) {
       if (app.count(flag) > 0) out += (out.empty() ? "" : ", ") + std::string(flag);
@@ -108,33 +92,10 @@ std::string other_role_flags(const CLI::App& app, const TrainCommand& command) {
            " the learner's: an actor (--role actor) takes its whole config from the learner; give them to the "
            "learner";
   }
-  const std::string actor_flags = given({"--learner", "--actor-id", "--run-id", "--reconnect-seconds", "--curve-key",
-                                         "--curve-server-key", "--weights-fd", "--weights-signal-fd"});
+  const std::string actor_flags = given(actor_only_flags());
   if (actor_flags.empty()) return "";
   return actor_flags + " only apply with --role actor (this is " +
          (command.role.empty() ? std::string("a training run") : "--role " + command.role) + ")";
-}
-
-// --role actor: the host's actor count and the learner's endpoint. Throws
-// std::invalid_argument naming the mistake.
-void check_actor_command(const std::string& actors, TrainCommand& command) {
-  if (!actors.empty()) {
-    try {
-      size_t used = 0;
-      command.host_actors = std::stoi(actors, &used);
-      if (used != actors.size()) throw std::invalid_argument(actors);
-    } catch (const std::exception&) {
-      throw std::invalid_argument("--actors '" + actors + "' is not a whole number");
-    }
-    const int most = max_local_actors();
-    if (command.host_actors < 1 || command.host_actors > most) {
-      throw std::invalid_argument("--actors " + actors + " with --role actor: a host agent runs 1 to " +
-                                  std::to_string(most) + " actor processes on this host (" +
-                                  local_actors_bound_reason() + ")");
-    }
-  }
-  if (command.learner.empty()) throw std::invalid_argument("--role actor needs --learner tcp://HOST:PORT");
-  check_endpoint(command.learner, "--learner");
 }
 
 // --resume-if-any decides between --resume and a fresh start; --resume
@@ -221,7 +182,7 @@ std::optional<int> parse_train_command(int argc, char** argv, const std::string&
       throw std::invalid_argument(mistake);
     }
     if (command.role == "actor") {
-      check_actor_command(flags.actors, command);  // an actor takes its config from the learner
+      check_actor_options(flags.actors, command.actor);  // an actor takes its config from the learner
     } else {
       resolve_learner_config(program, algorithm, flags, fields, command);
     }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/actor_process.h"
 #include "rl/runtime/config.h"
 
 namespace rl {
@@ -26,16 +27,8 @@ struct TrainCommand {
   bool start_over_unfinished = false;  // --resume-if-any found no checkpoint
   bool print_config = false;  // print the resolved config and exit
   std::string role;           // "" (learner with local actors), "learner", "actor"
-  std::string learner;        // --role actor: the learner's control endpoint
-  int64_t actor_id = -1;      // --role actor: requested actor id
-  std::string run_id;         // --role actor: the run to join
-  double reconnect_seconds = 0;  // --role actor: keep rejoining a lost learner this long
-  std::string curve_key;         // --role actor: this actor's CURVE key file
-  std::string curve_server_key;  // --role actor: the learner's public key file
-  int weights_fd = -1;           // --role actor: an inherited weights board (local actors)
-  int weights_signal_fd = -1;    // --role actor: the host relay's eventfd (a host agent's actors)
+  ActorOptions actor;         // --role actor: the actor's flags (actors: a host agent's count)
   int learners = 1;           // --learners N
-  int host_actors = 1;        // --role actor --actors N: a host agent of N actors
   std::vector<std::string> program_args;  // argv[1..], to start group members
 };
 

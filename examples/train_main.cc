@@ -27,20 +27,12 @@ int train_main(int argc, char** argv, int unrolls_per_update(const Config&), boo
   if (command.role == "actor") {
     if (command.print_config) {
       // The flags were accepted: say what this actor would do, and stop.
-      std::cout << "role: actor\nlearner: " << command.learner << "\nactors: " << command.host_actors
-                << "\nreconnect_seconds: " << command.reconnect_seconds << "\ncurve: "
-                << (command.curve_key.empty() ? "off" : "on") << "\n";
+      std::cout << "role: actor\nlearner: " << command.actor.learner << "\nactors: " << command.actor.actors
+                << "\nreconnect_seconds: " << command.actor.reconnect_seconds << "\ncurve: "
+                << (command.actor.curve_key_file.empty() ? "off" : "on") << "\n";
       return 0;
     }
-    return run_actor({.learner = command.learner,
-                      .actor_id = command.actor_id,
-                      .run_id = command.run_id,
-                      .reconnect_seconds = command.reconnect_seconds,
-                      .curve_key_file = command.curve_key,
-                      .curve_server_key_file = command.curve_server_key,
-                      .weights_fd = command.weights_fd,
-                      .weights_signal_fd = command.weights_signal_fd,
-                      .actors = command.host_actors});
+    return run_actor(command.actor);
   }
   try {
     config.validate();

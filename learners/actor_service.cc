@@ -94,7 +94,9 @@ void ActorService::start() {
       args.insert(args.end(), {"--curve-key", keys_->actor_key_file.string(), "--curve-server-key",
                                keys_->server_public_file.string()});
     }
-    supervisor_ = std::make_unique<ActorSupervisor>(self_executable(), args, config_.local_actors,
+    const std::string program = config_.actor_program.empty() ? self_executable() : config_.actor_program;
+    logf(LogLevel::kDebug, "%s local actors run %s\n", config_.label.c_str(), program.c_str());
+    supervisor_ = std::make_unique<ActorSupervisor>(program, args, config_.local_actors,
                                                     config_.max_restarts, std::vector<int>{publisher_->board_fd()});
     supervisor_->start_all();
   }

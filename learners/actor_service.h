@@ -32,6 +32,7 @@ struct ActorServiceConfig {
   BatcherConfig batcher;
   PublisherConfig publisher;      // its port: runtime.weights_port
   int local_actors = 0;           // actor processes this program starts
+  std::string actor_program;      // what they run ("": this program; rl_actor for fast-path policies)
   int max_restarts = 5;
   bool serve_remote = false;      // --role learner: remote actors may be all there is
   std::string curve_secret_key;   // key files (runtime.curve_*), both or neither

@@ -16,6 +16,15 @@
 
 namespace rl {
 
+// rl_actor has no libtorch: it runs fast-path MLP policies only.
+inline void check_actor_program(const RuntimeConfig& runtime, const PolicyConfig& policy) {
+  if (runtime.actor_program == "rl_actor" && !policy.fast_path_applies()) {
+    throw std::invalid_argument(
+        "runtime.actor_program=rl_actor runs fast-path MLP policies only, and this policy is not one (a CNN "
+        "encoder, a recurrent core, or policy.fast_path off): use auto or trainer");
+  }
+}
+
 struct PpoTrainConfig {
   static constexpr const char* kAlgorithm = "ppo";
   RunConfig run;
@@ -40,6 +49,7 @@ struct PpoTrainConfig {
     policy.validate();
     normalize.validate();
     ppo.validate();
+    check_actor_program(runtime, policy);
     const int64_t batch = static_cast<int64_t>(rollout.num_envs) * rollout.num_steps;
     if (batch < ppo.num_minibatches) {
       throw std::invalid_argument("ppo.num_minibatches (" + std::to_string(ppo.num_minibatches) +
@@ -87,6 +97,7 @@ struct ImpalaTrainConfig {
     normalize.validate();
     impala.validate();
     check_credits(runtime, impala.unrolls_per_batch, "impala.unrolls_per_batch");
+    check_actor_program(runtime, policy);
   }
   double gamma() const { return impala.gamma; }
 };
@@ -118,6 +129,7 @@ struct AppoTrainConfig {
     normalize.validate();
     appo.validate();
     check_credits(runtime, appo.unrolls_per_batch, "appo.unrolls_per_batch");
+    check_actor_program(runtime, policy);
     const int64_t batch = static_cast<int64_t>(rollout.num_envs) * rollout.num_steps * appo.unrolls_per_batch;
     if (batch < appo.num_minibatches) {
       throw std::invalid_argument("appo.num_minibatches (" + std::to_string(appo.num_minibatches) +

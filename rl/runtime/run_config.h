@@ -85,6 +85,10 @@ struct RuntimeConfig {
   // are assembled and counted, and no update is made.
   bool discard_batches = false;
   std::string weights_dtype = "f32";      // parameters on the wire: f32, or f16 / bf16 (half the bytes)
+  // What local actors run: rl_actor (no libtorch; fast-path MLP policies
+  // only), the training program itself (libtorch: any model), or auto
+  // (rl_actor where the policy is on the fast path).
+  std::string actor_program = "auto";
   std::string advertise_host;             // learner group: the address other hosts reach this rank at ("": its route to rank 0)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
   // the public keys of the actors allowed in. Both or neither.
@@ -107,6 +111,7 @@ struct RuntimeConfig {
     f("stall_seconds", stall_seconds);
     f("discard_batches", discard_batches);
     f("weights_dtype", weights_dtype);
+    f("actor_program", actor_program);
     f("advertise_host", advertise_host);
     f("curve_secret_key", curve_secret_key);
     f("curve_authorized_keys", curve_authorized_keys);
@@ -144,6 +149,9 @@ struct RuntimeConfig {
     }
     if (weights_dtype != "f32" && weights_dtype != "f16" && weights_dtype != "bf16") {
       throw std::invalid_argument("runtime.weights_dtype: '" + weights_dtype + "' is not one of f32, f16, bf16");
+    }
+    if (actor_program != "auto" && actor_program != "rl_actor" && actor_program != "trainer") {
+      throw std::invalid_argument("runtime.actor_program: '" + actor_program + "' is not one of auto, rl_actor, trainer");
     }
     if (curve_secret_key.empty() != curve_authorized_keys.empty()) {
       throw std::invalid_argument("runtime.curve_secret_key and runtime.curve_authorized_keys go together: set both or neither");

@@ -9,13 +9,30 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace rl {
 
 std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+double process_age_seconds() {
+  std::ifstream in("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Field 22, starttime (clock ticks since boot), counted after the
+  // command's closing parenthesis (field 2 may hold spaces).
+  std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) continue;
+  timespec now{};
+  ::clock_gettime(CLOCK_BOOTTIME, &now);
+  const double started = std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9 - started;
+}
 
 ActorSupervisor::ActorSupervisor(std::string program, std::vector<std::string> args, int num_actors,
                                  int max_restarts, std::vector<int> inherit_fds, bool pin_ids)

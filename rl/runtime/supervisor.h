@@ -81,5 +81,8 @@ class ActorSupervisor {
 
 // The path of the running program (/proc/self/exe).
 std::string self_executable();
+// Seconds since this process was created (exec and library loading
+// included), to the kernel's clock tick (10 ms).
+double process_age_seconds();
 
 }  // namespace rl
