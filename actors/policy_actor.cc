@@ -18,22 +18,40 @@
 
 namespace rl {
 
+namespace {
+
+// The flat path for `policy`, if any: the MLP fast path or the CNN forward.
+void make_flat_path(const EnvSpec& spec, const PolicyConfig& policy, std::unique_ptr<MlpActorCritic>& fast,
+                    std::unique_ptr<ConvActorCritic>& conv) {
+  if (policy.fast_path_applies()) {
+    fast = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
+  } else if (ConvSpec::applies(policy, spec.observation_space, spec.action_space)) {
+    conv = std::make_unique<ConvActorCritic>(ConvSpec::of(spec.observation_space, spec.action_space, policy));
+  }
+}
+
+}  // namespace
+
+const std::vector<FlatSlot>& PolicyActor::flat_slots() const { return fast_ ? fast_->slots() : conv_->slots(); }
+
 #ifdef RL_ACTOR_NO_TORCH
 
 PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
                          const NormalizeConfig& normalize, uint64_t seed)
     : spec_(spec), normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs), rng_(seed) {
-  if (!policy.fast_path_applies()) {
+  make_flat_path(spec, policy, fast_, conv_);
+  if (!fast()) {
     throw std::invalid_argument(
-        "this actor program has no libtorch and runs MLP policies on the fast path only; this run's policy (" +
-        (policy.encoder == "mlp" ? std::string("a recurrent core, or policy.fast_path off") : "policy.encoder " + policy.encoder) +
+        "this actor program has no libtorch: it runs MLP policies, and minatar_cnn or nature_cnn ones with "
+        "Discrete actions; this run's policy (" +
+        (policy.core != "none" ? "a recurrent core" : policy.fast_path == "off" ? std::string("policy.fast_path off")
+                                                                                 : "policy.encoder " + policy.encoder) +
         ") needs the training program's actors (train_<algorithm> --role actor)");
   }
-  fast_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
   // Zeros until the first weights come: an actor acts only after it has them.
-  flat_weights_.assign(fast_->num_parameters(), 0.f);
-  for (size_t i = 0; i < fast_->slots().size(); ++i) slot_of_[fast_->slots()[i].name] = i;
-  row_scratch_.resize(fast_->spec().head_size);
+  flat_weights_.assign(flat_slots().empty() ? 0 : flat_slots().back().offset + flat_slots().back().size, 0.f);
+  for (size_t i = 0; i < flat_slots().size(); ++i) slot_of_[flat_slots()[i].name] = i;
+  row_scratch_.resize(fast_ ? fast_->spec().head_size : conv_->spec().head_size);
 }
 
 #else
@@ -47,14 +65,14 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
   model_->eval();
   for (auto& p : model_->parameters()) p.set_requires_grad(false);
   state_size_ = model_->state_size();
-  // MLPs run on the fast path unless it is off; CNN encoders on libtorch
-  // (policy.fast_path=on with one is refused by PolicyConfig::validate).
-  if (policy.fast_path_applies()) {
-    fast_ = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
-    flat_weights_.resize(fast_->num_parameters());
-    copy_parameters(*model_, fast_->slots(), flat_weights_);
-    for (size_t i = 0; i < fast_->slots().size(); ++i) slot_of_[fast_->slots()[i].name] = i;
-    row_scratch_.resize(fast_->spec().head_size);
+  // MLPs run on the fast path, plain CNNs on their own forward, unless
+  // policy.fast_path is off; everything else on libtorch.
+  make_flat_path(spec, policy, fast_, conv_);
+  if (fast()) {
+    flat_weights_.resize(flat_slots().back().offset + flat_slots().back().size);
+    copy_parameters(*model_, flat_slots(), flat_weights_);
+    for (size_t i = 0; i < flat_slots().size(); ++i) slot_of_[flat_slots()[i].name] = i;
+    row_scratch_.resize(fast_ ? fast_->spec().head_size : conv_->spec().head_size);
   }
 }
 
@@ -81,7 +99,7 @@ void PolicyActor::load(ActorCriticImpl& model, const RunningMeanStd& obs_stats, 
     }
     dst->copy_(item.value().detach().to(torch::kCPU));
   }
-  if (fast_) copy_parameters(*model_, fast_->slots(), flat_weights_);
+  if (fast()) copy_parameters(*model_, flat_slots(), flat_weights_);
   normalizer_.stats() = obs_stats;
   version_ = version;
   has_values_ = true;
@@ -94,9 +112,9 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
   for (const auto& p : weights.parameters) values_received += is_value(p.name);
   // Everything, or everything but the value function.
   size_t total = 0, values_expected = 0;
-  if (fast_) {
-    total = fast_->slots().size();
-    for (const FlatSlot& slot : fast_->slots()) values_expected += is_value(slot.name);
+  if (fast()) {
+    total = flat_slots().size();
+    for (const FlatSlot& slot : flat_slots()) values_expected += is_value(slot.name);
   } else {
 #ifndef RL_ACTOR_NO_TORCH
     total = model_->named_parameters(/*recurse=*/true).size();
@@ -113,21 +131,21 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
     return std::invalid_argument("weights: parameter '" + name +
                                  "' is missing from the actor's network or has another shape");
   };
-  if (fast_) {
+  if (fast()) {
     // Straight into the flat buffer: no libtorch on an actor's hot path (a
     // load per unroll). The libtorch module is left as it was.
-    std::vector<bool> seen(fast_->slots().size(), false);
+    std::vector<bool> seen(flat_slots().size(), false);
     for (const auto& p : weights.parameters) {
       auto it = slot_of_.find(p.name);
       if (it == slot_of_.end()) throw missing(p.name);
-      const FlatSlot& slot = fast_->slots()[it->second];
+      const FlatSlot& slot = flat_slots()[it->second];
       if (slot.shape != p.shape || static_cast<int64_t>(p.values.size()) != slot.size || seen[it->second]) {
         throw missing(p.name);
       }
       seen[it->second] = true;
     }
     for (const auto& p : weights.parameters) {
-      const FlatSlot& slot = fast_->slots()[slot_of_.at(p.name)];
+      const FlatSlot& slot = flat_slots()[slot_of_.at(p.name)];
       std::copy(p.values.begin(), p.values.end(), flat_weights_.begin() + slot.offset);
     }
   } else {
@@ -156,6 +174,12 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
   normalizer_.normalize(obs, normalized_);
   if (fast_) {
     act_fast(rows, deterministic, discrete, box, log_probs, values);
+    return;
+  }
+  if (conv_) {
+    conv_->forward(flat_weights_, normalized_, rows, has_values_);
+    std::copy_n(conv_->values().begin(), rows, values.begin());
+    sample_discrete(conv_->head().data(), rows, conv_->spec().head_size, deterministic, discrete, log_probs);
     return;
   }
 #ifndef RL_ACTOR_NO_TORCH
@@ -234,6 +258,11 @@ void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
     std::copy_n(fast_->values().begin(), rows, values.begin());
     return;
   }
+  if (conv_) {
+    conv_->forward(flat_weights_, normalized_, rows);
+    std::copy_n(conv_->values().begin(), rows, values.begin());
+    return;
+  }
 #ifndef RL_ACTOR_NO_TORCH
   c10::InferenceMode inference;
   const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
@@ -249,16 +278,7 @@ void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> 
   const float* head = fast_->head().data();
   std::copy_n(fast_->values().begin(), rows, values.begin());
   if (fast_->spec().discrete) {
-    // The same draws in the same order as ActorCriticImpl::sample.
-    float* log_softmax = row_scratch_.data();
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* logits = head + r * width;
-      const int64_t a = deterministic ? dist::argmax(logits, width)
-                                      : dist::sample_categorical(logits, width, rng_);
-      dist::log_softmax(logits, width, log_softmax);
-      discrete[r] = a;
-      log_probs[r] = log_softmax[a];
-    }
+    sample_discrete(head, rows, width, deterministic, discrete, log_probs);
     return;
   }
   const float* log_std = flat_weights_.data() + fast_->log_std_offset();
@@ -273,6 +293,19 @@ void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> 
       dist::sample_gaussian(mean, std_dev_.data(), width, rng_, action);
     }
     log_probs[r] = dist::gaussian_log_prob(action, mean, log_std, width);
+  }
+}
+
+void PolicyActor::sample_discrete(const float* head, int64_t rows, int64_t width, bool deterministic,
+                                  std::span<int64_t> discrete, std::span<float> log_probs) {
+  // The same draws in the same order as ActorCriticImpl::sample.
+  float* log_softmax = row_scratch_.data();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* logits = head + r * width;
+    const int64_t a = deterministic ? dist::argmax(logits, width) : dist::sample_categorical(logits, width, rng_);
+    dist::log_softmax(logits, width, log_softmax);
+    discrete[r] = a;
+    log_probs[r] = log_softmax[a];
   }
 }
 

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   rl::PolicyConfig policy;
   app.add_option("--env", env_id, "Env id");
   app.add_option("--encoder", policy.encoder, "The policy's encoder (policy.encoder: mlp, minatar_cnn, ...)");
+  app.add_option("--fast-path", policy.fast_path,
+                 "auto | off: actor inference without libtorch where the model allows (policy.fast_path)")
+      ->check(CLI::IsMember({"auto", "off"}));
   app.add_option("--num-envs", num_envs, "Envs per actor (k)")->check(CLI::PositiveNumber);
   app.add_option("--unroll-length", unroll_length, "Steps per unroll (T)")->check(CLI::PositiveNumber);
   app.add_option("--seconds", seconds, "Seconds of each measurement")->check(CLI::PositiveNumber);

@@ -317,16 +317,19 @@ class GroupRoster {
 
 // What local actors run (runtime.actor_program): rl_actor (no libtorch: a
 // fraction of the memory, a faster start), next to this program, or this
-// program, whose libtorch runs CNN encoders and cores. auto: rl_actor when
-// the policy is on the fast path and rl_actor is there.
-std::string local_actor_program(const RuntimeConfig& runtime, const PolicyConfig& policy) {
+// program, whose libtorch runs every model. auto: rl_actor when the policy
+// runs without libtorch (an MLP, or a plain CNN with Discrete actions) and
+// rl_actor is there.
+std::string local_actor_program(const RuntimeConfig& runtime, const PolicyConfig& policy, const EnvSpec& spec) {
   const fs::path lite = fs::path(self_executable()).parent_path() / "rl_actor";
   if (runtime.actor_program == "trainer") return self_executable();
   if (runtime.actor_program == "rl_actor") {  // the policy was checked with the config
     if (!fs::exists(lite)) throw std::invalid_argument("runtime.actor_program=rl_actor: " + lite.string() + " does not exist");
     return lite.string();
   }
-  return policy.fast_path_applies() && fs::exists(lite) ? lite.string() : self_executable();
+  const bool without_libtorch =
+      policy.actor_fast_path_applies() && (policy.encoder == "mlp" || spec.action_space.is_discrete());
+  return without_libtorch && fs::exists(lite) ? lite.string() : self_executable();
 }
 
 ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id,
@@ -359,7 +362,7 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
                             .straggler_seconds = rt.actor_timeout_seconds};
   c.publisher = PublisherConfig{.run_id = run_id, .port = rt.weights_port, .dtype = weights_dtype(rt.weights_dtype)};
   c.local_actors = rt.actors;
-  c.actor_program = local_actor_program(rt, setup.policy);
+  c.actor_program = local_actor_program(rt, setup.policy, spec);
   c.max_restarts = rt.max_restarts;
   c.serve_remote = setup.serve_remote;
   c.curve_secret_key = rt.curve_secret_key;

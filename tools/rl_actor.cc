@@ -1,14 +1,15 @@
 // rl_actor: an actor process without libtorch. It steps envs, runs the
-// policy on the fast path (MLP policies) and streams unrolls to a learner;
-// the training programs start it for their local actors when the run's
-// policy is on the fast path, and a remote host can run it in place of
+// policy without libtorch (MLPs on the fast path; minatar_cnn and nature_cnn
+// with Discrete actions on their own forward) and streams unrolls to a
+// learner; the training programs start it for their local actors when it can
+// run the run's policy, and a remote host can run it in place of
 // `train_<algorithm> --role actor`, with the same flags:
 //
 //   rl_actor --learner tcp://HOST:PORT [--actors N] [--actor-id N] [--run-id ID]
 //            [--reconnect-seconds S] [--curve-key actor.key --curve-server-key learner.pub]
 //
-// A run whose policy is off the fast path (a CNN encoder, an LSTM core) is
-// refused with a line that says so: its actors are the training program's.
+// A run whose policy it cannot run (an LSTM core, the IMPALA CNN) is refused
+// with a line that says so: its actors are the training program's.
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -21,7 +22,7 @@
 
 int main(int argc, char** argv) {
   const std::string program = "rl_actor";
-  CLI::App app{"rl_actor: an actor process without libtorch (fast-path MLP policies)"};
+  CLI::App app{"rl_actor: an actor process without libtorch (MLP, minatar_cnn and nature_cnn policies)"};
   rl::cli::add_version(app, program, [] { return std::string("fast path ") + rl::gemm_kernels().name + ", no libtorch"; });
   rl::ActorOptions options;
   std::string actors, role, log_level = "info";

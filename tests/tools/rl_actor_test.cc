@@ -1,7 +1,8 @@
 // rl_actor, the actor program without libtorch: what it links, that the
-// training programs run it for their local actors when the policy is on the
-// fast path, that it trains as a remote host agent, and that a run it cannot
-// serve (a CNN policy) is refused with a line both sides print.
+// training programs run it for their local actors when it can run the
+// policy (an MLP; minatar_cnn, as in the MinAtar presets), that it trains as
+// a remote host agent, and that a run it cannot serve (a recurrent core) is
+// refused with a line both sides print.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -58,6 +59,17 @@ TEST_F(RlActorTest, LocalActorsOfAnMlpRunAreTheActorProgram) {
   EXPECT_TRUE(processes_with("--run-id local").empty()) << "an actor outlived the learner";
 }
 
+TEST_F(RlActorTest, LocalActorsOfAMinAtarCnnRunAreTheActorProgram) {
+  const fs::path dir = root_ / "minatar";
+  Child train(TRAIN_IMPALA, {"--env", "MinAtar/Breakout-v0", "--actors", "2", "--total-steps", "100000000",
+                             "--run-dir", dir.string(), "--set", "run.log_every_seconds=0.2"});
+  ASSERT_TRUE(train.wait_for("steps/s", 60)) << train.output();
+  EXPECT_EQ(processes_with(std::string(RL_ACTOR) + " --role actor").size(), 2u);
+  ::kill(train.pid(), SIGTERM);
+  EXPECT_EQ(train.wait(60), 0) << train.output();
+  EXPECT_EQ(read_json(dir / "summary.json")["actors"].get<int>(), 2);
+}
+
 TEST_F(RlActorTest, RemoteActorProgramsOfAHostAgentTrainCartPole) {
   const fs::path dir = root_ / "remote";
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(rl::testing::free_port());
@@ -71,16 +83,17 @@ TEST_F(RlActorTest, RemoteActorProgramsOfAHostAgentTrainCartPole) {
   EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 475.0) << learner.output();
 }
 
-TEST_F(RlActorTest, ACnnRunRefusesTheActorProgramWithOneLineOnBothSides) {
-  const fs::path dir = root_ / "cnn";
+TEST_F(RlActorTest, ARecurrentRunRefusesTheActorProgramWithOneLineOnBothSides) {
+  const fs::path dir = root_ / "lstm";
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(rl::testing::free_port());
   Child learner(TRAIN_IMPALA, {"--env", "MinAtar/Breakout-v0", "--role", "learner", "--actors", "0", "--bind",
-                               endpoint, "--total-steps", "100000", "--run-dir", dir.string()});
+                               endpoint, "--total-steps", "100000", "--run-dir", dir.string(), "--set",
+                               "policy.core=lstm"});
   ASSERT_TRUE(learner.wait_for("listening on", 60)) << learner.output();
   Child actor(RL_ACTOR, {"--learner", endpoint});
   EXPECT_EQ(actor.wait(60), 5) << actor.output();
   EXPECT_THAT(actor.output(), HasSubstr("this actor program has no libtorch"));
-  EXPECT_THAT(actor.output(), HasSubstr("policy.encoder minatar_cnn"));
+  EXPECT_THAT(actor.output(), HasSubstr("a recurrent core"));
   EXPECT_TRUE(learner.wait_for("this actor program has no libtorch", 30)) << learner.output();
   ::kill(learner.pid(), SIGTERM);
   EXPECT_EQ(learner.wait(60), 0) << learner.output();
