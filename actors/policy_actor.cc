@@ -20,38 +20,39 @@ namespace rl {
 
 namespace {
 
-// The flat path for `policy`, if any: the MLP fast path or the CNN forward.
+// The path without libtorch for `policy`, if any: the MLP fast path, or
+// ActorForward (CNN encoders, LSTM cores).
 void make_flat_path(const EnvSpec& spec, const PolicyConfig& policy, std::unique_ptr<MlpActorCritic>& fast,
-                    std::unique_ptr<ConvActorCritic>& conv) {
+                    std::unique_ptr<ActorForward>& forward) {
   if (policy.fast_path_applies()) {
     fast = std::make_unique<MlpActorCritic>(MlpSpec::of(spec.obs_size(), spec.action_space, policy));
-  } else if (ConvSpec::applies(policy, spec.observation_space, spec.action_space)) {
-    conv = std::make_unique<ConvActorCritic>(ConvSpec::of(spec.observation_space, spec.action_space, policy));
+  } else if (ActorForwardSpec::applies(policy, spec.observation_space, spec.action_space)) {
+    forward = std::make_unique<ActorForward>(ActorForwardSpec::of(spec.observation_space, spec.action_space, policy));
   }
 }
 
 }  // namespace
 
-const std::vector<FlatSlot>& PolicyActor::flat_slots() const { return fast_ ? fast_->slots() : conv_->slots(); }
+const std::vector<FlatSlot>& PolicyActor::flat_slots() const { return fast_ ? fast_->slots() : forward_->slots(); }
 
 #ifdef RL_ACTOR_NO_TORCH
 
 PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
                          const NormalizeConfig& normalize, uint64_t seed)
     : spec_(spec), normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs), rng_(seed) {
-  make_flat_path(spec, policy, fast_, conv_);
+  make_flat_path(spec, policy, fast_, forward_);
   if (!fast()) {
     throw std::invalid_argument(
-        "this actor program has no libtorch: it runs MLP policies, and minatar_cnn or nature_cnn ones with "
-        "Discrete actions; this run's policy (" +
-        (policy.core != "none" ? "a recurrent core" : policy.fast_path == "off" ? std::string("policy.fast_path off")
-                                                                                 : "policy.encoder " + policy.encoder) +
-        ") needs the training program's actors (train_<algorithm> --role actor)");
+        "this actor program has no libtorch: it runs MLP policies (with or without an LSTM core), and "
+        "minatar_cnn or nature_cnn ones with Discrete actions; this run's policy (" +
+        (policy.fast_path == "off" ? std::string("policy.fast_path off") : "policy.encoder " + policy.encoder) +
+        (policy.core != "none" ? " with a core" : "") + ") needs the training program's actors (train_<algorithm> --role actor)");
   }
+  state_size_ = forward_ ? forward_->spec().state_size() : 0;
   // Zeros until the first weights come: an actor acts only after it has them.
   flat_weights_.assign(flat_slots().empty() ? 0 : flat_slots().back().offset + flat_slots().back().size, 0.f);
   for (size_t i = 0; i < flat_slots().size(); ++i) slot_of_[flat_slots()[i].name] = i;
-  row_scratch_.resize(fast_ ? fast_->spec().head_size : conv_->spec().head_size);
+  row_scratch_.resize(fast_ ? fast_->spec().head_size : forward_->spec().head_size);
 }
 
 #else
@@ -67,12 +68,12 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
   state_size_ = model_->state_size();
   // MLPs run on the fast path, plain CNNs on their own forward, unless
   // policy.fast_path is off; everything else on libtorch.
-  make_flat_path(spec, policy, fast_, conv_);
+  make_flat_path(spec, policy, fast_, forward_);
   if (fast()) {
     flat_weights_.resize(flat_slots().back().offset + flat_slots().back().size);
     copy_parameters(*model_, flat_slots(), flat_weights_);
     for (size_t i = 0; i < flat_slots().size(); ++i) slot_of_[flat_slots()[i].name] = i;
-    row_scratch_.resize(fast_ ? fast_->spec().head_size : conv_->spec().head_size);
+    row_scratch_.resize(fast_ ? fast_->spec().head_size : forward_->spec().head_size);
   }
 }
 
@@ -176,10 +177,8 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
     act_fast(rows, deterministic, discrete, box, log_probs, values);
     return;
   }
-  if (conv_) {
-    conv_->forward(flat_weights_, normalized_, rows, has_values_);
-    std::copy_n(conv_->values().begin(), rows, values.begin());
-    sample_discrete(conv_->head().data(), rows, conv_->spec().head_size, deterministic, discrete, log_probs);
+  if (forward_) {
+    act_forward(rows, deterministic, discrete, box, log_probs, values);
     return;
   }
 #ifndef RL_ACTOR_NO_TORCH
@@ -230,13 +229,22 @@ void PolicyActor::episodes_started(std::span<const uint8_t> starts) {
 std::span<const float> PolicyActor::core_state() const { return state_; }
 
 void PolicyActor::stepped(std::span<const float> rewards) {
-#ifdef RL_ACTOR_NO_TORCH
-  (void)rewards;  // the fast path has no core
-#else
-  if (!recurrent() || model_->core_input_size() == 0) return;
+  if (!recurrent()) return;
   const int64_t rows = static_cast<int64_t>(rewards.size());
-  const bool discrete = model_->discrete();
-  if (static_cast<int64_t>(discrete ? last_discrete_.size() : last_box_.size() / std::max<int64_t>(1, spec_.action_size())) != rows) {
+  const bool discrete = spec_.action_space.is_discrete();
+  const int64_t taken = discrete ? static_cast<int64_t>(last_discrete_.size())
+                                 : static_cast<int64_t>(last_box_.size()) / std::max<int64_t>(1, spec_.action_size());
+  if (forward_) {
+    if (forward_->spec().core_inputs == 0) return;
+    if (taken != rows) {
+      throw std::logic_error("PolicyActor::stepped: " + std::to_string(rows) + " rewards for the actions of another batch");
+    }
+    forward_->record_inputs(state_, last_discrete_, last_box_, rewards);
+    return;
+  }
+#ifndef RL_ACTOR_NO_TORCH
+  if (model_->core_input_size() == 0) return;
+  if (taken != rows) {
     throw std::logic_error("PolicyActor::stepped: " + std::to_string(rows) + " rewards for the actions of another batch");
   }
   c10::InferenceMode inference;
@@ -244,7 +252,7 @@ void PolicyActor::stepped(std::span<const float> rewards) {
   const torch::Tensor actions = discrete ? torch::from_blob(last_discrete_.data(), {rows}, torch::kLong)
                                          : torch::from_blob(last_box_.data(), {rows, spec_.action_size()}, torch::kFloat);
   model_->record_inputs(state, actions, torch::from_blob(const_cast<float*>(rewards.data()), {rows}, torch::kFloat));
-#endif  // RL_ACTOR_NO_TORCH
+#endif
 }
 
 void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
@@ -258,9 +266,9 @@ void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
     std::copy_n(fast_->values().begin(), rows, values.begin());
     return;
   }
-  if (conv_) {
-    conv_->forward(flat_weights_, normalized_, rows);
-    std::copy_n(conv_->values().begin(), rows, values.begin());
+  if (forward_ && !recurrent()) {
+    forward_->forward(flat_weights_, normalized_, rows, {});
+    std::copy_n(forward_->values().begin(), rows, values.begin());
     return;
   }
 #ifndef RL_ACTOR_NO_TORCH
@@ -281,7 +289,29 @@ void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> 
     sample_discrete(head, rows, width, deterministic, discrete, log_probs);
     return;
   }
-  const float* log_std = flat_weights_.data() + fast_->log_std_offset();
+  sample_gaussian(head, rows, width, flat_weights_.data() + fast_->log_std_offset(), deterministic, box, log_probs);
+}
+
+void PolicyActor::act_forward(int64_t rows, bool deterministic, std::span<int64_t> discrete, std::span<float> box,
+                              std::span<float> log_probs, std::span<float> values) {
+  if (recurrent() && static_cast<int64_t>(state_.size()) != rows * state_size_) state_.assign(rows * state_size_, 0.f);
+  forward_->forward(flat_weights_, normalized_, rows, state_, has_values_);
+  std::copy_n(forward_->values().begin(), rows, values.begin());
+  const int64_t width = forward_->spec().head_size;
+  if (forward_->spec().discrete) {
+    sample_discrete(forward_->head().data(), rows, width, deterministic, discrete, log_probs);
+  } else {
+    sample_gaussian(forward_->head().data(), rows, width, flat_weights_.data() + forward_->log_std_offset(),
+                    deterministic, box, log_probs);
+  }
+  if (forward_->spec().core_inputs > 0) {  // the core's next inputs (stepped)
+    last_discrete_.assign(discrete.begin(), discrete.begin() + (forward_->spec().discrete ? rows : 0));
+    last_box_.assign(box.begin(), box.begin() + (forward_->spec().discrete ? 0 : rows * width));
+  }
+}
+
+void PolicyActor::sample_gaussian(const float* head, int64_t rows, int64_t width, const float* log_std,
+                                  bool deterministic, std::span<float> box, std::span<float> log_probs) {
   std_dev_.resize(width);
   for (int64_t j = 0; j < width; ++j) std_dev_[j] = std::exp(log_std[j]);
   for (int64_t r = 0; r < rows; ++r) {

@@ -19,7 +19,7 @@
 #include "rl/env/env_spec.h"
 #include "rl/env/evaluation.h"
 #include "rl/env/rng.h"
-#include "rl/nn/conv_policy.h"
+#include "rl/nn/actor_forward.h"
 #include "rl/nn/mlp.h"
 #include "rl/nn/normalizers.h"
 #include "rl/nn/policy_config.h"
@@ -75,22 +75,27 @@ class PolicyActor {
   // only: on the fast path weights go straight to the flat buffer).
   ActorCriticImpl& model();
   const ObservationNormalizer& normalizer() const { return normalizer_; }
-  // Whether it acts without libtorch (the MLP fast path or the CNN forward).
-  bool fast() const { return fast_ != nullptr || conv_ != nullptr; }
+  // Whether it acts without libtorch (the MLP fast path or ActorForward).
+  bool fast() const { return fast_ != nullptr || forward_ != nullptr; }
 
  private:
   void act_fast(int64_t rows, bool deterministic, std::span<int64_t> discrete, std::span<float> box,
                 std::span<float> log_probs, std::span<float> values);
+  void act_forward(int64_t rows, bool deterministic, std::span<int64_t> discrete, std::span<float> box,
+                   std::span<float> log_probs, std::span<float> values);
   // Categorical draws over the logits `head` [rows, width].
   void sample_discrete(const float* head, int64_t rows, int64_t width, bool deterministic,
                        std::span<int64_t> discrete, std::span<float> log_probs);
-  // The flat parameters' slots: the MLP's or the CNN's.
+  // Gaussian draws around the means `head` [rows, width], log_std at `log_std`.
+  void sample_gaussian(const float* head, int64_t rows, int64_t width, const float* log_std, bool deterministic,
+                       std::span<float> box, std::span<float> log_probs);
+  // The flat parameters' slots: the MLP fast path's or ActorForward's.
   const std::vector<FlatSlot>& flat_slots() const;
 
   EnvSpec spec_;
   std::shared_ptr<ActorCriticImpl> model_;
   std::unique_ptr<MlpActorCritic> fast_;  // the MLP fast path, or null
-  std::unique_ptr<ConvActorCritic> conv_;  // the CNN forward without libtorch, or null
+  std::unique_ptr<ActorForward> forward_;  // CNNs and cores without libtorch, or null
   std::vector<float> flat_weights_;       // the fast path's parameters
   std::unordered_map<std::string, size_t> slot_of_;  // parameter name -> fast_->slots() index
   std::vector<float> std_dev_, row_scratch_;

