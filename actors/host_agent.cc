@@ -6,10 +6,14 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
 #include "actors/host_relay.h"
+#include "rl/nn/policy_config.h"
+#include "rl/runtime/config.h"
+#include "rl/runtime/run_config.h"
 #include "rl/runtime/logging.h"
 #include "rl/runtime/supervisor.h"
 #include "rl/wire/messages.h"
@@ -23,6 +27,7 @@ std::atomic<int> g_agent_stop{0};
 extern "C" void on_agent_signal(int signal) { g_agent_stop.store(signal); }
 
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
 
 // The agent's CURVE keys, when the run has them: its sockets are clients of
 // the learner's.
@@ -130,6 +135,29 @@ std::vector<std::string> actor_args(const ActorOptions& options, const std::stri
   return args;
 }
 
+// What the host's actors run: rl_actor (no libtorch), next to this program,
+// when it can run the run's policy and the run did not ask for the training
+// program (runtime.actor_program); else this program. Learners before the
+// relay's config named the policy leave this program.
+std::string actor_program_for(const wire::WireMessage& config) {
+  const fs::path lite = fs::path(self_executable()).parent_path() / "rl_actor";
+  if (!config.body.count("config_yaml") || !config.body.count("action_space") || !fs::exists(lite)) {
+    return self_executable();
+  }
+  struct View {
+    RuntimeConfig runtime;
+    PolicyConfig policy;
+    void visit(ConfigFields& f) {
+      f("runtime", runtime);
+      f("policy", policy);
+    }
+  } view;
+  apply_yaml(fields_of(view), config.get_string("config_yaml"), "learner config", /*ignore_unknown=*/true);
+  const bool discrete = config.get_string("action_space").rfind("Discrete", 0) == 0;
+  const bool runs = view.policy.actor_fast_path_applies() && (view.policy.encoder == "mlp" || discrete);
+  return runs && view.runtime.actor_program != "trainer" ? lite.string() : self_executable();
+}
+
 // Restarts actors as they fail until none is left to restart or a signal
 // stops the agent. Returns whether every actor that ended had stopped cleanly.
 bool supervise(ActorSupervisor& supervisor) {
@@ -179,12 +207,13 @@ int run_host_agent(const ActorOptions& options) {
                     std::move(weights), held.board, demand_fd);
     relay.start();
 
-    ActorSupervisor supervisor(self_executable(), actor_args(options, run_id, held.board.fd(), demand_fd),
+    const std::string program = actor_program_for(*run.config);
+    ActorSupervisor supervisor(program, actor_args(options, run_id, held.board.fd(), demand_fd),
                                options.actors, options.max_restarts, {held.board.fd(), demand_fd},
                                /*pin_ids=*/false);
     supervisor.start_all();
-    logf(LogLevel::kInfo, "host agent: %d actors started for run %s, weights relayed from %s\n", options.actors,
-         run_id.c_str(), weights_endpoint.c_str());
+    logf(LogLevel::kInfo, "host agent: %d actors (%s) started for run %s, weights relayed from %s\n", options.actors,
+         fs::path(program).filename().c_str(), run_id.c_str(), weights_endpoint.c_str());
     const bool all_clean = supervise(supervisor);
     supervisor.stop_all(2.0);
     relay.stop();

@@ -265,11 +265,15 @@ bool Hub::send_relay_to_rank(const std::string& identity, int64_t pid) {
 
 void Hub::welcome_relay(const std::string& identity, int64_t pid) {
   // A host agent's weights relay: the ports and the run, no actor slot.
+  // The run's config and action space let the host agent choose what its
+  // actors run (rl_actor when it can run the policy).
   wire::WireMessage config = sender_.start("config");
   config.body = {{"relay", true},
                  {"sync", config_.sync},
                  {"unroll_port", static_cast<int64_t>(unroll_port_)},
-                 {"weights_port", static_cast<int64_t>(config_.weights_port)}};
+                 {"weights_port", static_cast<int64_t>(config_.weights_port)},
+                 {"config_yaml", config_.config_yaml},
+                 {"action_space", config_.spec.action_space.to_string()}};
   reply(identity, std::move(config));
   logf(LogLevel::kInfo, "learner: a host relay joined (pid %lld)\n", static_cast<long long>(pid));
 }

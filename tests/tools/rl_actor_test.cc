@@ -83,6 +83,24 @@ TEST_F(RlActorTest, RemoteActorProgramsOfAHostAgentTrainCartPole) {
   EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 475.0) << learner.output();
 }
 
+// A host agent of the training program (`train_ppo --role actor --actors 2`)
+// starts rl_actor for a policy it can run.
+TEST_F(RlActorTest, AHostAgentOfTheTrainingProgramStartsTheActorProgram) {
+  const fs::path dir = root_ / "agent";
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(rl::testing::free_port());
+  Child learner(TRAIN_PPO, {"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--bind", endpoint,
+                            "--set", "runtime.min_actors=2", "--total-steps", "100000000", "--run-dir", dir.string(),
+                            "--set", "run.log_every_seconds=0.2"});
+  ASSERT_TRUE(learner.wait_for("listening on", 60)) << learner.output();
+  Child agent(TRAIN_PPO, {"--role", "actor", "--learner", endpoint, "--actors", "2"});
+  ASSERT_TRUE(learner.wait_for("steps/s", 60)) << learner.output();
+  EXPECT_EQ(processes_with(std::string(RL_ACTOR) + " --role actor").size(), 2u);
+  EXPECT_TRUE(agent.wait_for("2 actors (rl_actor) started", 10)) << agent.output();
+  ::kill(learner.pid(), SIGTERM);
+  EXPECT_EQ(learner.wait(60), 0) << learner.output();
+  EXPECT_EQ(agent.wait(60), 0) << agent.output();
+}
+
 TEST_F(RlActorTest, AnImpalaCnnRunRefusesTheActorProgramWithOneLineOnBothSides) {
   const fs::path dir = root_ / "impala-cnn";
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(rl::testing::free_port());
