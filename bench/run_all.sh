@@ -61,7 +61,7 @@ if [[ $smoke == 1 ]]; then
   tiny=(SEEDS=1 "EXTRA_ARGS=--total-steps 3000" IMPALA_STEPS=20000 PPO_STEPS=5000 SECONDS_PER_POINT=0.3 SOAK_SECONDS=8)
 fi
 # 1. Env stepping: every env, k = 1 and 16.
-for k in 1 16; do
+for k in $([[ $smoke == 1 ]] && echo 16 || echo 1 16); do
   run envs "envs-k$k" $bin/rl_bench_env --num-envs $k --seconds $seconds
 done
 # 2. The small-policy fast path.
@@ -78,9 +78,9 @@ else
   run learning simulators env BENCH_DIR="$out/learning/simulators" bench/simulator_learning.sh
 fi
 # 5. Reliability: the soak (10 min) and 60 s of fuzzing, in the full run; the
-# smoke run soaks for 8 s (bench/fuzz_wire.sh has a smoke run of its own).
+# smoke run soaks for 8 s, killing every 2 s (bench/fuzz_wire.sh has a smoke run of its own).
 if [[ $smoke == 1 ]]; then
-  run reliability soak env "${tiny[@]}" BENCH_DIR="$out/reliability/soak" bench/soak.sh
+  run reliability soak env "${tiny[@]}" BENCH_DIR="$out/reliability/soak" bench/soak.sh 1 2
 elif [[ $quick == 0 ]]; then
   run reliability soak env BENCH_DIR="$out/reliability/soak" bench/soak.sh 10 20
   run reliability fuzz bench/fuzz_wire.sh 60
