@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -371,6 +372,9 @@ class Actor {
 
 int run_actor(const ActorOptions& options) {
   if (options.actors > 1) return run_host_agent(options);
+  // Slurm's warning before a time limit (SIGUSR1) reaches every process of a
+  // job's steps: an actor leaves the stop to its learner, which gets it too.
+  std::signal(SIGUSR1, SIG_IGN);
   try {
     Actor actor(options);
     return actor.run();

@@ -186,12 +186,16 @@ scancel --signal=USR1 "$job"
 echo "slurm_test: SIGUSR1 sent to job $job"
 # Slurm holds a requeued job back for a while before it is eligible again
 # (about two minutes, for the old allocation to be cleaned up); the test
-# makes it eligible at once the first time it sees it pending again.
+# makes it eligible once it is pending again and every node is idle (made
+# eligible while the first start's nodes were still completing, its second
+# start failed to launch).
 hurried=""
 for _ in $(seq 1 1200); do
   [[ -z "$(squeue -h -j "$job" 2> /dev/null)" ]] && break
   info=$(scontrol show job "$job" 2> /dev/null || true)
-  if [[ -z $hurried && $info == *JobState=PENDING* && $info =~ Restarts=[1-9] ]]; then
+  busy=$(sinfo -h -N -o '%T' 2> /dev/null | grep -v -x idle || true)
+  if [[ -z $hurried && -z $busy && $info == *JobState=PENDING* && $info =~ Restarts=[1-9] ]]; then
+    sleep 2  # and settled
     echo "slurm_test: requeued job pending ($(grep -o 'EligibleTime=[^ ]*' <<< "$info")); making it eligible now"
     scontrol update JobId="$job" StartTime=now || true
     hurried=yes
