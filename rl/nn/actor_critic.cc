@@ -1,5 +1,7 @@
 #include "rl/nn/actor_critic.h"
 
+#include "rl/nn/conv_stack.h"
+
 #include <cmath>
 #include <numbers>
 

@@ -5,14 +5,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "rl/nn/conv_stack.h"
 #include "rl/nn/gemm/gemm.h"
 
 namespace rl {
 namespace {
-
-std::vector<int> or_default(const std::vector<int>& given, std::vector<int> fallback) {
-  return given.empty() ? fallback : given;
-}
 
 float activate(Activation a, float x) {
   switch (a) {
@@ -48,13 +45,12 @@ ActorForwardSpec ActorForwardSpec::of(const Space& observation_space, const Spac
     spec.height = shape[1];
     spec.width = shape[2];
     spec.obs_size = shape[0] * shape[1] * shape[2];
-    const bool minatar = config.encoder == "minatar_cnn";
-    // The encoders' defaults (rl/nn/encoders.cc).
-    spec.conv_channels = or_default(config.conv_channels, minatar ? std::vector<int>{16} : std::vector<int>{32, 64, 64});
-    spec.kernels = or_default(config.conv_kernels, minatar ? std::vector<int>{3} : std::vector<int>{8, 4, 3});
-    spec.strides = or_default(config.conv_strides, minatar ? std::vector<int>{1} : std::vector<int>{4, 2, 1});
-    spec.fc_size = config.encoder_size > 0 ? config.encoder_size : (minatar ? 128 : 512);
-    spec.obs_scale = static_cast<float>(config.obs_scale > 0 ? config.obs_scale : (minatar ? 1.0 : 1.0 / 255.0));
+    const ConvStackLayers layers = conv_stack_layers(config);
+    spec.conv_channels = layers.channels;
+    spec.kernels = layers.kernels;
+    spec.strides = layers.strides;
+    spec.fc_size = layers.fc_size;
+    spec.obs_scale = static_cast<float>(resolved_obs_scale(config));
   }
   spec.discrete = action_space.is_discrete();
   spec.head_size = spec.discrete ? action_space.n() : action_space.flat_size();
@@ -232,11 +228,10 @@ void ActorForward::forward(std::span<const float> params, std::span<const float>
   const float* features = encode(params, obs, rows);
   if (spec_.lstm_size > 0) features = core(params, features, rows, state);
   linear(params, pi_, features, rows, head_);
-  values_.assign(static_cast<size_t>(rows), 0.f);
   if (with_values) {
-    std::vector<float> v;
-    linear(params, v_, features, rows, v);
-    std::copy_n(v.begin(), rows, values_.begin());
+    linear(params, v_, features, rows, values_);  // one output per row
+  } else {
+    values_.assign(static_cast<size_t>(rows), 0.f);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "rl/nn/encoders.h"
 
+#include "rl/nn/conv_stack.h"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -135,10 +137,6 @@ class ImpalaCnnImpl : public EncoderImpl {
 
 }  // namespace
 
-double resolved_obs_scale(const PolicyConfig& config) {
-  if (config.obs_scale > 0) return config.obs_scale;
-  return config.encoder == "nature_cnn" || config.encoder == "impala_cnn" ? 1.0 / 255.0 : 1.0;
-}
 
 std::shared_ptr<EncoderImpl> make_cnn_encoder(const std::vector<int64_t>& shape, const PolicyConfig& config) {
   const std::string& name = config.encoder;
@@ -147,16 +145,10 @@ std::shared_ptr<EncoderImpl> make_cnn_encoder(const std::vector<int64_t>& shape,
                                 shape_text(shape));
   }
   std::shared_ptr<EncoderImpl> encoder;
-  if (name == "minatar_cnn") {
-    encoder = std::make_shared<ConvStackImpl>(shape, or_default(config.conv_channels, {16}),
-                                              or_default(config.conv_kernels, {3}),
-                                              or_default(config.conv_strides, {1}),
-                                              config.encoder_size > 0 ? config.encoder_size : 128, name);
-  } else if (name == "nature_cnn") {
-    encoder = std::make_shared<ConvStackImpl>(shape, or_default(config.conv_channels, {32, 64, 64}),
-                                              or_default(config.conv_kernels, {8, 4, 3}),
-                                              or_default(config.conv_strides, {4, 2, 1}),
-                                              config.encoder_size > 0 ? config.encoder_size : 512, name);
+  if (name == "minatar_cnn" || name == "nature_cnn") {
+    const ConvStackLayers layers = conv_stack_layers(config);
+    encoder = std::make_shared<ConvStackImpl>(shape, layers.channels, layers.kernels, layers.strides, layers.fc_size,
+                                              name);
   } else if (name == "impala_cnn") {
     encoder = std::make_shared<ImpalaCnnImpl>(shape, or_default(config.conv_channels, {16, 32, 32}),
                                               config.encoder_size > 0 ? config.encoder_size : 256);

@@ -35,7 +35,5 @@ class EncoderImpl : public torch::nn::Module {
 // or the convolutions leave no pixels.
 std::shared_ptr<EncoderImpl> make_cnn_encoder(const std::vector<int64_t>& shape, const PolicyConfig& config);
 
-// What policy.obs_scale resolves to for config.encoder.
-double resolved_obs_scale(const PolicyConfig& config);
 
 }  // namespace rl
