@@ -1,5 +1,7 @@
 #include "rl/nn/flat_parameters.h"
 
+#include "rl/nn/torch_compat.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -52,7 +54,7 @@ void read_state(std::vector<float>& buffer, const FlatSlot& slot, const torch::T
   std::copy_n(cpu.data_ptr<float>(), slot.size, buffer.data() + slot.offset);
 }
 
-std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+auto state_key(const torch::Tensor& p) { return torch_compat::optimizer_state_key(p); }
 
 const std::vector<torch::Tensor>& optimizer_parameters(torch::optim::Optimizer& optimizer,
                                                        const std::vector<FlatSlot>& slots) {
