@@ -7,7 +7,14 @@
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include "rl/nn/torch_compat.h"
+#if !RL_TORCH_2
 #include <glog/logging.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -77,6 +84,7 @@ std::optional<GroupInfo> group_from_environment() {
     info.master_port = env_int("MASTER_PORT", "WORLD_SIZE");
     info.master_addr = env_or("MASTER_ADDR", "127.0.0.1");
     info.source = "torchrun variables";
+    info.local_rank = std::getenv("LOCAL_RANK") ? env_int("LOCAL_RANK", "WORLD_SIZE") : info.rank;
   } else if (std::getenv("SLURM_NTASKS") && env_int("SLURM_NTASKS", "SLURM_NTASKS") > 1) {
     // A Slurm step of several tasks: one learner per task, rank 0 on the
     // step's first node.
@@ -88,6 +96,7 @@ std::optional<GroupInfo> group_from_environment() {
     info.master_port = std::getenv("MASTER_PORT") ? env_int("MASTER_PORT", "SLURM_NTASKS")
                                                   : 20000 + env_int("SLURM_JOB_ID", "SLURM_NTASKS") % 20000;
     info.source = "Slurm";
+    info.local_rank = std::getenv("SLURM_LOCALID") ? env_int("SLURM_LOCALID", "SLURM_NTASKS") : info.rank;
   } else {
     return std::nullopt;
   }
@@ -124,31 +133,71 @@ std::string local_address_towards(const std::string& host, int port) {
   return text;
 }
 
+// The collectives' common base: c10d::ProcessGroup in libtorch 1.x, the
+// Backend under it in 2.x (Gloo and NCCL derive from it).
+#if RL_TORCH_2
+using CollectiveBackend = c10d::Backend;
+#else
+using CollectiveBackend = c10d::ProcessGroup;
+#endif
+
+namespace {
+
+// c10d logs each failure (through glog in Debian's 1.13, c10's own logging
+// in 2.x) before it throws it; the exception carries the same cause, and the
+// program prints it once, as one line.
+void quiet_c10d_logging() {
+#if RL_TORCH_2
+  FLAGS_caffe2_log_level = 3;  // c10's FATAL
+#else
+  FLAGS_minloglevel = google::GLOG_FATAL;
+#endif
+}
+
+}  // namespace
+
 struct LearnerGroup::Impl {
   c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<c10d::TCPStore> side;  // the runner's own connection, off Gloo's
+  c10::intrusive_ptr<c10d::TCPStore> side;  // the runner's own connection, off the collectives'
   std::mutex side_mutex;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<CollectiveBackend> group;
+  torch::Device device{torch::kCPU};  // where the collectives' tensors live (NCCL: this rank's GPU)
   double timeout_seconds = 60;
 };
+
+namespace {
+
+// NCCL for a group on CUDA: each rank on its own GPU, picked by the runner
+// from the rank's local rank.
+c10::intrusive_ptr<CollectiveBackend> nccl_group(const c10::intrusive_ptr<c10d::TCPStore>& store,
+                                                 const GroupInfo& info, std::chrono::milliseconds timeout) {
+#ifdef USE_C10D_NCCL
+  auto options = c10d::ProcessGroupNCCL::Options::create();
+  options->timeout = timeout;
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, info.rank, info.world_size, options);
+#else
+  (void)store, (void)info, (void)timeout;
+  throw std::invalid_argument(
+      "learner groups on CUDA use NCCL, which this libtorch (a CPU build) does not have; "
+      "use --device cpu, or build against a CUDA libtorch (docs/gpu.md)");
+#endif
+}
+
+}  // namespace
 
 LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double timeout_seconds,
                            const std::function<void(int port)>& store_ready)
     : info_(info), impl_(std::make_unique<Impl>()) {
-  if (device.is_cuda()) {
-    throw std::invalid_argument(
-        "learner groups on CUDA use NCCL, which this libtorch (a CPU build) does not have; "
-        "use --device cpu, or build against a CUDA libtorch (docs/gpu.md)");
-  }
+#ifndef USE_C10D_NCCL
+  if (device.is_cuda()) nccl_group({}, info, {});  // throws: no NCCL in this build
+#endif
+  impl_->device = device;
   impl_->timeout_seconds = timeout_seconds;
   const std::string who = "learner group: rank " + std::to_string(info.rank) + " of " +
                           std::to_string(info.world_size) + " (" + info.source + ")";
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   const std::string rendezvous = info.master_addr + ":" + std::to_string(info.master_port);
-  // c10d logs each failure through glog (with a "Logging before
-  // InitGoogleLogging" banner) before it throws it; the exception carries the
-  // same cause, and the program prints it once, as one line.
-  FLAGS_minloglevel = google::GLOG_FATAL;
+  quiet_c10d_logging();
   try {
     c10d::TCPStoreOptions options;
     options.port = static_cast<uint16_t>(info.master_port);
@@ -164,6 +213,31 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
                              " s: " + cause_of(e) + (info.rank == 0 ? "" : " (is rank 0 running?)"));
   }
   if (store_ready) store_ready(info_.master_port);
+  if (device.is_cuda()) {
+    local_address_ = "GPU " + std::to_string(device.index());
+    connect_nccl(who, rendezvous);
+  } else {
+    connect_gloo(who, rendezvous);
+  }
+  open_side_store(who, rendezvous);
+}
+
+void LearnerGroup::connect_nccl(const std::string& who, const std::string& rendezvous) {
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(impl_->timeout_seconds * 1000));
+  try {
+    impl_->group = nccl_group(impl_->store, info_, timeout);
+  } catch (const std::invalid_argument&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(who + ": could not make its NCCL group on " + local_address_ + " (rendezvous at " +
+                             rendezvous + "): " + cause_of(e));
+  }
+}
+
+void LearnerGroup::connect_gloo(const std::string& who, const std::string& rendezvous) {
+  const double timeout_seconds = impl_->timeout_seconds;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  const GroupInfo& info = info_;
   // Each rank binds its collectives on its own interface: the one named by
   // GLOO_SOCKET_IFNAME, or the one its route to the master goes through.
   // (Binding to MASTER_ADDR itself works only on the master's host.)
@@ -188,16 +262,24 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
     gloo->timeout = timeout;
     gloo->devices.push_back(gloo_device);
     impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, info.rank, info.world_size, gloo);
-    c10d::TCPStoreOptions side;
-    side.port = static_cast<uint16_t>(info_.master_port);
-    side.isServer = false;
-    side.waitWorkers = false;
-    side.timeout = timeout;
-    impl_->side = c10::make_intrusive<c10d::TCPStore>(info.master_addr, side);
   } catch (const std::exception& e) {
     throw std::runtime_error(who + ": could not connect to the other ranks (its collectives on " + local_address_ +
                              ", rendezvous at " + rendezvous + ", timeout " +
                              std::to_string(static_cast<int>(timeout_seconds)) + " s): " + cause_of(e));
+  }
+}
+
+void LearnerGroup::open_side_store(const std::string& who, const std::string& rendezvous) {
+  try {
+    c10d::TCPStoreOptions side;
+    side.port = static_cast<uint16_t>(info_.master_port);
+    side.isServer = false;
+    side.waitWorkers = false;
+    side.timeout = std::chrono::milliseconds(static_cast<int64_t>(impl_->timeout_seconds * 1000));
+    impl_->side = c10::make_intrusive<c10d::TCPStore>(info_.master_addr, side);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(who + ": could not open its own connection to the store at " + rendezvous + ": " +
+                             cause_of(e));
   }
 }
 
@@ -256,9 +338,10 @@ void LearnerGroup::average_gradients(const std::vector<torch::Tensor>& parameter
 }
 
 std::vector<double> LearnerGroup::sum(const std::vector<double>& values) {
-  std::vector<at::Tensor> t{torch::tensor(at::ArrayRef<double>(values), torch::dtype(torch::kDouble))};
+  std::vector<at::Tensor> t{
+      torch::tensor(at::ArrayRef<double>(values), torch::dtype(torch::kDouble)).to(impl_->device)};
   wait_for(impl_->group->allreduce(t), info_, impl_->timeout_seconds);
-  const torch::Tensor result = t[0].contiguous();
+  const torch::Tensor result = t[0].to(torch::kCPU).contiguous();
   return std::vector<double>(result.data_ptr<double>(), result.data_ptr<double>() + result.numel());
 }
 

@@ -6,7 +6,8 @@
 // (GLOO_SOCKET_IFNAME, else the address of its route to MASTER_ADDR).
 // Gradients are averaged across the group every step, and the normalizer
 // statistics merge the whole group's batch, so every learner holds the same
-// parameters after every update. Gloo on the CPU.
+// parameters after every update. Gloo on the CPU; NCCL on CUDA (where
+// libtorch is a CUDA build), each rank on its own GPU.
 //
 // The store also carries what the ranks tell each other outside the
 // collectives: each rank's actor endpoint and live actor count (rank 0
@@ -30,6 +31,7 @@ struct GroupInfo {
   std::string master_addr = "127.0.0.1";
   int master_port = 0;  // 0 on rank 0: pick a free port (then given to the others)
   std::string source;   // where it came from ("torchrun variables", "Slurm", "--learners")
+  int local_rank = 0;   // the rank among this host's ranks (LOCAL_RANK, SLURM_LOCALID): picks its GPU
 };
 
 // The group described by RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (if
@@ -79,6 +81,10 @@ class LearnerGroup {
   std::optional<std::string> store_try_get(const std::string& key);
 
  private:
+  void connect_gloo(const std::string& who, const std::string& rendezvous);
+  void connect_nccl(const std::string& who, const std::string& rendezvous);
+  void open_side_store(const std::string& who, const std::string& rendezvous);
+
   struct Impl;
   GroupInfo info_;
   std::string local_address_;

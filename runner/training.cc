@@ -417,6 +417,11 @@ class TrainingRun {
     set_compute_threads(run_.torch_threads);
     torch::manual_seed(run_.seed);  // the initial weights
     device_ = resolve_device(run_.device);
+    if (group_info_ && device_.is_cuda() && !device_.has_index()) {
+      // One GPU per rank of the host (NCCL runs no two ranks on one GPU).
+      device_ = torch::Device(torch::kCUDA,
+                              static_cast<c10::DeviceIndex>(group_info_->local_rank % torch::cuda::device_count()));
+    }
     learner_ = setup_.make_learner(spec_, device_);  // refuses a model that does not fit the env
     dirs_->create(setup_, rank_);
     if (rank_ == 0) store_.emplace(dirs_->checkpoints, run_.keep_checkpoints);
@@ -427,8 +432,8 @@ class TrainingRun {
                                                   group_members_.pids = start_group_members(setup_, port, dirs_->main);
                                                 }
                                               });
-      logf(LogLevel::kInfo, "%s learner %d of a group of %d (c10d Gloo)\n", label_.c_str(), rank_,
-           group_->world_size());
+      logf(LogLevel::kInfo, "%s learner %d of a group of %d (c10d %s)\n", label_.c_str(), rank_,
+           group_->world_size(), device_.is_cuda() ? "NCCL" : "Gloo");
     }
     // Rank 0 holds the checkpoints; the other ranks receive rank 0's latest
     // through the group's store (no shared file system needed). Rank 0 also
