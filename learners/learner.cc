@@ -25,6 +25,9 @@ Learner::Learner(const EnvSpec& spec, const PolicyConfig& policy, const Normaliz
                                 spec.id + "'s are uint8 (scale them with policy.obs_scale instead)");
   }
   model_->to(device_);
+  // A learner's batches keep one shape: cuDNN times its convolution
+  // algorithms once per shape and keeps the fastest.
+  if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   if (policy.fast_path == "on" && !device_.is_cpu()) {
     throw std::invalid_argument("policy.fast_path=on: the fast learner update runs on the CPU; use "
                                 "--device cpu, or policy.fast_path=auto to use libtorch on " +
@@ -236,7 +239,9 @@ void Learner::load(const fs::path& dir) {
                              spec_.action_space.to_string());
   }
   try {
-    torch::load(model_, (dir / "model.pt").string());
+    // Mapped onto this learner's device whatever device wrote it: a GPU's
+    // checkpoint resumes on the CPU (even in a CPU build) and the reverse.
+    torch::load(model_, (dir / "model.pt").string(), device_);
     model_->to(device_);
     // torch::load replaced the parameters' storage: point them at flat buffers again.
     if (fast_net_) flat_.attach(*model_, fast_net_->slots());

@@ -59,7 +59,7 @@ std::unique_ptr<PolicyActor> load_policy(const CheckpointInfo& info, const EnvSp
   }
   auto model = std::make_shared<ActorCriticImpl>(spec.observation_space, spec.action_space, info.policy);
   try {
-    torch::load(model, (info.dir / "model.pt").string());
+    torch::load(model, (info.dir / "model.pt").string(), torch::Device(torch::kCPU));  // a GPU's checkpoint too
   } catch (const c10::Error& e) {
     throw std::runtime_error("checkpoint " + info.dir.string() +
                              ": model.pt does not match the saved network config or is corrupt: " +
