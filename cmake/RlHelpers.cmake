@@ -39,10 +39,11 @@ function(rl_add_program name)
   set_property(GLOBAL APPEND PROPERTY RL_INSTALLED_PROGRAMS ${name})
 endfunction()
 
-# rl_add_test(<name> SOURCES ... LIBS ... [TORCH] [LABELS ...] [TIMEOUT s]): one
-# GoogleTest binary, registered as one ctest test. TORCH: it includes libtorch headers.
+# rl_add_test(<name> SOURCES ... LIBS ... [TORCH] [NO_CTEST] [LABELS ...] [TIMEOUT s]):
+# one GoogleTest binary, registered as one ctest test. TORCH: it includes
+# libtorch headers. NO_CTEST: the caller registers its ctest tests itself.
 function(rl_add_test name)
-  cmake_parse_arguments(ARG "TORCH" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "TORCH;NO_CTEST" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   if(ARG_TORCH)
     rl_use_torch(${name})
@@ -51,6 +52,9 @@ function(rl_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   rl_set_warnings(${name})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${PROJECT_BINARY_DIR}/tests")
+  if(ARG_NO_CTEST)
+    return()
+  endif()
   add_test(NAME ${name} COMMAND ${name})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)

@@ -312,4 +312,14 @@ torch::Device resolve_device(const std::string& name) {
   throw std::invalid_argument("--device '" + name + "' is not one of auto, cpu, cuda, cuda:N");
 }
 
+double ActorCriticImpl::forward_flops() const {
+  double flops = encoder_ ? encoder_->conv_flops() : 0.0;
+  // modules() holds a shared trunk once; every Linear, the encoder's FC included.
+  for (const auto& module : modules(/*include_self=*/false)) {
+    if (const auto* linear = module->as<torch::nn::Linear>()) flops += 2.0 * static_cast<double>(linear->weight.numel());
+  }
+  if (!core_.is_empty()) flops += 2.0 * static_cast<double>(core_->weight_ih.numel() + core_->weight_hh.numel());
+  return flops;
+}
+
 }  // namespace rl

@@ -73,6 +73,10 @@ class ActorCriticImpl : public torch::nn::Module {
   // Samples one action per row on the CPU with `rng` (deterministic for a seed).
   torch::Tensor sample(const PolicyOutput& out, Rng& rng) const;
 
+  // FLOPs of one sample's forward (policy and value): 2 per multiply-add of
+  // the convolutions, FC layers and LSTM step. A backward costs about twice it.
+  double forward_flops() const;
+
   bool discrete() const { return discrete_; }
   int64_t obs_size() const { return obs_size_; }
   const Space& action_space() const { return action_space_; }

@@ -19,6 +19,11 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return text + "]";
 }
 
+// 2 FLOPs per multiply-add of `conv` producing `out` [1, C, H, W].
+double flops_of(const torch::nn::Conv2d& conv, const torch::Tensor& out) {
+  return 2.0 * static_cast<double>(conv->weight.numel()) * static_cast<double>(out.size(2) * out.size(3));
+}
+
 void check_pixels_left(int64_t flat, const std::vector<int64_t>& shape, const std::string& name) {
   if (flat > 0) return;
   throw std::invalid_argument("policy.encoder=" + name + ": its convolutions leave no pixels of observations " +
@@ -38,18 +43,25 @@ class ConvStackImpl : public EncoderImpl {
                                   std::to_string(strides.size()));
     }
     int64_t in = shape[0];
+    std::vector<torch::nn::Conv2d> convs;
     for (size_t i = 0; i < channels.size(); ++i) {
-      convs_->push_back(torch::nn::Conv2d(
-          torch::nn::Conv2dOptions(in, channels[i], kernels[i]).stride(strides[i])));
+      convs.emplace_back(torch::nn::Conv2dOptions(in, channels[i], kernels[i]).stride(strides[i]));
+      convs_->push_back(convs.back());
       convs_->push_back(torch::nn::ReLU());
       in = channels[i];
     }
     register_module("convs", convs_);
     int64_t flat = 0;
     {
+      // A probe through the layers: the features' size, and each layer's FLOPs.
       torch::NoGradGuard no_grad;
       try {
-        flat = convs_->forward(torch::zeros({1, shape[0], shape[1], shape[2]})).numel();
+        torch::Tensor x = torch::zeros({1, shape[0], shape[1], shape[2]});
+        for (auto& conv : convs) {
+          x = conv->forward(x);
+          conv_flops_ += flops_of(conv, x);
+        }
+        flat = x.numel();
       } catch (const c10::Error&) {
         flat = 0;  // a kernel larger than what is left of the picture: reported below
       }
@@ -101,7 +113,7 @@ class ImpalaCnnImpl : public EncoderImpl {
     {
       torch::NoGradGuard no_grad;
       try {
-        flat = convolve(torch::zeros({1, shape[0], shape[1], shape[2]})).numel();
+        flat = convolve(torch::zeros({1, shape[0], shape[1], shape[2]}), &conv_flops_).numel();
       } catch (const c10::Error&) {
         flat = 0;
       }
@@ -112,7 +124,7 @@ class ImpalaCnnImpl : public EncoderImpl {
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    return torch::relu(fc_->forward(torch::relu(convolve(x)).flatten(1)));
+    return torch::relu(fc_->forward(torch::relu(convolve(x, nullptr)).flatten(1)));
   }
 
  private:
@@ -121,11 +133,16 @@ class ImpalaCnnImpl : public EncoderImpl {
     ResidualBlock res0{nullptr}, res1{nullptr};
   };
 
-  torch::Tensor convolve(torch::Tensor x) {
+  // The stacks' output; adds their FLOPs to *flops when given (the probe).
+  torch::Tensor convolve(torch::Tensor x, double* flops = nullptr) {
     for (Stack& stack : stacks_) {
       x = stack.conv->forward(x);
+      if (flops) *flops += flops_of(stack.conv, x);
       // Max-pool 3x3 stride 2 with "same" padding: ceil(H / 2) rows out.
       x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
+      // Two residual blocks of two convolutions each, at the pooled size.
+      if (flops) *flops += 4 * flops_of(stack.conv, x) / static_cast<double>(stack.conv->weight.size(1)) *
+                           static_cast<double>(stack.conv->weight.size(0));
       x = stack.res1->forward(stack.res0->forward(x));
     }
     return x;

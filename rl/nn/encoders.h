@@ -25,9 +25,13 @@ class EncoderImpl : public torch::nn::Module {
   // x: [N, C, H, W] float, already scaled.
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
   int64_t out_size() const { return out_size_; }
+  // FLOPs of one observation through the convolutions (2 per multiply-add;
+  // the FC layer is a Linear module, counted with the others).
+  double conv_flops() const { return conv_flops_; }
 
  protected:
   int64_t out_size_ = 0;
+  double conv_flops_ = 0;
 };
 
 // Builds config.encoder (a CNN) for observations of `shape` [C, H, W].

@@ -156,6 +156,8 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
       {RL_PLOT, "{dir}", 2, "--output"},
       {RL_KEYGEN, "--name a/b --out {dir}", 2, "--name"},
       {RL_KEYGEN, "--out {dir}", 2, "--name"},
+      {RL_BENCH_GPU, "--models resnet --devices cpu", 2, "--models: 'resnet'"},
+      {RL_BENCH_GPU, "--devices cuda:7 --models mlp", 2, "--devices: cuda:7"},
   };
   int i = 0;
   for (const Mistake& m : kMistakes) {
@@ -180,7 +182,7 @@ TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
 
 TEST_F(CliErrorsTest, EveryProgramTellsItsVersion) {
   for (const char* program : {TRAIN_PPO, TRAIN_IMPALA, TRAIN_APPO, RL_EVAL, RL_PLOT, RL_KEYGEN, RL_BENCH_ENV, RL_BENCH_PIPELINE,
-                              RL_BENCH_POLICY, RL_BENCH_LEARNER}) {
+                              RL_BENCH_POLICY, RL_BENCH_LEARNER, RL_BENCH_GPU}) {
     FILE* pipe = ::popen((std::string(program) + " --version 2>&1").c_str(), "r");
     std::string out;
     std::array<char, 512> buffer;
