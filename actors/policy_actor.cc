@@ -44,7 +44,7 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
   if (!fast()) {
     throw std::invalid_argument(
         "this actor program has no libtorch: it runs MLP policies (with or without an LSTM core), and "
-        "minatar_cnn or nature_cnn ones with Discrete actions; this run's policy (" +
+        "minatar_cnn, nature_cnn or impala_cnn ones with Discrete actions; this run's policy (" +
         (policy.fast_path == "off" ? std::string("policy.fast_path off") : "policy.encoder " + policy.encoder) +
         (policy.core != "none" ? " with a core" : "") + ") needs the training program's actors (train_<algorithm> --role actor)");
   }

@@ -16,13 +16,14 @@
 
 namespace rl {
 
-// rl_actor has no libtorch: it runs MLPs and minatar_cnn and nature_cnn, with
-// or without an LSTM core (the CNNs' actions must be Discrete: checked by
-// the actor).
+// rl_actor has no libtorch: it runs MLPs and the built-in CNNs (minatar_cnn,
+// nature_cnn, impala_cnn), with or without an LSTM core (the CNNs' actions
+// must be Discrete: checked by the actor); not a plugin's encoder.
 inline void check_actor_program(const RuntimeConfig& runtime, const PolicyConfig& policy) {
   if (runtime.actor_program == "rl_actor" && !policy.actor_fast_path_applies()) {
     throw std::invalid_argument(
-        "runtime.actor_program=rl_actor runs mlp, minatar_cnn and nature_cnn policies, and this one is not (policy."
+        "runtime.actor_program=rl_actor runs mlp, minatar_cnn, nature_cnn and impala_cnn policies, and this one is "
+        "not (policy."
         "encoder " + policy.encoder + (policy.fast_path == "off" ? ", policy.fast_path off" : "") +
         "): use auto or trainer");
   }

@@ -34,8 +34,10 @@ if [[ ! -f "$build_dir/build.ninja" ]]; then
 fi
 PATH="$cuda_home/bin:$PATH" cmake --build "$build_dir" --parallel "$(nproc)" -- "$@"
 # The CUDA-only code is in: learner groups on GPUs call c10d's NCCL backend.
+# (grep reads all of nm's output: with -q it would stop early, and pipefail
+# would count nm's broken pipe as a failure.)
 if [[ -f "$build_dir/lib/librl_learners.so" ]] &&
-   ! nm -D --undefined-only "$build_dir/lib/librl_learners.so" | grep -q ProcessGroupNCCL; then
+   ! nm -D --undefined-only "$build_dir/lib/librl_learners.so" | grep ProcessGroupNCCL > /dev/null; then
   echo "build-cuda: error: $build_dir was built without NCCL learner groups (not a CUDA libtorch?)" >&2
   exit 1
 fi

@@ -1,6 +1,6 @@
 // rl_actor: an actor process without libtorch. It steps envs, runs the
-// policy without libtorch (MLPs on the fast path; minatar_cnn and nature_cnn
-// with Discrete actions and LSTM cores on their own forward) and streams unrolls to a
+// policy without libtorch (MLPs on the fast path; the built-in CNNs with
+// Discrete actions and LSTM cores on their own forward) and streams unrolls to a
 // learner; the training programs start it for their local actors when it can
 // run the run's policy, and a remote host can run it in place of
 // `train_<algorithm> --role actor`, with the same flags:
@@ -8,7 +8,7 @@
 //   rl_actor --learner tcp://HOST:PORT [--actors N] [--actor-id N] [--run-id ID]
 //            [--reconnect-seconds S] [--curve-key actor.key --curve-server-key learner.pub]
 //
-// A run whose policy it cannot run (the IMPALA CNN, a plugin's encoder) is refused
+// A run whose policy it cannot run (a plugin's encoder, policy.fast_path off) is refused
 // with a line that says so: its actors are the training program's.
 #include <CLI/CLI.hpp>
 
@@ -22,7 +22,7 @@
 
 int main(int argc, char** argv) {
   const std::string program = "rl_actor";
-  CLI::App app{"rl_actor: an actor process without libtorch (mlp, minatar_cnn and nature_cnn policies, LSTM cores)"};
+  CLI::App app{"rl_actor: an actor process without libtorch (mlp, minatar_cnn, nature_cnn and impala_cnn policies, LSTM cores)"};
   rl::cli::add_version(app, program, [] { return std::string("fast path ") + rl::gemm_kernels().name + ", no libtorch"; });
   rl::ActorOptions options;
   std::string actors, role, log_level = "info";

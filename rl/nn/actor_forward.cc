@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -26,7 +27,7 @@ float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 
 bool ActorForwardSpec::applies(const PolicyConfig& config, const Space& observation_space, const Space& action_space) {
   if (config.fast_path == "off" || config.fast_path_applies()) return false;
-  if (config.encoder == "minatar_cnn" || config.encoder == "nature_cnn") {
+  if (config.encoder == "minatar_cnn" || config.encoder == "nature_cnn" || config.encoder == "impala_cnn") {
     return action_space.is_discrete() && observation_space.shape().size() == 3;
   }
   return config.encoder == "mlp" && config.core == "lstm";
@@ -49,6 +50,7 @@ ActorForwardSpec ActorForwardSpec::of(const Space& observation_space, const Spac
     spec.conv_channels = layers.channels;
     spec.kernels = layers.kernels;
     spec.strides = layers.strides;
+    spec.residual = config.encoder == "impala_cnn";
     spec.fc_size = layers.fc_size;
     spec.obs_scale = static_cast<float>(resolved_obs_scale(config));
   }
@@ -78,22 +80,49 @@ ActorForward::Linear ActorForward::add_linear(const std::string& name, int64_t i
   return l;
 }
 
+ActorForward::ConvLayer ActorForward::add_conv(const std::string& name, int64_t in, int64_t out, int64_t kernel,
+                                               int64_t stride, int64_t pad, int64_t h, int64_t w) {
+  ConvLayer layer{.in = in, .out = out, .kernel = kernel, .stride = stride, .pad = pad, .in_h = h, .in_w = w};
+  if (h + 2 * pad < kernel || w + 2 * pad < kernel) throw std::invalid_argument("ActorForward: no pixels left");
+  layer.out_h = (h + 2 * pad - kernel) / stride + 1;
+  layer.out_w = (w + 2 * pad - kernel) / stride + 1;
+  layer.weight = add_slot(name + ".weight", {out, in, kernel, kernel});
+  layer.bias = add_slot(name + ".bias", {out});
+  return layer;
+}
+
 ActorForward::ActorForward(ActorForwardSpec spec) : spec_(std::move(spec)) {
   // A module's own parameters come before its children's in libtorch's
   // named_parameters(): log_std (Box actions) first.
   if (!spec_.discrete) log_std_ = add_slot("log_std", {spec_.head_size});
-  if (!spec_.conv_channels.empty()) {
+  if (spec_.residual) {
+    // encoders.cc's ImpalaCnn registers, per stack, stack<i>_conv, then its
+    // blocks stack<i>_res<j> with conv0 and conv1 each.
     int64_t in = spec_.channels, h = spec_.height, w = spec_.width;
     for (size_t i = 0; i < spec_.conv_channels.size(); ++i) {
-      ConvLayer layer{.in = in, .out = spec_.conv_channels[i], .kernel = spec_.kernels[i], .stride = spec_.strides[i],
-                      .in_h = h, .in_w = w};
-      if (h < layer.kernel || w < layer.kernel) throw std::invalid_argument("ActorForward: no pixels left");
-      layer.out_h = (h - layer.kernel) / layer.stride + 1;
-      layer.out_w = (w - layer.kernel) / layer.stride + 1;
+      const std::string name = "encoder.stack" + std::to_string(i);
+      const int64_t c = spec_.conv_channels[i];
+      ResidualStack stack;
+      stack.conv = add_conv(name + "_conv", in, c, 3, 1, 1, h, w);
+      stack.pooled_h = (h - 1) / 2 + 1;  // max-pool 3x3, stride 2, padding 1
+      stack.pooled_w = (w - 1) / 2 + 1;
+      for (int j = 0; j < 2; ++j) {
+        for (int k = 0; k < 2; ++k) {
+          stack.blocks[j][k] = add_conv(name + "_res" + std::to_string(j) + ".conv" + std::to_string(k), c, c, 3, 1,
+                                        1, stack.pooled_h, stack.pooled_w);
+        }
+      }
+      stacks_.push_back(stack);
+      in = c, h = stack.pooled_h, w = stack.pooled_w;
+    }
+    fc_ = add_linear("encoder.fc", in * h * w, spec_.fc_size);
+    features_size_ = spec_.fc_size;
+  } else if (!spec_.conv_channels.empty()) {
+    int64_t in = spec_.channels, h = spec_.height, w = spec_.width;
+    for (size_t i = 0; i < spec_.conv_channels.size(); ++i) {
       // In a torch::nn::Sequential of (conv, ReLU) pairs: convolutions at even indices.
-      const std::string name = "encoder.convs." + std::to_string(2 * i);
-      layer.weight = add_slot(name + ".weight", {layer.out, layer.in, layer.kernel, layer.kernel});
-      layer.bias = add_slot(name + ".bias", {layer.out});
+      const ConvLayer layer = add_conv("encoder.convs." + std::to_string(2 * i), in, spec_.conv_channels[i],
+                                       spec_.kernels[i], spec_.strides[i], 0, h, w);
       convs_.push_back(layer);
       in = layer.out, h = layer.out_h, w = layer.out_w;
     }
@@ -130,8 +159,94 @@ void ActorForward::linear(std::span<const float> params, const Linear& l, const 
   }
 }
 
+void ActorForward::convolve(std::span<const float> params, const ConvLayer& l, const float* x, int64_t rows,
+                            std::vector<float>& out, bool relu) {
+  // im2col: one row of C*K*K inputs per output pixel of every image, in the
+  // weight's (in, ky, kx) order (zeros where the kernel overlaps the
+  // padding); then pixels x out = columns x W^T.
+  const int64_t pixels = l.out_h * l.out_w, patch = l.in * l.kernel * l.kernel;
+  columns_.resize(static_cast<size_t>(rows * pixels * patch));
+  float* col = columns_.data();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* image = x + r * l.in * l.in_h * l.in_w;
+    for (int64_t oy = 0; oy < l.out_h; ++oy) {
+      for (int64_t ox = 0; ox < l.out_w; ++ox) {
+        const int64_t y0 = oy * l.stride - l.pad, x0 = ox * l.stride - l.pad;
+        const bool inside = y0 >= 0 && x0 >= 0 && y0 + l.kernel <= l.in_h && x0 + l.kernel <= l.in_w;
+        for (int64_t c = 0; c < l.in; ++c) {
+          for (int64_t ky = 0; ky < l.kernel; ++ky) {
+            const float* line = image + (c * l.in_h + y0 + ky) * l.in_w + x0;
+            if (inside) {
+              col = std::copy_n(line, l.kernel, col);
+              continue;
+            }
+            const bool row_inside = y0 + ky >= 0 && y0 + ky < l.in_h;
+            for (int64_t kx = 0; kx < l.kernel; ++kx) {
+              *col++ = row_inside && x0 + kx >= 0 && x0 + kx < l.in_w ? line[kx] : 0.f;
+            }
+          }
+        }
+      }
+    }
+  }
+  pixels_.resize(static_cast<size_t>(rows * pixels * l.out));
+  gemm_kernels().nt(rows * pixels, l.out, patch, columns_.data(), params.data() + l.weight, pixels_.data());
+  // Bias (and ReLU), into channels-first planes (libtorch's layout, which
+  // the next layer and the FC weight's columns follow).
+  out.resize(pixels_.size());
+  const float* bias = params.data() + l.bias;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t p = 0; p < pixels; ++p) {
+      const float* from = pixels_.data() + (r * pixels + p) * l.out;
+      float* to = out.data() + r * l.out * pixels + p;
+      for (int64_t o = 0; o < l.out; ++o) {
+        const float v = from[o] + bias[o];
+        to[o * pixels] = relu ? std::max(0.f, v) : v;
+      }
+    }
+  }
+}
+
+const float* ActorForward::residual_stacks(std::span<const float> params, int64_t rows) {
+  const float* x = input_.data();
+  for (const ResidualStack& stack : stacks_) {
+    convolve(params, stack.conv, x, rows, planes_, /*relu=*/false);
+    // Max-pool 3x3, stride 2, padding 1 (the padding never wins a max).
+    const int64_t c = stack.conv.out, h = stack.conv.out_h, w = stack.conv.out_w;
+    const int64_t ph = stack.pooled_h, pw = stack.pooled_w;
+    block_out_.resize(static_cast<size_t>(rows * c * ph * pw));
+    for (int64_t plane = 0; plane < rows * c; ++plane) {
+      const float* from = planes_.data() + plane * h * w;
+      float* to = block_out_.data() + plane * ph * pw;
+      for (int64_t oy = 0; oy < ph; ++oy) {
+        for (int64_t ox = 0; ox < pw; ++ox) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t y = std::max<int64_t>(0, 2 * oy - 1); y <= std::min(h - 1, 2 * oy + 1); ++y) {
+            for (int64_t xx = std::max<int64_t>(0, 2 * ox - 1); xx <= std::min(w - 1, 2 * ox + 1); ++xx) {
+              best = std::max(best, from[y * w + xx]);
+            }
+          }
+          to[oy * pw + ox] = best;
+        }
+      }
+    }
+    // Two residual blocks: x + conv1(relu(conv0(relu(x)))).
+    for (const auto& block : stack.blocks) {
+      block_in_.resize(block_out_.size());
+      for (size_t i = 0; i < block_out_.size(); ++i) block_in_[i] = std::max(0.f, block_out_[i]);
+      convolve(params, block[0], block_in_.data(), rows, block_mid_, /*relu=*/true);
+      convolve(params, block[1], block_mid_.data(), rows, block_in_, /*relu=*/false);
+      for (size_t i = 0; i < block_out_.size(); ++i) block_out_[i] += block_in_[i];
+    }
+    input_.swap(block_out_);
+    x = input_.data();
+  }
+  for (float& v : input_) v = std::max(0.f, v);  // ReLU before the FC layer
+  return x;
+}
+
 const float* ActorForward::encode(std::span<const float> params, std::span<const float> obs, int64_t rows) {
-  if (convs_.empty()) {
+  if (convs_.empty() && stacks_.empty()) {
     const float* x = obs.data();
     for (const Linear& l : trunk_) {
       linear(params, l, x, rows, planes_);
@@ -144,40 +259,14 @@ const float* ActorForward::encode(std::span<const float> params, std::span<const
   input_.resize(obs.size());
   for (size_t i = 0; i < obs.size(); ++i) input_[i] = obs[i] * spec_.obs_scale;
   const float* x = input_.data();  // [rows, C, H, W]
-  for (const ConvLayer& l : convs_) {
-    // im2col: one row of C*K*K inputs per output pixel of every image, in
-    // the weight's (in, ky, kx) order; then pixels x out = columns x W^T.
-    const int64_t pixels = l.out_h * l.out_w, patch = l.in * l.kernel * l.kernel;
-    columns_.resize(static_cast<size_t>(rows * pixels * patch));
-    float* col = columns_.data();
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* image = x + r * l.in * l.in_h * l.in_w;
-      for (int64_t oy = 0; oy < l.out_h; ++oy) {
-        for (int64_t ox = 0; ox < l.out_w; ++ox) {
-          for (int64_t c = 0; c < l.in; ++c) {
-            for (int64_t ky = 0; ky < l.kernel; ++ky) {
-              const float* line = image + (c * l.in_h + oy * l.stride + ky) * l.in_w + ox * l.stride;
-              col = std::copy_n(line, l.kernel, col);
-            }
-          }
-        }
-      }
+  if (spec_.residual) {
+    x = residual_stacks(params, rows);
+  } else {
+    for (const ConvLayer& l : convs_) {
+      convolve(params, l, x, rows, planes_, /*relu=*/true);
+      input_.swap(planes_);  // the next layer reads it
+      x = input_.data();
     }
-    pixels_.resize(static_cast<size_t>(rows * pixels * l.out));
-    gemm_kernels().nt(rows * pixels, l.out, patch, columns_.data(), params.data() + l.weight, pixels_.data());
-    // Bias and ReLU, into channels-first planes (libtorch's layout, which
-    // the next layer and the FC weight's columns follow).
-    planes_.resize(pixels_.size());
-    const float* bias = params.data() + l.bias;
-    for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t p = 0; p < pixels; ++p) {
-        const float* from = pixels_.data() + (r * pixels + p) * l.out;
-        float* to = planes_.data() + r * l.out * pixels + p;
-        for (int64_t o = 0; o < l.out; ++o) to[o * pixels] = std::max(0.f, from[o] + bias[o]);
-      }
-    }
-    input_.swap(planes_);  // the next layer reads it
-    x = input_.data();
   }
   linear(params, fc_, x, rows, features_);
   for (float& v : features_) v = std::max(0.f, v);

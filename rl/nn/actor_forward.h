@@ -1,7 +1,8 @@
 // An actor's forward pass without libtorch for the models the MLP fast path
-// (mlp.h) does not cover: the plain CNN encoders (minatar_cnn, nature_cnn:
-// valid convolutions with ReLU, one FC layer with ReLU) or the shared MLP
-// trunk, then optionally the LSTM core (policy.core lstm, with
+// (mlp.h) does not cover: the CNN encoders (minatar_cnn, nature_cnn: valid
+// convolutions with ReLU; impala_cnn: residual stacks of 3x3 convolutions
+// and max-pools; then one FC layer with ReLU) or the shared MLP trunk, then
+// optionally the LSTM core (policy.core lstm, with
 // policy.core_inputs), then linear policy and value heads. What actors need
 // to act, so that rl_actor runs these models too; learners keep libtorch.
 // The flat buffer holds the parameters under the names, in the order and in
@@ -25,6 +26,7 @@ struct ActorForwardSpec {
   // the MLP trunk `hidden_sizes` over obs_size floats.
   int64_t channels = 0, height = 0, width = 0;
   std::vector<int> conv_channels, kernels, strides;
+  bool residual = false;  // impala_cnn: per channel count, conv 3x3 (pad 1), max-pool 3x3/2, 2 residual blocks
   int fc_size = 0;
   float obs_scale = 1.f;  // CNN observations are multiplied by it first
   int64_t obs_size = 0;
@@ -39,8 +41,8 @@ struct ActorForwardSpec {
   int64_t head_size = 0;  // logits (Discrete) or means (Box)
 
   // Whether this forward runs `config` (and the MLP fast path does not): a
-  // minatar_cnn or nature_cnn encoder (Discrete actions), or an MLP with an
-  // LSTM core; policy.fast_path not off.
+  // CNN encoder (Discrete actions), or an MLP with an LSTM core;
+  // policy.fast_path not off.
   static bool applies(const PolicyConfig& config, const Space& observation_space, const Space& action_space);
   static ActorForwardSpec of(const Space& observation_space, const Space& action_space, const PolicyConfig& config);
   // Floats of core state per row: h, c, then the coming step's inputs.
@@ -72,14 +74,27 @@ class ActorForward {
 
  private:
   struct ConvLayer {
-    int64_t in = 0, out = 0, kernel = 0, stride = 0;
+    int64_t in = 0, out = 0, kernel = 0, stride = 0, pad = 0;
     int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
     int64_t weight = 0, bias = 0;  // offsets into the flat buffer
+  };
+  // impala_cnn's stack: conv, max-pool 3x3/2 (pad 1), then two residual
+  // blocks x + conv1(relu(conv0(relu(x)))) at the pooled size.
+  struct ResidualStack {
+    ConvLayer conv;
+    ConvLayer blocks[2][2];
+    int64_t pooled_h = 0, pooled_w = 0;
   };
   struct Linear {
     int64_t in = 0, out = 0, weight = 0, bias = 0;
   };
   int64_t add_slot(const std::string& name, std::vector<int64_t> shape);
+  ConvLayer add_conv(const std::string& name, int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
+                     int64_t h, int64_t w);
+  // out [rows, l.out, out_h, out_w] = conv(x) + bias (then ReLU when `relu`).
+  void convolve(std::span<const float> params, const ConvLayer& l, const float* x, int64_t rows,
+                std::vector<float>& out, bool relu);
+  const float* residual_stacks(std::span<const float> params, int64_t rows);
   Linear add_linear(const std::string& name, int64_t in, int64_t out);
   // y[rows, out] = x W^T + b
   void linear(std::span<const float> params, const Linear& l, const float* x, int64_t rows, std::vector<float>& y) const;
@@ -88,6 +103,7 @@ class ActorForward {
 
   ActorForwardSpec spec_;
   std::vector<ConvLayer> convs_;
+  std::vector<ResidualStack> stacks_;
   Linear fc_;
   std::vector<Linear> trunk_;
   int64_t features_size_ = 0;
@@ -99,6 +115,7 @@ class ActorForward {
   int64_t rows_ = 0;
   // Workspaces.
   std::vector<float> input_, columns_, pixels_, planes_, features_, core_in_, gates_, hidden_, head_, values_;
+  std::vector<float> block_in_, block_mid_, block_out_;  // impala_cnn's residual blocks
 };
 
 }  // namespace rl

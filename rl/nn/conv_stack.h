@@ -1,7 +1,7 @@
-// The plain convolution stacks (minatar_cnn, nature_cnn) as policy.* resolves
-// them: the published layers unless policy.conv_* and policy.encoder_size
-// say otherwise, and the scale of their observations. Shared by libtorch's
-// encoder (encoders.cc) and the actors' forward without it (actor_forward.cc).
+// The convolution stacks as policy.* resolves them: the published layers
+// unless policy.conv_* and policy.encoder_size say otherwise, and the scale
+// of their observations. Shared by libtorch's encoders (encoders.cc) and the
+// actors' forward without it (actor_forward.cc).
 #pragma once
 
 #include <vector>
@@ -15,8 +15,14 @@ struct ConvStackLayers {
   int fc_size = 0;
 };
 
-// config.encoder must be minatar_cnn or nature_cnn.
+// config.encoder must be minatar_cnn, nature_cnn or impala_cnn (for which
+// the channels are each residual stack's, every convolution 3x3, stride 1,
+// padding 1).
 inline ConvStackLayers conv_stack_layers(const PolicyConfig& config) {
+  if (config.encoder == "impala_cnn") {
+    return {config.conv_channels.empty() ? std::vector<int>{16, 32, 32} : config.conv_channels, {3, 3, 3}, {1, 1, 1},
+            config.encoder_size > 0 ? config.encoder_size : 256};
+  }
   const bool minatar = config.encoder == "minatar_cnn";
   const auto pick = [](const std::vector<int>& given, std::vector<int> published) {
     return given.empty() ? published : given;

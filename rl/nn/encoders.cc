@@ -9,10 +9,6 @@
 namespace rl {
 namespace {
 
-std::vector<int> or_default(const std::vector<int>& given, std::vector<int> published) {
-  return given.empty() ? std::move(published) : given;
-}
-
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
@@ -167,8 +163,8 @@ std::shared_ptr<EncoderImpl> make_cnn_encoder(const std::vector<int64_t>& shape,
     encoder = std::make_shared<ConvStackImpl>(shape, layers.channels, layers.kernels, layers.strides, layers.fc_size,
                                               name);
   } else if (name == "impala_cnn") {
-    encoder = std::make_shared<ImpalaCnnImpl>(shape, or_default(config.conv_channels, {16, 32, 32}),
-                                              config.encoder_size > 0 ? config.encoder_size : 256);
+    const ConvStackLayers layers = conv_stack_layers(config);
+    encoder = std::make_shared<ImpalaCnnImpl>(shape, layers.channels, layers.fc_size);
   } else {
     throw std::invalid_argument("policy.encoder: '" + name + "' is not a CNN encoder");
   }

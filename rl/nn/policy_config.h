@@ -120,11 +120,12 @@ struct PolicyConfig {
   // Whether the MLP fast path (rl/nn/mlp.h) can run this model.
   bool fast_path_applies() const { return fast_path != "off" && encoder == "mlp" && core == "none"; }
   // Whether actors run this policy without libtorch: the MLP fast path, or
-  // ActorForward (rl/nn/actor_forward.h: an MLP with an LSTM core, or
-  // minatar_cnn and nature_cnn with Discrete actions, checked where the
-  // action space is known). Not impala_cnn nor a plugin's encoder.
+  // ActorForward (rl/nn/actor_forward.h: an MLP with an LSTM core, or a
+  // built-in CNN with Discrete actions, checked where the action space is
+  // known). Not a plugin's encoder.
   bool actor_fast_path_applies() const {
-    return fast_path != "off" && (encoder == "mlp" || encoder == "minatar_cnn" || encoder == "nature_cnn");
+    return fast_path != "off" && (encoder == "mlp" || encoder == "minatar_cnn" || encoder == "nature_cnn" ||
+                                  encoder == "impala_cnn");
   }
   bool core_sees_action() const { return core_inputs == "action" || core_inputs == "action_reward"; }
   bool core_sees_reward() const { return core_inputs == "reward" || core_inputs == "action_reward"; }

@@ -101,17 +101,17 @@ TEST_F(RlActorTest, AHostAgentOfTheTrainingProgramStartsTheActorProgram) {
   EXPECT_EQ(agent.wait(60), 0) << agent.output();
 }
 
-TEST_F(RlActorTest, AnImpalaCnnRunRefusesTheActorProgramWithOneLineOnBothSides) {
-  const fs::path dir = root_ / "impala-cnn";
+TEST_F(RlActorTest, APluginModelsRunRefusesTheActorProgramWithOneLineOnBothSides) {
+  const fs::path dir = root_ / "plugin-model";
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(rl::testing::free_port());
-  Child learner(TRAIN_IMPALA, {"--env", "MinAtar/Breakout-v0", "--role", "learner", "--actors", "0", "--bind",
-                               endpoint, "--total-steps", "100000", "--run-dir", dir.string(), "--set",
-                               "policy.encoder=impala_cnn"});
+  Child learner(TRAIN_IMPALA, {"--env", "CartPole-v1", "--role", "learner", "--actors", "0", "--bind", endpoint,
+                               "--total-steps", "100000", "--run-dir", dir.string(), "--model-plugin",
+                               LAYER_NORM_MLP_PLUGIN, "--set", "policy.encoder=layer_norm_mlp"});
   ASSERT_TRUE(learner.wait_for("listening on", 60)) << learner.output();
   Child actor(RL_ACTOR, {"--learner", endpoint});
   EXPECT_EQ(actor.wait(60), 5) << actor.output();
   EXPECT_THAT(actor.output(), HasSubstr("this actor program has no libtorch"));
-  EXPECT_THAT(actor.output(), HasSubstr("policy.encoder impala_cnn"));
+  EXPECT_THAT(actor.output(), HasSubstr("policy.encoder layer_norm_mlp"));
   EXPECT_TRUE(learner.wait_for("this actor program has no libtorch", 30)) << learner.output();
   ::kill(learner.pid(), SIGTERM);
   EXPECT_EQ(learner.wait(60), 0) << learner.output();

@@ -423,7 +423,9 @@ TEST(PolicyActorTest, TheCnnForwardWithoutLibtorchActsAsLibtorch) {
   };
   const std::vector<CnnCase> cnn_cases = {{"minatar_cnn", {4, 10, 10}, {}, {}, {}},
                                           {"nature_cnn", {4, 44, 44}, {}, {}, {}},
-                                          {"minatar_cnn", {6, 10, 10}, {8, 16}, {3, 3}, {1, 2}}};
+                                          {"minatar_cnn", {6, 10, 10}, {8, 16}, {3, 3}, {1, 2}},
+                                          {"impala_cnn", {4, 21, 20}, {}, {}, {}},
+                                          {"impala_cnn", {3, 9, 12}, {8, 4}, {}, {}}};
   for (const CnnCase& c : cnn_cases) {
     SCOPED_TRACE(c.encoder + " " + std::to_string(c.shape[0]) + "x" + std::to_string(c.shape[1]));
     const Space actions = Space::discrete(6);
@@ -443,7 +445,7 @@ TEST(PolicyActorTest, TheCnnForwardWithoutLibtorchActsAsLibtorch) {
     reference.load(source, RunningMeanStd(spec.obs_size()), 3);
     const int64_t rows = 5;
     const torch::Tensor obs = torch::randint(0, 2, {rows, spec.obs_size()}).to(torch::kFloat) *
-                              (c.encoder == "nature_cnn" ? 255.f : 1.f);
+                              (c.encoder == "minatar_cnn" ? 1.f : 255.f);
     const std::span<const float> in(obs.data_ptr<float>(), rows * spec.obs_size());
     for (bool deterministic : {true, false}) {
       std::vector<int64_t> d1(rows), d2(rows);
@@ -475,7 +477,8 @@ TEST(PolicyActorTest, TheLstmCoreWithoutLibtorchStepsAsLibtorch) {
       {"mlp discrete", "mlp", "none", Space::box({5}, -10.f, 10.f), Space::discrete(3)},
       {"mlp box, action_reward", "mlp", "action_reward", Space::box({5}, -10.f, 10.f), Space::box({2}, -1.f, 1.f)},
       {"minatar_cnn, action_reward", "minatar_cnn", "action_reward", Space::box({4, 10, 10}, 0.f, 1.f),
-       Space::discrete(6)}};
+       Space::discrete(6)},
+      {"impala_cnn", "impala_cnn", "none", Space::box({2, 12, 12}, 0.f, 1.f), Space::discrete(4)}};
   for (const CoreCase& c : core_cases) {
     SCOPED_TRACE(c.name);
     const EnvSpec spec{.id = "Test-v0", .observation_space = c.observations, .action_space = c.actions};
