@@ -112,7 +112,7 @@ facts() {
   echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -4)"
   echo "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
   echo "tools: $(cmake --version | head -1), ninja $(ninja --version), $(c++ --version | head -1), dpkg: $(command -v dpkg || echo none)"
-  python3 - <<'PY' || echo "torch: python3 cannot import it"
+  env -u LD_LIBRARY_PATH python3 - <<'PY' || echo "torch: python3 cannot import it"
 import torch
 print("torch:", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available(),
       "devices", torch.cuda.device_count())

@@ -14,6 +14,7 @@
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
 #include "tests/util/run_program.h"
+#include "tests/util/temp_dir.h"
 
 namespace {
 
@@ -28,16 +29,7 @@ nlohmann::json last_json_line(const std::string& text) {
   return nlohmann::json::parse(text.substr(start == std::string::npos ? 0 : start + 1));
 }
 
-class GpuTrainingTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_gpu_training_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using GpuTrainingTest = rl::testing::TempDirTest;
 
 // The CPU suite's IMPALA test (distributed_test) with the learner on the
 // GPU: same preset, seed and budget, the same threshold.

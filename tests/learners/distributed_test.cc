@@ -26,6 +26,7 @@
 #include "rl/wire/messages.h"
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
+#include "tests/util/temp_dir.h"
 #include "rl/wire/socket.h"
 
 namespace {
@@ -47,16 +48,7 @@ size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-class DistributedTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_distributed_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using DistributedTest = rl::testing::TempDirTest;
 
 TEST_F(DistributedTest, PpoWithTwoActorProcessesSolvesCartPole) {
   const fs::path dir = root_ / "ppo";

@@ -17,6 +17,7 @@
 
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
+#include "tests/util/temp_dir.h"
 
 namespace {
 
@@ -53,16 +54,7 @@ size_t count_of(const std::string& text, const std::string& what) {
 // For the kill schedule (the fault itself is timed) and bounded polls.
 void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
-class FaultTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_fault_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using FaultTest = rl::testing::TempDirTest;
 
 // Actors SIGKILLed at random moments, six times (4 to 5 s of kills in a
 // run of about 10 s here): every kill is a restart, training goes on after

@@ -14,6 +14,7 @@
 #include "tests/util/metrics_csv.h"
 #include "tests/util/netns.h"
 #include "tests/util/processes.h"
+#include "tests/util/temp_dir.h"
 
 namespace {
 
@@ -28,16 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kImpalaCartPole = RL_SOURCE_DIR "/configs/impala/cartpole.yaml";
 
-class MultiHostTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_multihost_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using MultiHostTest = rl::testing::TempDirTest;
 
 // Weights that scale: a learner alone on host 1, two hosts of four actor
 // processes each (host agents, `--role actor --actors 4`). Each host's relay

@@ -17,6 +17,7 @@
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
 #include "tests/util/run_program.h"
+#include "tests/util/temp_dir.h"
 
 namespace {
 
@@ -42,16 +43,7 @@ nlohmann::json read_json(const fs::path& path) {
 
 using rl::testing::csv_column;
 
-class TrainingTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_training_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using TrainingTest = rl::testing::TempDirTest;
 
 // The learning test of the learning-core issue: PPO on CartPole-v1 with a
 // fixed seed reaches a deterministic mean return of at least 475 over 20

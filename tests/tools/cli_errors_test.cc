@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/util/processes.h"
+#include "tests/util/temp_dir.h"
 
 namespace {
 
@@ -52,16 +53,7 @@ struct Mistake {
   std::string names;     // what stderr's first line must name
 };
 
-class CliErrorsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_cli_errors_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using CliErrorsTest = rl::testing::TempDirTest;
 
 TEST_F(CliErrorsTest, EveryMistakeIsOneLineNamingWhatWasWrong) {
   // A run directory that holds an earlier run's files but no checkpoint.

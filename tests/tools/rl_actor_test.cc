@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/util/processes.h"
+#include "tests/util/temp_dir.h"
 
 namespace {
 
@@ -20,16 +21,7 @@ using rl::testing::Child;
 using rl::testing::processes_with;
 using rl::testing::read_json;
 
-class RlActorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("rl_actor_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
-};
+using RlActorTest = rl::testing::TempDirTest;
 
 std::string shell(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
