@@ -163,6 +163,9 @@ struct LearnerGroup::Impl {
   c10::intrusive_ptr<CollectiveBackend> group;
   torch::Device device{torch::kCPU};  // where the collectives' tensors live (NCCL: this rank's GPU)
   double timeout_seconds = 60;
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  }
 };
 
 namespace {
@@ -195,7 +198,7 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
   impl_->timeout_seconds = timeout_seconds;
   const std::string who = "learner group: rank " + std::to_string(info.rank) + " of " +
                           std::to_string(info.world_size) + " (" + info.source + ")";
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  const auto timeout = impl_->timeout();
   const std::string rendezvous = info.master_addr + ":" + std::to_string(info.master_port);
   quiet_c10d_logging();
   try {
@@ -223,9 +226,8 @@ LearnerGroup::LearnerGroup(const GroupInfo& info, torch::Device device, double t
 }
 
 void LearnerGroup::connect_nccl(const std::string& who, const std::string& rendezvous) {
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(impl_->timeout_seconds * 1000));
   try {
-    impl_->group = nccl_group(impl_->store, info_, timeout);
+    impl_->group = nccl_group(impl_->store, info_, impl_->timeout());
   } catch (const std::invalid_argument&) {
     throw;
   } catch (const std::exception& e) {
@@ -236,7 +238,7 @@ void LearnerGroup::connect_nccl(const std::string& who, const std::string& rende
 
 void LearnerGroup::connect_gloo(const std::string& who, const std::string& rendezvous) {
   const double timeout_seconds = impl_->timeout_seconds;
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  const auto timeout = impl_->timeout();
   const GroupInfo& info = info_;
   // Each rank binds its collectives on its own interface: the one named by
   // GLOO_SOCKET_IFNAME, or the one its route to the master goes through.
@@ -275,7 +277,7 @@ void LearnerGroup::open_side_store(const std::string& who, const std::string& re
     side.port = static_cast<uint16_t>(info_.master_port);
     side.isServer = false;
     side.waitWorkers = false;
-    side.timeout = std::chrono::milliseconds(static_cast<int64_t>(impl_->timeout_seconds * 1000));
+    side.timeout = impl_->timeout();
     impl_->side = c10::make_intrusive<c10d::TCPStore>(info_.master_addr, side);
   } catch (const std::exception& e) {
     throw std::runtime_error(who + ": could not open its own connection to the store at " + rendezvous + ": " +
