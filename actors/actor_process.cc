@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "actors/actor_link.h"
+#include "actors/actor_view.h"
 #include "actors/host_agent.h"
+#include "actors/inference_server.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #ifndef RL_ACTOR_NO_TORCH
@@ -35,23 +37,6 @@ using Clock = std::chrono::steady_clock;
 using wire::Frames;
 using wire::Socket;
 using wire::SocketType;
-
-// The config sections an actor needs; the algorithm's sections of the
-// learner's config are skipped.
-struct ActorView {
-  RunConfig run;
-  RuntimeConfig runtime;
-  RolloutConfig rollout;
-  PolicyConfig policy;
-  NormalizeConfig normalize;
-  void visit(ConfigFields& f) {
-    f("run", run);
-    f("runtime", runtime);
-    f("rollout", rollout);
-    f("policy", policy);
-    f("normalize", normalize);
-  }
-};
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -261,8 +246,21 @@ class Actor {
                                       static_cast<uint64_t>(actor_id) * 4096 + static_cast<uint64_t>(incarnation));
     std::unique_ptr<RolloutWorker> made;
     try {
+      if (options_.inference_fd >= 0) {
+        // The host's inference server acts: this actor only steps envs.
+        if (options_.weights_fd < 0) throw std::invalid_argument("--inference-fd needs --weights-fd");
+        if (!inference_board_) inference_board_.emplace(wire::InferenceBoard::attach(options_.inference_fd));
+        const wire::InferenceLayout& layout = inference_board_->layout();
+        if (layout.rows != view.rollout.num_envs) {
+          throw std::invalid_argument("the inference board has slots of " + std::to_string(layout.rows) +
+                                      " envs, and the run has rollout.num_envs " + std::to_string(view.rollout.num_envs));
+        }
+        inference_.emplace(*inference_board_, inference_board_->claim(::getpid()),
+                           view.runtime.inference_timeout_seconds);
+      }
       made = std::make_unique<RolloutWorker>(registry, view.run.env, view.run.parsed_env_options(), view.rollout,
-                                             view.policy, view.normalize, seed, actor_id);
+                                             view.policy, view.normalize, seed, actor_id,
+                                             inference_ ? &*inference_ : nullptr);
     } catch (const std::exception& e) {
       // An env or a policy this actor cannot make (rl_actor and a CNN, a
       // missing plugin): the learner hears why, and this actor ends.
@@ -280,6 +278,7 @@ class Actor {
     ActorLink link(link_config(config, view, board ? &*board : nullptr), std::move(control_), sender_);
     control_ = Socket(SocketType::kDealer);  // the link owns the joined one now
     link.start();
+    if (inference_) return collect_with_server(config, worker, link, *board);
     WeightsIntake weights(worker, link, board ? &*board : nullptr, actor_id);
     return collect_and_send(config, worker, link, weights, board ? &*board : nullptr);
   }
@@ -358,7 +357,59 @@ class Actor {
     return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
   }
 
+  // The loop of an actor whose actions come from the host's inference
+  // server: the server loads the weights; the actor only asks that the
+  // answers of an unroll use the board's newest at its start (for PPO, a
+  // version newer than its last unroll's).
+  int collect_with_server(const wire::WireMessage& config, RolloutWorker& worker, ActorLink& link,
+                          wire::WeightsBoard& board) {
+    const int64_t actor_id = config.get_int("actor_id");
+    const bool sync = config.get_bool("sync");
+    const bool credits = config.body.count("credits") ? config.get_bool("credits") : !sync;
+    const bool relayed = options_.weights_signal_fd >= 0;
+    int64_t last_sequence = -1;  // the board's sequence at the start of the last unroll sent
+    bool ready = false;
+    Unroll buffers[2];
+    int next_buffer = 0;
+    while (!link.finished()) {
+      if (sync) {
+        if (board.version() <= last_sequence) {
+          board.wait_newer(last_sequence, 0.05);
+          continue;
+        }
+      } else {
+        if (board.version() < 0) {
+          board.wait_newer(-1, 0.05);
+          continue;
+        }
+        if (credits && !link.take_credit(0.05)) continue;
+        if (relayed && link.last_ticket() != 0) board.wait_answered(link.last_ticket(), 1.0);
+      }
+      const int64_t sequence = board.version();
+      inference_->set_min_weights(sequence);
+      Unroll& unroll = buffers[next_buffer];
+      next_buffer = 1 - next_buffer;
+      try {
+        worker.collect(unroll);
+      } catch (const std::exception& e) {
+        logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
+        link.report_error(e.what());
+        return kActorFailed;
+      }
+      if (!ready) {
+        logf(LogLevel::kInfo, "actor %lld: collecting through the host's inference server (slot %d) %.0f ms after its start\n",
+             static_cast<long long>(actor_id), inference_->slot(), 1e3 * process_age_seconds());
+        ready = true;
+      }
+      last_sequence = sequence;
+      if (!link.send(unroll)) break;
+    }
+    return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
+  }
+
   ActorOptions options_;
+  std::optional<wire::InferenceBoard> inference_board_;
+  std::optional<wire::InferenceClient> inference_;
   Socket control_;
   wire::Sender sender_;
   std::optional<wire::CurveKeyPair> curve_;  // this actor's keys
@@ -371,6 +422,7 @@ class Actor {
 }  // namespace
 
 int run_actor(const ActorOptions& options) {
+  if (options.serve_inference) return run_inference_server(options);
   if (options.actors > 1) return run_host_agent(options);
   // Slurm's warning before a time limit (SIGUSR1) reaches every process of a
   // job's steps: an actor leaves the stop to its learner, which gets it too.

@@ -39,6 +39,13 @@ struct ActorOptions {
   // With a host agent's board: the eventfd that tells its relay an actor
   // is about to start an unroll (-1: the board is the learner's, live).
   int weights_signal_fd = -1;
+  // An inherited inference board (actors/inference_board.h): the actor
+  // takes a slot and its actions come from the host's inference server.
+  // -1: the actor runs its policy itself.
+  int inference_fd = -1;
+  // With inference_fd: this process is the host's inference server, not an
+  // actor (actors/inference_server.h).
+  bool serve_inference = false;
   // > 1: this process is a host agent: it starts this many actor processes
   // on this host, supervises them, and relays weights to them through one
   // board, so that the learner sends this host one copy of each version.

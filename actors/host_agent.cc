@@ -10,12 +10,14 @@
 #include <optional>
 #include <thread>
 
+#include "actors/actor_view.h"
 #include "actors/host_relay.h"
 #include "rl/nn/policy_config.h"
 #include "rl/runtime/config.h"
 #include "rl/runtime/run_config.h"
 #include "rl/runtime/logging.h"
 #include "rl/runtime/supervisor.h"
+#include "rl/wire/inference_board.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
 #include "rl/wire/weights_board.h"
@@ -158,12 +160,33 @@ std::string actor_program_for(const wire::WireMessage& config) {
   return runs && view.runtime.actor_program != "trainer" ? lite.string() : self_executable();
 }
 
+// The inference board for `actors` actors when the run places inference on
+// the host (runtime.inference host or learner), from the shapes the
+// learner's config message carries; nullopt when the actors run the policy.
+std::optional<wire::InferenceLayout> inference_layout_for(const wire::WireMessage& config, int actors) {
+  if (!config.body.count("config_yaml") || !config.body.count("core_state_size")) return std::nullopt;
+  ActorView view;
+  apply_yaml(fields_of(view), config.get_string("config_yaml"), "learner config", /*ignore_unknown=*/true);
+  if (view.runtime.inference == "actor") return std::nullopt;
+  return wire::InferenceLayout{.slots = actors,
+                               .rows = view.rollout.num_envs,
+                               .obs_size = static_cast<int32_t>(config.get_int("obs_size")),
+                               .action_floats = static_cast<int32_t>(config.get_int("action_floats")),
+                               .state_size = static_cast<int32_t>(config.get_int("core_state_size"))};
+}
+
 // Restarts actors as they fail until none is left to restart or a signal
 // stops the agent. Returns whether every actor that ended had stopped cleanly.
-bool supervise(ActorSupervisor& supervisor) {
+bool supervise(ActorSupervisor& supervisor, ActorSupervisor* server) {
   bool all_clean = true;
   while (supervisor.available() > 0 && !g_agent_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (server) {
+      for (const ActorEvent& event : server->check()) {
+        logf(LogLevel::kWarn, "host agent: inference server: %s\n", event.text.c_str());
+        if (event.out_of_restarts) return false;
+      }
+    }
     for (const ActorEvent& event : supervisor.check()) {
       logf(LogLevel::kInfo, "host agent: %s\n", event.text.c_str());
       all_clean = all_clean && event.text.find("stopped") != std::string::npos;
@@ -207,15 +230,35 @@ int run_host_agent(const ActorOptions& options) {
                     std::move(weights), held.board, demand_fd);
     relay.start();
 
-    const std::string program = actor_program_for(*run.config);
-    ActorSupervisor supervisor(program, actor_args(options, run_id, held.board.fd(), demand_fd),
-                               options.actors, options.max_restarts, {held.board.fd(), demand_fd},
-                               /*pin_ids=*/false);
+    std::string program = actor_program_for(*run.config);
+    std::vector<std::string> args = actor_args(options, run_id, held.board.fd(), demand_fd);
+    std::vector<int> inherited{held.board.fd(), demand_fd};
+    // runtime.inference host (or learner, which on another host than the
+    // learner's is served the same way): one inference process runs the
+    // policy for this host's actors, which then only step envs.
+    std::optional<wire::InferenceBoard> inference;
+    std::unique_ptr<ActorSupervisor> server;
+    if (const auto layout = inference_layout_for(*run.config, options.actors)) {
+      inference.emplace(wire::InferenceBoard::create(*layout, run.config->get_string("config_yaml")));
+      std::vector<std::string> server_args = args;
+      server_args.insert(server_args.end(), {"--inference-fd", std::to_string(inference->fd()), "--serve-inference"});
+      server = std::make_unique<ActorSupervisor>(program, server_args, 1, options.max_restarts,
+                                                 std::vector<int>{held.board.fd(), inference->fd()});
+      server->start_all();
+      args.insert(args.end(), {"--inference-fd", std::to_string(inference->fd())});
+      inherited.push_back(inference->fd());
+      const fs::path lite = fs::path(self_executable()).parent_path() / "rl_actor";
+      if (fs::exists(lite)) program = lite.string();
+      logf(LogLevel::kInfo, "host agent: an inference process serves the policy to this host's %d actors\n",
+           options.actors);
+    }
+    ActorSupervisor supervisor(program, args, options.actors, options.max_restarts, inherited, /*pin_ids=*/false);
     supervisor.start_all();
     logf(LogLevel::kInfo, "host agent: %d actors (%s) started for run %s, weights relayed from %s\n", options.actors,
          fs::path(program).filename().c_str(), run_id.c_str(), weights_endpoint.c_str());
-    const bool all_clean = supervise(supervisor);
+    const bool all_clean = supervise(supervisor, server.get());
     supervisor.stop_all(2.0);
+    if (server) server->stop_all(1.0);
     relay.stop();
     ::close(demand_fd);
     logf(LogLevel::kInfo, "host agent: done (%lld versions relayed for %lld requests, %llu loads on this host)\n",

@@ -164,7 +164,24 @@ void PolicyActor::load(const wire::WeightsPayload& weights) {
   }
   normalizer_.stats().set(weights.obs_mean, weights.obs_var, weights.obs_count);
   version_ = weights.version;
+  epoch_ = weights.epoch;
   has_values_ = values_received == values_expected;
+}
+
+void PolicyActor::act_on_state(std::span<const float> obs, std::span<float> state, std::span<int64_t> discrete,
+                               std::span<float> box, std::span<float> log_probs, std::span<float> values) {
+  state_.assign(state.begin(), state.end());
+  act(obs, /*deterministic=*/false, discrete, box, log_probs, values);
+  std::copy(state_.begin(), state_.end(), state.begin());
+}
+
+void PolicyActor::record_on_state(std::span<float> state, std::span<const int64_t> discrete,
+                                  std::span<const float> box, std::span<const float> rewards) {
+  state_.assign(state.begin(), state.end());
+  last_discrete_.assign(discrete.begin(), discrete.end());
+  last_box_.assign(box.begin(), box.end());
+  stepped(rewards);
+  std::copy(state_.begin(), state_.end(), state.begin());
 }
 
 void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<int64_t> discrete,

@@ -69,7 +69,18 @@ class PolicyActor {
   // and reward (policy.core_inputs) records them with the raw `rewards`.
   void stepped(std::span<const float> rewards);
 
+  // For an inference server, whose rows' core state lives outside (in an
+  // inference board's slots): act() and stepped() on rows whose state is
+  // `state` [rows, core_state_size()], advanced in place, with the actions
+  // of the step before given rather than remembered.
+  int64_t core_state_size() const { return state_size_; }
+  void act_on_state(std::span<const float> obs, std::span<float> state, std::span<int64_t> discrete,
+                    std::span<float> box, std::span<float> log_probs, std::span<float> values);
+  void record_on_state(std::span<float> state, std::span<const int64_t> discrete, std::span<const float> box,
+                       std::span<const float> rewards);
+
   int64_t version() const { return version_; }
+  int64_t epoch() const { return epoch_; }
   Rng& rng() { return rng_; }
   // The libtorch copy of the network (kept current on the libtorch path
   // only: on the fast path weights go straight to the flat buffer).
@@ -102,6 +113,7 @@ class PolicyActor {
   ObservationNormalizer normalizer_;
   Rng rng_;
   int64_t version_ = 0;
+  int64_t epoch_ = 0;  // of the learner incarnation that sent the weights
   bool has_values_ = true;
   std::vector<float> normalized_;  // scratch for normalized observations
   int64_t state_size_ = 0;         // core state floats per row (0: feed-forward)

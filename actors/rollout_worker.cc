@@ -20,10 +20,12 @@ VectorEnvConfig vector_config(const RolloutConfig& rollout, const EnvOptions& op
 RolloutWorker::RolloutWorker(const EnvRegistry& registry, const std::string& env_id,
                              const EnvOptions& env_options, const RolloutConfig& rollout,
                              const PolicyConfig& policy, const NormalizeConfig& normalize,
-                             uint64_t seed, int64_t actor_id)
+                             uint64_t seed, int64_t actor_id, wire::InferenceClient* inference)
     : config_(rollout),
       env_(registry, env_id, vector_config(rollout, env_options, seed)),
-      policy_(env_.spec(), policy, normalize, derive_seed(seed, rollout.num_envs)),
+      policy_(inference ? nullptr
+                        : std::make_unique<PolicyActor>(env_.spec(), policy, normalize, derive_seed(seed, rollout.num_envs))),
+      inference_(inference),
       actor_id_(actor_id) {
   const int64_t k = rollout.num_envs;
   const bool discrete = env_.spec().action_space.is_discrete();
@@ -48,7 +50,7 @@ void RolloutWorker::collect(Unroll& out) {
   const bool discrete = spec.action_space.is_discrete();
   const bool bytes = env_.byte_observations();
   out.resize(T, k, obs_size, action_size, discrete, bytes);
-  out.policy_version = policy_.version();
+  out.policy_version = inference_ ? -1 : policy_->version();  // remote: the first answer's
   out.actor_id = actor_id_;
   out.incarnation = incarnation_;
   out.sequence = sequence_++;
@@ -57,11 +59,15 @@ void RolloutWorker::collect(Unroll& out) {
   for (int64_t t = 0; t < T; ++t) {
     // A recurrent policy forgets where episodes start; the unroll carries
     // the state its first step starts from.
-    policy_.episodes_started(starts_);
-    if (t == 0) {
-      const auto state = policy_.core_state();
-      out.core_state.assign(state.begin(), state.end());
-      out.core_state_size = policy_.recurrent() ? static_cast<int64_t>(state.size()) / k : 0;
+    if (inference_) {
+      inference_->episodes_started(starts_);
+    } else {
+      policy_->episodes_started(starts_);
+      if (t == 0) {
+        const auto state = policy_->core_state();
+        out.core_state.assign(state.begin(), state.end());
+        out.core_state_size = policy_->recurrent() ? static_cast<int64_t>(state.size()) / k : 0;
+      }
     }
     std::span<const float> obs;
     if (bytes) {
@@ -76,7 +82,18 @@ void RolloutWorker::collect(Unroll& out) {
     }
     std::span<float> log_probs(out.behaviour_log_probs.data() + t * k, k);
     std::span<float> values(out.values.data() + t * k, k);
-    policy_.act(obs, /*deterministic=*/false, discrete_actions_, box_actions_, log_probs, values);
+    if (inference_) {
+      inference_->act(obs, discrete_actions_, box_actions_, log_probs, values);
+      if (t == 0) {
+        // The server knows where the state starts (it resets it).
+        const auto state = inference_->start_state();
+        out.core_state.assign(state.begin(), state.end());
+        out.core_state_size = static_cast<int64_t>(state.size()) / k;
+        out.policy_version = inference_->version();
+      }
+    } else {
+      policy_->act(obs, /*deterministic=*/false, discrete_actions_, box_actions_, log_probs, values);
+    }
     if (discrete) {
       std::copy(discrete_actions_.begin(), discrete_actions_.end(), out.discrete_actions.begin() + t * k);
       env_.step(std::span<const int64_t>(discrete_actions_));
@@ -90,7 +107,11 @@ void RolloutWorker::collect(Unroll& out) {
     }
     const auto rewards = env_.rewards();
     std::copy(rewards.begin(), rewards.end(), out.rewards.begin() + t * k);
-    policy_.stepped(rewards);
+    if (inference_) {
+      inference_->stepped(rewards);
+    } else {
+      policy_->stepped(rewards);
+    }
     for (int64_t i = 0; i < k; ++i) {
       const uint8_t terminated = env_.terminated()[i];
       const uint8_t truncated = env_.truncated()[i];

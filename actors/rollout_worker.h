@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "rl/wire/inference_board.h"
 #include "actors/policy_actor.h"
 #include "rl/data/rollout_config.h"
 #include "rl/data/unroll.h"
@@ -20,9 +21,12 @@ class RolloutWorker {
  public:
   // Builds k envs of `env_id` and resets them with `seed` (env i gets
   // derive_seed(seed, i)); the policy samples from derive_seed(seed, k).
+  // With `inference` the actions come from the host's inference server
+  // through that client, and the worker holds no policy of its own.
   RolloutWorker(const EnvRegistry& registry, const std::string& env_id, const EnvOptions& env_options,
                 const RolloutConfig& rollout, const PolicyConfig& policy,
-                const NormalizeConfig& normalize, uint64_t seed, int64_t actor_id);
+                const NormalizeConfig& normalize, uint64_t seed, int64_t actor_id,
+                wire::InferenceClient* inference = nullptr);
 
   // Steps every env T times with the current policy and fills `out`.
   void collect(Unroll& out);
@@ -33,7 +37,9 @@ class RolloutWorker {
   // The learner's count of this actor's starts, carried by every unroll.
   void set_incarnation(int64_t incarnation) { incarnation_ = incarnation; }
 
-  PolicyActor& policy() { return policy_; }
+  // The worker's own policy (none with an inference client).
+  PolicyActor& policy() { return *policy_; }
+  bool has_policy() const { return policy_ != nullptr; }
   const EnvSpec& spec() const { return env_.spec(); }
   int64_t env_steps() const { return env_.total_steps(); }
   const std::string& last_env_error() const { return last_env_error_; }
@@ -41,7 +47,8 @@ class RolloutWorker {
  private:
   RolloutConfig config_;
   VectorEnv env_;
-  PolicyActor policy_;
+  std::unique_ptr<PolicyActor> policy_;  // or null: the inference client acts
+  wire::InferenceClient* inference_ = nullptr;
   int64_t actor_id_;
   int64_t incarnation_ = 0;
   int64_t sequence_ = 0;

@@ -25,11 +25,19 @@ void add_actor_options(CLI::App& app, ActorOptions& options) {
   app.add_option("--weights-signal-fd", options.weights_signal_fd,
                  "--role actor: the host relay's eventfd (set by a host agent)")
       ->check(cli::at_least(0));
+  app.add_option("--inference-fd", options.inference_fd,
+                 "--role actor: take actions from the host's inference server through this inherited board (set by "
+                 "the training program or a host agent)")
+      ->check(cli::at_least(0));
+  app.add_flag("--serve-inference", options.serve_inference,
+               "--role actor: be the host's inference server on the --inference-fd board (set by the training "
+               "program or a host agent)");
 }
 
 const std::vector<const char*>& actor_only_flags() {
   static const std::vector<const char*> flags{"--learner",  "--actor-id",         "--run-id",     "--reconnect-seconds",
-                                              "--curve-key", "--curve-server-key", "--weights-fd", "--weights-signal-fd"};
+                                              "--curve-key", "--curve-server-key", "--weights-fd", "--weights-signal-fd",
+                                              "--inference-fd", "--serve-inference"};
   return flags;
 }
 
@@ -48,6 +56,9 @@ void check_actor_options(const std::string& actors, ActorOptions& options) {
                                   std::to_string(most) + " actor processes on this host (" +
                                   local_actors_bound_reason() + ")");
     }
+  }
+  if (options.serve_inference && options.inference_fd < 0) {
+    throw std::invalid_argument("--serve-inference needs --inference-fd (the board the training program made)");
   }
   if (options.learner.empty()) throw std::invalid_argument("--role actor needs --learner tcp://HOST:PORT");
   check_endpoint(options.learner, "--learner");

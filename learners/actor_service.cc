@@ -94,12 +94,46 @@ void ActorService::start() {
       args.insert(args.end(), {"--curve-key", keys_->actor_key_file.string(), "--curve-server-key",
                                keys_->server_public_file.string()});
     }
+    std::vector<int> inherited{publisher_->board_fd()};
+    if (config_.inference != "actor") {
+      start_inference(args);
+      args.insert(args.end(), {"--inference-fd", std::to_string(inference_board_->fd())});
+      inherited.push_back(inference_board_->fd());
+    }
     const std::string program = config_.actor_program.empty() ? self_executable() : config_.actor_program;
     logf(LogLevel::kDebug, "%s local actors run %s\n", config_.label.c_str(), program.c_str());
-    supervisor_ = std::make_unique<ActorSupervisor>(program, args, config_.local_actors,
-                                                    config_.max_restarts, std::vector<int>{publisher_->board_fd()});
+    supervisor_ = std::make_unique<ActorSupervisor>(program, args, config_.local_actors, config_.max_restarts,
+                                                    inherited);
     supervisor_->start_all();
   }
+}
+
+void ActorService::start_inference(const std::vector<std::string>& actor_args) {
+  wire::InferenceLayout layout = config_.inference_layout;
+  layout.slots = config_.local_actors;
+  inference_board_.emplace(wire::InferenceBoard::create(layout, config_.hub.config_yaml));
+  if (config_.inference == "learner") {
+    if (!config_.serve_inference) throw std::logic_error("runtime.inference=learner: no server given");
+    inference_thread_ = std::thread([this] {
+      try {
+        config_.serve_inference(*inference_board_, publisher_->board_fd(), inference_stop_);
+      } catch (...) {
+        inference_failure_ = std::current_exception();
+      }
+    });
+    logf(LogLevel::kInfo, "%s the learner's process runs the policy for its %d local actors\n", config_.label.c_str(),
+         config_.local_actors);
+    return;
+  }
+  // host: a process of its own, restarted like an actor when it fails.
+  std::vector<std::string> args = actor_args;
+  args.insert(args.end(), {"--inference-fd", std::to_string(inference_board_->fd()), "--serve-inference"});
+  inference_supervisor_ = std::make_unique<ActorSupervisor>(
+      config_.inference_program.empty() ? self_executable() : config_.inference_program, args, 1,
+      config_.max_restarts, std::vector<int>{publisher_->board_fd(), inference_board_->fd()});
+  inference_supervisor_->start_all();
+  logf(LogLevel::kInfo, "%s an inference process (%s) runs the policy for the %d local actors\n",
+       config_.label.c_str(), fs::path(config_.inference_program).filename().c_str(), config_.local_actors);
 }
 
 void ActorService::supervise() {
@@ -124,6 +158,13 @@ void ActorService::supervise() {
                                (last.empty() ? std::string() : "; the last actor error: " + last));
     }
   }
+  if (inference_supervisor_) {
+    for (const ActorEvent& event : inference_supervisor_->check()) {
+      logf(LogLevel::kWarn, "%s inference server: %s\n", config_.label.c_str(), event.text.c_str());
+      if (event.out_of_restarts) throw std::runtime_error("the inference server " + event.text + ": the run stops");
+    }
+  }
+  if (inference_failure_) std::rethrow_exception(inference_failure_);
   if (supervisor_->available() == 0 && hub_->live_actors().empty() && !config_.serve_remote) {
     const std::string last = hub_->last_actor_error();
     throw std::runtime_error("every actor has failed and none can be restarted" +
@@ -144,6 +185,17 @@ MetricRow ActorService::metrics() const {
                    {"hub_cpu_seconds", hub_->thread_cpu_seconds()},
                    {"policy_version_regressions", static_cast<double>(hub_->version_regressions())},
                    {"actors_assigned_away", static_cast<double>(hub_->actors_assigned_away())}};
+  if (inference_board_) {
+    // Rows and actors per forward pass, over the run: how well it batches.
+    const double batches = static_cast<double>(inference_board_->batches());
+    row.push_back({"inference_batches", batches});
+    row.push_back({"inference_rows_per_batch",
+                   batches > 0 ? static_cast<double>(inference_board_->rows_served()) / batches : 0.0});
+    row.push_back({"inference_actors_per_batch",
+                   batches > 0 ? static_cast<double>(inference_board_->slots_served()) / batches : 0.0});
+    row.push_back({"inference_restarts",
+                   static_cast<double>(inference_supervisor_ ? inference_supervisor_->restarts() : 0)});
+  }
   const auto drops = hub_->drops();
   for (const auto& reason : Hub::drop_reasons()) {
     auto it = drops.find(reason);
@@ -201,6 +253,10 @@ void ActorService::shutdown() {
     }
     supervisor_->stop_all(0.5);
   }
+  // The server after its actors: none of them waits for an answer now.
+  if (inference_supervisor_) inference_supervisor_->stop_all(1.0);
+  inference_stop_.store(true);
+  if (inference_thread_.joinable()) inference_thread_.join();
   batcher_->stop();
   publisher_->stop();
   hub_->stop();

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <thread>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +25,7 @@
 #include "rl/runtime/metrics.h"
 #include "rl/runtime/supervisor.h"
 #include "rl/wire/curve.h"
+#include "rl/wire/inference_board.h"
 
 namespace rl {
 
@@ -37,6 +40,15 @@ struct ActorServiceConfig {
   bool serve_remote = false;      // --role learner: remote actors may be all there is
   std::string curve_secret_key;   // key files (runtime.curve_*), both or neither
   std::string curve_authorized_keys;
+  // runtime.inference for the local actors: actor (each runs its policy),
+  // host (an inference process of `inference_program`, supervised here, runs
+  // it for them) or learner (`serve_inference`, on a thread of this process).
+  std::string inference = "actor";
+  wire::InferenceLayout inference_layout;  // slots: local_actors
+  std::string inference_program;
+  // The learner placement's server: serves `board` with the weights of the
+  // weights board behind `weights_fd` until `stop` is set.
+  std::function<void(wire::InferenceBoard& board, int weights_fd, const std::atomic<bool>& stop)> serve_inference;
 };
 
 class ActorService {
@@ -80,10 +92,15 @@ class ActorService {
   // Kills every local actor process at once and reaps it (a second stop signal).
   void kill_all() {
     if (supervisor_) supervisor_->stop_all(0.0);
+    if (inference_supervisor_) inference_supervisor_->stop_all(0.0);
   }
+  // The local inference server's process, or -1 (runtime.inference host).
+  pid_t inference_server_pid() const { return inference_board_ ? inference_board_->server() : -1; }
 
  private:
   struct LocalKeys;
+  // Makes the local actors' inference board and starts its server.
+  void start_inference(const std::vector<std::string>& actor_args);
   ActorServiceConfig config_;
   std::unique_ptr<LocalKeys> keys_;
   std::unique_ptr<wire::CurveAuthenticator> authenticator_;
@@ -92,6 +109,13 @@ class ActorService {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<Batcher> batcher_;
   std::unique_ptr<ActorSupervisor> supervisor_;
+  // runtime.inference host or learner: the local actors' board, and its
+  // server's process (host) or thread (learner).
+  std::optional<wire::InferenceBoard> inference_board_;
+  std::unique_ptr<ActorSupervisor> inference_supervisor_;
+  std::thread inference_thread_;
+  std::atomic<bool> inference_stop_{false};
+  std::exception_ptr inference_failure_;
   bool shut_down_ = false;
 };
 

@@ -273,7 +273,11 @@ void Hub::welcome_relay(const std::string& identity, int64_t pid) {
                  {"unroll_port", static_cast<int64_t>(unroll_port_)},
                  {"weights_port", static_cast<int64_t>(config_.weights_port)},
                  {"config_yaml", config_.config_yaml},
-                 {"action_space", config_.spec.action_space.to_string()}};
+                 {"action_space", config_.spec.action_space.to_string()},
+                 // The shape of an inference board (runtime.inference: host).
+                 {"obs_size", config_.spec.obs_size()},
+                 {"action_floats", config_.spec.action_space.is_discrete() ? int64_t{0} : config_.spec.action_size()},
+                 {"core_state_size", config_.core_state_size}};
   reply(identity, std::move(config));
   logf(LogLevel::kInfo, "learner: a host relay joined (pid %lld)\n", static_cast<long long>(pid));
 }

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "envs/builtin.h"
+#include "actors/inference_server.h"
 #include "learners/actor_service.h"
 #include "runner/in_process.h"
 #include "learners/json_files.h"
@@ -363,6 +364,27 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
   c.publisher = PublisherConfig{.run_id = run_id, .port = rt.weights_port, .dtype = weights_dtype(rt.weights_dtype)};
   c.local_actors = rt.actors;
   c.actor_program = local_actor_program(rt, setup.policy, spec);
+  c.inference = rt.inference;
+  if (rt.inference != "actor") {
+    // The actors only step envs: rl_actor whatever the model (when it is
+    // there); the server runs what can run the policy.
+    c.inference_program = c.actor_program;
+    const fs::path lite = fs::path(self_executable()).parent_path() / "rl_actor";
+    if (fs::exists(lite) && rt.actor_program != "trainer") c.actor_program = lite.string();
+    const bool discrete = spec.action_space.is_discrete();
+    c.inference_layout = {.slots = rt.actors,
+                          .rows = setup.rollout.num_envs,
+                          .obs_size = static_cast<int32_t>(spec.obs_size()),
+                          .action_floats = discrete ? 0 : static_cast<int32_t>(spec.action_size()),
+                          .state_size = static_cast<int32_t>(c.hub.core_state_size)};
+    const InferenceServerConfig server{.max_rows = rt.inference_batch, .wait_seconds = rt.inference_wait_ms / 1e3};
+    const uint64_t seed = derive_seed(setup.run.seed, 0x1FE1000ull + static_cast<uint64_t>(rank));
+    c.serve_inference = [spec, policy = setup.policy, normalize = setup.normalize, server, seed](
+                            wire::InferenceBoard& board, int weights_fd, const std::atomic<bool>& stop) {
+      const wire::WeightsBoard weights = wire::WeightsBoard::attach(weights_fd);
+      InferenceServer(board, weights, spec, policy, normalize, seed, server).run(stop);
+    };
+  }
   c.max_restarts = rt.max_restarts;
   c.serve_remote = setup.serve_remote;
   c.curve_secret_key = rt.curve_secret_key;

@@ -89,6 +89,14 @@ struct RuntimeConfig {
   // only), the training program itself (libtorch: any model), or auto
   // (rl_actor where the policy is on the fast path).
   std::string actor_program = "auto";
+  // Where the policy runs for the actors (docs/scaling.md): actor (each
+  // actor process runs it), host (one inference process per host runs it
+  // for all of the host's actors, in batches, through shared memory), or
+  // learner (the learner's process runs it for the actors on its host).
+  std::string inference = "actor";
+  int inference_batch = 0;                // host, learner: most env rows per forward pass (0: every actor's)
+  double inference_wait_ms = 2.0;         // host, learner: after the first request, how long to wait for others
+  double inference_timeout_seconds = 60.0;  // host, learner: how long an actor waits for an answer (a restart included)
   std::string advertise_host;             // learner group: the address other hosts reach this rank at ("": its route to rank 0)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
   // the public keys of the actors allowed in. Both or neither.
@@ -112,6 +120,10 @@ struct RuntimeConfig {
     f("discard_batches", discard_batches);
     f("weights_dtype", weights_dtype);
     f("actor_program", actor_program);
+    f("inference", inference);
+    f("inference_batch", inference_batch);
+    f("inference_wait_ms", inference_wait_ms);
+    f("inference_timeout_seconds", inference_timeout_seconds);
     f("advertise_host", advertise_host);
     f("curve_secret_key", curve_secret_key);
     f("curve_authorized_keys", curve_authorized_keys);
@@ -153,6 +165,12 @@ struct RuntimeConfig {
     if (actor_program != "auto" && actor_program != "rl_actor" && actor_program != "trainer") {
       throw std::invalid_argument("runtime.actor_program: '" + actor_program + "' is not one of auto, rl_actor, trainer");
     }
+    if (inference != "actor" && inference != "host" && inference != "learner") {
+      throw std::invalid_argument("runtime.inference: '" + inference + "' is not one of actor, host, learner");
+    }
+    if (inference_batch < 0) throw std::invalid_argument("runtime.inference_batch must be >= 0 (0: every actor's rows)");
+    if (!(inference_wait_ms >= 0)) throw std::invalid_argument("runtime.inference_wait_ms must be >= 0");
+    if (!(inference_timeout_seconds > 0)) throw std::invalid_argument("runtime.inference_timeout_seconds must be positive");
     if (curve_secret_key.empty() != curve_authorized_keys.empty()) {
       throw std::invalid_argument("runtime.curve_secret_key and runtime.curve_authorized_keys go together: set both or neither");
     }

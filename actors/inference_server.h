@@ -1,0 +1,67 @@
+// InferenceServer: runs one host's actors' policy in batches, over an
+// inference board (actors/inference_board.h), with the newest weights of
+// the host's weights board. It answers whatever requests are waiting, after
+// waiting a bounded time for more (adaptive batching: up to a number of
+// rows, within a latency bound), as Sample Factory's policy workers do.
+//
+// It runs as a process of its own (runtime.inference: host; the training
+// program or a host agent starts and supervises it) or on a thread of the
+// learner's process (runtime.inference: learner, for the actors on the
+// learner's host). It keeps nothing an actor needs: core states live in the
+// board, so a restarted server carries on where the last one stopped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "actors/policy_actor.h"
+#include "rl/wire/inference_board.h"
+#include "rl/wire/socket.h"
+#include "rl/wire/weights_board.h"
+
+namespace rl {
+
+struct ActorOptions;
+
+struct InferenceServerConfig {
+  int max_rows = 0;             // rows per forward pass (0: every slot's rows)
+  double wait_seconds = 0.002;  // after the first request, how long to wait for the others
+};
+
+class InferenceServer {
+ public:
+  InferenceServer(wire::InferenceBoard& board, const wire::WeightsBoard& weights, const EnvSpec& spec,
+                  const PolicyConfig& policy, const NormalizeConfig& normalize, uint64_t seed,
+                  InferenceServerConfig config);
+
+  // Answers one batch of requests, waiting up to `timeout_seconds` for the
+  // first; false when none came (or no weights did).
+  bool serve_batch(double timeout_seconds);
+  // Serves until `stop` is set.
+  void run(const std::atomic<bool>& stop);
+
+ private:
+  // The slots of the coming batch: those waiting now, then those that come
+  // within the latency bound, up to max_rows.
+  std::vector<int> gather_requests(double timeout_seconds);
+  // Loads the board's newest weights; false when they are below `min_sequence`.
+  bool load_weights(int64_t min_sequence);
+
+  wire::InferenceBoard& board_;
+  const wire::WeightsBoard& weights_;
+  PolicyActor policy_;
+  InferenceServerConfig config_;
+  int64_t weights_seen_ = -1;  // the weights board's sequence loaded
+  bool have_weights_ = false;
+  wire::Frames frames_;
+  std::vector<float> obs_, state_, log_probs_, values_, box_;
+  std::vector<int64_t> discrete_;
+};
+
+// The inference process of a host (--inference-fd, --serve-inference):
+// builds the policy from the run's config on the board, announces itself
+// and serves until SIGTERM. Returns an ActorExit code.
+int run_inference_server(const ActorOptions& options);
+
+}  // namespace rl
