@@ -172,7 +172,8 @@ std::optional<wire::InferenceLayout> inference_layout_for(const wire::WireMessag
                                .rows = view.rollout.num_envs,
                                .obs_size = static_cast<int32_t>(config.get_int("obs_size")),
                                .action_floats = static_cast<int32_t>(config.get_int("action_floats")),
-                               .state_size = static_cast<int32_t>(config.get_int("core_state_size"))};
+                               .state_size = static_cast<int32_t>(config.get_int("core_state_size")),
+                               .obs_bytes = config.body.count("obs_bytes") && config.get_bool("obs_bytes") ? 1 : 0};
 }
 
 // Restarts actors as they fail until none is left to restart or a signal
@@ -242,7 +243,9 @@ int run_host_agent(const ActorOptions& options) {
       inference.emplace(wire::InferenceBoard::create(*layout, run.config->get_string("config_yaml")));
       std::vector<std::string> server_args = args;
       server_args.insert(server_args.end(), {"--inference-fd", std::to_string(inference->fd()), "--serve-inference"});
-      server = std::make_unique<ActorSupervisor>(program, server_args, 1, options.max_restarts,
+      // This program serves: a training program's libtorch runs batched
+      // CNNs fastest; rl_actor serves what it runs.
+      server = std::make_unique<ActorSupervisor>(self_executable(), server_args, 1, options.max_restarts,
                                                  std::vector<int>{held.board.fd(), inference->fd()});
       server->start_all();
       args.insert(args.end(), {"--inference-fd", std::to_string(inference->fd())});

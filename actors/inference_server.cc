@@ -35,17 +35,105 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 InferenceServer::InferenceServer(wire::InferenceBoard& board, const wire::WeightsBoard& weights, const EnvSpec& spec,
                                  const PolicyConfig& policy, const NormalizeConfig& normalize, uint64_t seed,
                                  InferenceServerConfig config)
-    : board_(board), weights_(weights), policy_(spec, policy, normalize, seed), config_(config) {
+    : board_(board), weights_(weights), config_(config) {
+  config_.threads = std::max(1, config_.threads);
+  PolicyConfig served = policy;
+#ifndef RL_ACTOR_NO_TORCH
+  // A batch of many actors' rows runs CNNs several times faster on
+  // libtorch's convolutions (oneDNN) than on the actors' im2col kernels,
+  // which are for one actor's few rows (BENCHMARKS.md: nature_cnn batch 64).
+  if (served.encoder != "mlp" && served.fast_path == "auto") served.fast_path = "off";
+#endif
+  for (int i = 0; i < config_.threads; ++i) {
+    policies_.push_back(std::make_unique<PolicyActor>(spec, served, normalize, i == 0 ? seed : derive_seed(seed, i)));
+  }
+  const PolicyActor& first = *policies_[0];
   const wire::InferenceLayout& l = board_.layout();
-  if (l.obs_size != spec.obs_size() || l.state_size != policy_.core_state_size() ||
-      l.action_floats != (spec.action_space.is_discrete() ? 0 : spec.action_size())) {
+  if (l.obs_size != spec.obs_size() || l.state_size != first.core_state_size() ||
+      l.action_floats != (spec.action_space.is_discrete() ? 0 : spec.action_size()) ||
+      static_cast<bool>(l.obs_bytes) != spec.observation_space.is_uint8()) {
     throw std::invalid_argument("inference board: made for " + std::to_string(l.obs_size) + " observation floats, " +
                                 std::to_string(l.action_floats) + " action floats and " +
                                 std::to_string(l.state_size) + " core state floats; the policy has " +
                                 std::to_string(spec.obs_size()) + ", " +
                                 std::to_string(spec.action_space.is_discrete() ? 0 : spec.action_size()) + " and " +
-                                std::to_string(policy_.core_state_size()));
+                                std::to_string(first.core_state_size()));
   }
+  for (int i = 1; i < config_.threads; ++i) helpers_.emplace_back([this, i] { helper_loop(i); });
+}
+
+InferenceServer::~InferenceServer() {
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  work_.notify_all();
+  for (auto& helper : helpers_) helper.join();
+}
+
+void InferenceServer::helper_loop(int part) {
+  uint64_t seen = 0;
+  while (true) {
+    int64_t rows = 0;
+    {
+      std::unique_lock lock(mutex_);
+      work_.wait(lock, [&] { return quit_ || pass_ != seen; });
+      if (quit_) return;
+      seen = pass_;
+      rows = pass_rows_;
+    }
+    forward_part(part, rows);
+    {
+      std::lock_guard lock(mutex_);
+      --parts_left_;
+    }
+    done_.notify_one();
+  }
+}
+
+void InferenceServer::forward_part(int part, int64_t rows) {
+  // Part i takes rows [rows * i / n, rows * (i + 1) / n).
+  const int64_t parts = static_cast<int64_t>(policies_.size());
+  const int64_t begin = rows * part / parts, end = rows * (part + 1) / parts;
+  if (begin == end) return;
+  const wire::InferenceLayout& l = board_.layout();
+  const int64_t n = end - begin, obs_size = l.obs_size, state_size = l.state_size, action_floats = l.action_floats;
+  PolicyActor& policy = *policies_[part];
+  const std::span<const float> obs(obs_.data() + begin * obs_size, n * obs_size);
+  const std::span<int64_t> discrete(discrete_.data() + (action_floats == 0 ? begin : 0), action_floats == 0 ? n : 0);
+  const std::span<float> box(box_.data() + begin * action_floats, n * action_floats);
+  const std::span<float> log_probs(log_probs_.data() + begin, n), values(values_.data() + begin, n);
+  if (state_size > 0) {
+    policy.act_on_state(obs, std::span<float>(state_.data() + begin * state_size, n * state_size), discrete, box,
+                        log_probs, values);
+  } else {
+    policy.act(obs, /*deterministic=*/false, discrete, box, log_probs, values);
+  }
+}
+
+void InferenceServer::forward(int64_t rows) {
+  // Helpers only where each part gets a few rows: a pass of a small MLP
+  // takes less than waking a thread.
+  if (helpers_.empty() || rows < 4 * static_cast<int64_t>(policies_.size())) {
+    PolicyActor& policy = *policies_[0];
+    const wire::InferenceLayout& l = board_.layout();
+    if (l.state_size > 0) {
+      policy.act_on_state(obs_, state_, discrete_, box_, log_probs_, values_);
+    } else {
+      policy.act(obs_, /*deterministic=*/false, discrete_, box_, log_probs_, values_);
+    }
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    pass_rows_ = rows;
+    parts_left_ = static_cast<int>(helpers_.size());
+    ++pass_;
+  }
+  work_.notify_all();
+  forward_part(0, rows);
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return parts_left_ == 0; });
 }
 
 bool InferenceServer::load_weights(int64_t min_sequence) {
@@ -54,7 +142,8 @@ bool InferenceServer::load_weights(int64_t min_sequence) {
     if (sequence) {
       weights_seen_ = *sequence;  // a version that fails to load is not retried
       try {
-        policy_.load(wire::decode_weights(wire::parse(std::move(frames_))));
+        const wire::WeightsPayload payload = wire::decode_weights(wire::parse(std::move(frames_)));
+        for (auto& policy : policies_) policy->load(payload);
         have_weights_ = true;
       } catch (const std::exception& e) {
         logf(LogLevel::kWarn, "inference server: dropped bad weights: %s\n", e.what());
@@ -117,7 +206,11 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
 
   for (size_t j = 0; j < slots.size(); ++j) {
     const wire::InferenceSlotView v = board_.slot(slots[j]);
-    std::copy_n(v.obs, rows * obs_size, obs_.begin() + static_cast<int64_t>(j) * rows * obs_size);
+    if (l.obs_bytes) {
+      std::copy_n(v.obs_u8, rows * obs_size, obs_.begin() + static_cast<int64_t>(j) * rows * obs_size);  // widened
+    } else {
+      std::copy_n(v.obs, rows * obs_size, obs_.begin() + static_cast<int64_t>(j) * rows * obs_size);
+    }
     if (state_size == 0) continue;
     // The slot's state: the previous step recorded (a core that sees the
     // last action and reward), rows whose episode starts zeroed.
@@ -125,7 +218,7 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
     const float* current = v.state[board_.current_state_buffer(slots[j])];
     std::copy_n(current, rows * state_size, state.begin());
     if (board_.flags(slots[j]) & wire::InferenceBoard::kPreviousStep) {
-      policy_.record_on_state(state, std::span<const int64_t>(v.previous_discrete, action_floats == 0 ? rows : 0),
+      policies_[0]->record_on_state(state, std::span<const int64_t>(v.previous_discrete, action_floats == 0 ? rows : 0),
                               std::span<const float>(v.previous_box, rows * action_floats),
                               std::span<const float>(v.rewards, rows));
     }
@@ -135,11 +228,7 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
     std::copy(state.begin(), state.end(), v.start_state);
   }
 
-  if (state_size > 0) {
-    policy_.act_on_state(obs_, state_, discrete_, box_, log_probs_, values_);
-  } else {
-    policy_.act(obs_, /*deterministic=*/false, discrete_, box_, log_probs_, values_);
-  }
+  forward(total);
 
   for (size_t j = 0; j < slots.size(); ++j) {
     const wire::InferenceSlotView v = board_.slot(slots[j]);
@@ -152,7 +241,7 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
       float* next = v.state[1 - board_.current_state_buffer(slots[j])];
       std::copy_n(state_.begin() + r0 * state_size, rows * state_size, next);
     }
-    board_.answer(slots[j], policy_.version(), policy_.epoch());
+    board_.answer(slots[j], policies_[0]->version(), policies_[0]->epoch());
   }
   board_.count_batch(static_cast<int64_t>(slots.size()), total);
   return true;
@@ -186,7 +275,8 @@ int run_inference_server(const ActorOptions& options) {
     const uint64_t seed = derive_seed(view.run.seed, 0x1FE0000ull + board.servers_started());
     InferenceServer server(board, weights, spec, view.policy, view.normalize, seed,
                            {.max_rows = view.runtime.inference_batch,
-                            .wait_seconds = view.runtime.inference_wait_ms / 1e3});
+                            .wait_seconds = view.runtime.inference_wait_ms / 1e3,
+                            .threads = view.runtime.inference_threads});
     board.set_server(::getpid());
     logf(LogLevel::kInfo, "inference server: serving %d actor slots of %d envs (%s), ready %.0f ms after its start\n",
          board.layout().slots, board.layout().rows, view.policy.encoder.c_str(), 1e3 * process_age_seconds());

@@ -12,6 +12,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +31,7 @@ struct ActorOptions;
 struct InferenceServerConfig {
   int max_rows = 0;             // rows per forward pass (0: every slot's rows)
   double wait_seconds = 0.002;  // after the first request, how long to wait for the others
+  int threads = 1;              // a forward pass's rows are split over this many threads
 };
 
 class InferenceServer {
@@ -34,6 +39,7 @@ class InferenceServer {
   InferenceServer(wire::InferenceBoard& board, const wire::WeightsBoard& weights, const EnvSpec& spec,
                   const PolicyConfig& policy, const NormalizeConfig& normalize, uint64_t seed,
                   InferenceServerConfig config);
+  ~InferenceServer();
 
   // Answers one batch of requests, waiting up to `timeout_seconds` for the
   // first; false when none came (or no weights did).
@@ -47,11 +53,24 @@ class InferenceServer {
   std::vector<int> gather_requests(double timeout_seconds);
   // Loads the board's newest weights; false when they are below `min_sequence`.
   bool load_weights(int64_t min_sequence);
+  // One forward pass over the gathered rows, split over the threads.
+  void forward(int64_t rows);
+  void forward_part(int part, int64_t rows);
+  void helper_loop(int part);
 
   wire::InferenceBoard& board_;
   const wire::WeightsBoard& weights_;
-  PolicyActor policy_;
+  // A copy of the policy per thread (each with its own sampling stream).
+  std::vector<std::unique_ptr<PolicyActor>> policies_;
   InferenceServerConfig config_;
+  // The threads beyond the caller's, each running its part of a pass.
+  std::vector<std::thread> helpers_;
+  std::mutex mutex_;
+  std::condition_variable work_, done_;
+  uint64_t pass_ = 0;   // forward passes handed to the helpers
+  int64_t pass_rows_ = 0;
+  int parts_left_ = 0;
+  bool quit_ = false;
   int64_t weights_seen_ = -1;  // the weights board's sequence loaded
   bool have_weights_ = false;
   wire::Frames frames_;

@@ -74,8 +74,10 @@ void RolloutWorker::collect(Unroll& out) {
       // The unroll keeps the bytes; the policy gets them widened to float.
       const auto row = env_.observation_bytes();
       std::copy(row.begin(), row.end(), out.obs_u8.begin() + t * k * obs_size);
-      widened_obs_.assign(row.begin(), row.end());
-      obs = widened_obs_;
+      if (!inference_) {  // an inference server takes the bytes
+        widened_obs_.assign(row.begin(), row.end());
+        obs = widened_obs_;
+      }
     } else {
       obs = env_.observations();
       std::copy(obs.begin(), obs.end(), out.obs.begin() + t * k * obs_size);
@@ -83,7 +85,11 @@ void RolloutWorker::collect(Unroll& out) {
     std::span<float> log_probs(out.behaviour_log_probs.data() + t * k, k);
     std::span<float> values(out.values.data() + t * k, k);
     if (inference_) {
-      inference_->act(obs, discrete_actions_, box_actions_, log_probs, values);
+      if (bytes) {
+        inference_->act(env_.observation_bytes(), discrete_actions_, box_actions_, log_probs, values);
+      } else {
+        inference_->act(obs, discrete_actions_, box_actions_, log_probs, values);
+      }
       if (t == 0) {
         // The server knows where the state starts (it resets it).
         const auto state = inference_->start_state();

@@ -277,7 +277,8 @@ void Hub::welcome_relay(const std::string& identity, int64_t pid) {
                  // The shape of an inference board (runtime.inference: host).
                  {"obs_size", config_.spec.obs_size()},
                  {"action_floats", config_.spec.action_space.is_discrete() ? int64_t{0} : config_.spec.action_size()},
-                 {"core_state_size", config_.core_state_size}};
+                 {"core_state_size", config_.core_state_size},
+                 {"obs_bytes", config_.spec.observation_space.is_uint8()}};
   reply(identity, std::move(config));
   logf(LogLevel::kInfo, "learner: a host relay joined (pid %lld)\n", static_cast<long long>(pid));
 }

@@ -368,7 +368,10 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
   if (rt.inference != "actor") {
     // The actors only step envs: rl_actor whatever the model (when it is
     // there); the server runs what can run the policy.
-    c.inference_program = c.actor_program;
+    // The server: libtorch's batched CNN kernels when this program has
+    // them (InferenceServer), else what can run the policy.
+    c.inference_program = setup.policy.encoder != "mlp" && rt.actor_program != "rl_actor" ? self_executable()
+                                                                                          : c.actor_program;
     const fs::path lite = fs::path(self_executable()).parent_path() / "rl_actor";
     if (fs::exists(lite) && rt.actor_program != "trainer") c.actor_program = lite.string();
     const bool discrete = spec.action_space.is_discrete();
@@ -376,8 +379,10 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
                           .rows = setup.rollout.num_envs,
                           .obs_size = static_cast<int32_t>(spec.obs_size()),
                           .action_floats = discrete ? 0 : static_cast<int32_t>(spec.action_size()),
-                          .state_size = static_cast<int32_t>(c.hub.core_state_size)};
-    const InferenceServerConfig server{.max_rows = rt.inference_batch, .wait_seconds = rt.inference_wait_ms / 1e3};
+                          .state_size = static_cast<int32_t>(c.hub.core_state_size),
+                          .obs_bytes = spec.observation_space.is_uint8() ? 1 : 0};
+    const InferenceServerConfig server{
+        .max_rows = rt.inference_batch, .wait_seconds = rt.inference_wait_ms / 1e3, .threads = rt.inference_threads};
     const uint64_t seed = derive_seed(setup.run.seed, 0x1FE1000ull + static_cast<uint64_t>(rank));
     c.serve_inference = [spec, policy = setup.policy, normalize = setup.normalize, server, seed](
                             wire::InferenceBoard& board, int weights_fd, const std::atomic<bool>& stop) {

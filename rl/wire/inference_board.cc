@@ -69,7 +69,7 @@ struct SlotOffsets {
       at += aligned(bytes);
       return here;
     };
-    obs = take(rows * static_cast<size_t>(l.obs_size) * sizeof(float));
+    obs = take(rows * static_cast<size_t>(l.obs_size) * (l.obs_bytes ? 1 : sizeof(float)));
     starts = take(rows);
     rewards = take(rows * sizeof(float));
     previous_discrete = take(rows * sizeof(int64_t));
@@ -102,7 +102,8 @@ void futex_wake(std::atomic<uint32_t>& word) { futex(&word, FUTEX_WAKE, INT32_MA
 bool process_exists(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 void check_layout(const InferenceLayout& l) {
-  if (l.slots <= 0 || l.rows <= 0 || l.obs_size <= 0 || l.action_floats < 0 || l.state_size < 0) {
+  if (l.slots <= 0 || l.rows <= 0 || l.obs_size <= 0 || l.action_floats < 0 || l.state_size < 0 ||
+      (l.obs_bytes != 0 && l.obs_bytes != 1)) {
     throw std::invalid_argument("inference board: a layout of " + std::to_string(l.slots) + " slots, " +
                                 std::to_string(l.rows) + " rows, " + std::to_string(l.obs_size) +
                                 " observation floats is not one");
@@ -199,7 +200,11 @@ InferenceSlotView InferenceBoard::slot(int index) const {
   char* base = mapping_->slot_base(index);
   const SlotOffsets& o = mapping_->offsets;
   InferenceSlotView v;
-  v.obs = reinterpret_cast<float*>(base + o.obs);
+  if (layout().obs_bytes) {
+    v.obs_u8 = reinterpret_cast<uint8_t*>(base + o.obs);
+  } else {
+    v.obs = reinterpret_cast<float*>(base + o.obs);
+  }
   v.starts = reinterpret_cast<uint8_t*>(base + o.starts);
   v.rewards = reinterpret_cast<float*>(base + o.rewards);
   v.previous_discrete = reinterpret_cast<int64_t*>(base + o.previous_discrete);
@@ -340,16 +345,41 @@ void InferenceClient::episodes_started(std::span<const uint8_t> starts) {
   std::copy(starts.begin(), starts.end(), board_.slot(slot_).starts);
 }
 
+namespace {
+
+template <typename T>
+void check_rows(const InferenceLayout& l, std::span<const T> obs, bool bytes) {
+  if (static_cast<bool>(l.obs_bytes) != bytes) {
+    throw std::invalid_argument(std::string("inference client: ") + (bytes ? "byte" : "float") +
+                                " observations for a board of " + (l.obs_bytes ? "bytes" : "floats"));
+  }
+  if (obs.size() != static_cast<size_t>(l.rows) * static_cast<size_t>(l.obs_size)) {
+    throw std::invalid_argument("inference client: " + std::to_string(obs.size()) + " observation values for a slot of " +
+                                std::to_string(l.rows) + " x " + std::to_string(l.obs_size));
+  }
+}
+
+}  // namespace
+
 void InferenceClient::act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box,
                           std::span<float> log_probs, std::span<float> values) {
+  check_rows(board_.layout(), obs, /*bytes=*/false);
+  std::copy(obs.begin(), obs.end(), board_.slot(slot_).obs);
+  exchange(discrete, box, log_probs, values);
+}
+
+void InferenceClient::act(std::span<const uint8_t> obs, std::span<int64_t> discrete, std::span<float> box,
+                          std::span<float> log_probs, std::span<float> values) {
+  check_rows(board_.layout(), obs, /*bytes=*/true);
+  std::copy(obs.begin(), obs.end(), board_.slot(slot_).obs_u8);
+  exchange(discrete, box, log_probs, values);
+}
+
+void InferenceClient::exchange(std::span<int64_t> discrete, std::span<float> box, std::span<float> log_probs,
+                               std::span<float> values) {
   const InferenceLayout& l = board_.layout();
   const size_t rows = static_cast<size_t>(l.rows);
-  if (obs.size() != rows * static_cast<size_t>(l.obs_size)) {
-    throw std::invalid_argument("inference client: " + std::to_string(obs.size()) + " observation floats for a slot of " +
-                                std::to_string(rows) + " x " + std::to_string(l.obs_size));
-  }
   const InferenceSlotView v = board_.slot(slot_);
-  std::copy(obs.begin(), obs.end(), v.obs);
   board_.request(slot_, have_previous_ ? InferenceBoard::kPreviousStep : 0u, min_weights_);
   if (!board_.wait_answer(slot_, timeout_seconds_)) {
     throw std::runtime_error("the host's inference server did not answer for " +

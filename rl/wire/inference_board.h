@@ -31,12 +31,15 @@ struct InferenceLayout {
   int32_t obs_size = 0;       // floats per observation
   int32_t action_floats = 0;  // floats per Box action; 0 for Discrete actions
   int32_t state_size = 0;     // core state floats per row (0: feed-forward)
+  int32_t obs_bytes = 0;      // 1: observations are bytes (a uint8 Box: frames), 0: floats
 };
 
 // One slot's arrays, [rows, ...] each.
 struct InferenceSlotView {
-  // Written by the actor with a request.
+  // Written by the actor with a request: the observations as floats, or as
+  // bytes (layout.obs_bytes; a quarter of the copying for frames).
   float* obs = nullptr;
+  uint8_t* obs_u8 = nullptr;
   uint8_t* starts = nullptr;          // 1: an episode starts at this step (the core state resets)
   float* rewards = nullptr;           // rewards of the previous step (with kPreviousStep)
   int64_t* previous_discrete = nullptr;  // the previous step's actions (with kPreviousStep)
@@ -134,6 +137,9 @@ class InferenceClient {
   // Throws std::runtime_error when the server does not answer in time.
   void act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box,
            std::span<float> log_probs, std::span<float> values);
+  // The same for byte observations (a board of obs_bytes).
+  void act(std::span<const uint8_t> obs, std::span<int64_t> discrete, std::span<float> box,
+           std::span<float> log_probs, std::span<float> values);
   void stepped(std::span<const float> rewards);
   // The core state the last act() started from, [rows, state_size].
   std::span<const float> start_state() const;
@@ -141,6 +147,9 @@ class InferenceClient {
   int64_t epoch() const;
 
  private:
+  void exchange(std::span<int64_t> discrete, std::span<float> box, std::span<float> log_probs,
+                std::span<float> values);
+
   InferenceBoard& board_;
   int slot_;
   double timeout_seconds_;

@@ -30,11 +30,16 @@ struct Case {
   std::string name, env;
   EnvOptions options;
   std::string core, core_inputs;
+  std::string encoder = "mlp";
 };
 
 PolicyConfig policy_of(const Case& c) {
   PolicyConfig p;
   p.hidden_sizes = {16};
+  p.encoder = c.encoder;
+  // The server runs CNNs on libtorch: so does the local worker here, for
+  // equal bits.
+  if (c.encoder != "mlp") p.fast_path = "off";
   p.core = c.core;
   p.lstm_size = 8;
   p.core_inputs = c.core_inputs;
@@ -102,7 +107,8 @@ TEST_P(InferenceServerTest, AWorkerServedThroughTheBoardCollectsTheUnrollsOfAWor
   publish(weights_board, 0, weights);
   wire::InferenceBoard board = wire::InferenceBoard::create(
       {.slots = 2, .rows = static_cast<int32_t>(k), .obs_size = static_cast<int32_t>(spec.obs_size()),
-       .action_floats = 0, .state_size = static_cast<int32_t>(S)},
+       .action_floats = 0, .state_size = static_cast<int32_t>(S),
+       .obs_bytes = spec.observation_space.is_uint8() ? 1 : 0},
       "");
   wire::InferenceClient client(board, board.claim(::getpid()), 10.0);
   RolloutWorker remote(testing::builtin_registry(), c.env, c.options, rollout, policy, NormalizeConfig{}, seed, 0,
@@ -119,6 +125,7 @@ TEST_P(InferenceServerTest, AWorkerServedThroughTheBoardCollectsTheUnrollsOfAWor
     ASSERT_NO_THROW(served.check_consistent());
     EXPECT_EQ(served.policy_version, 4);
     EXPECT_EQ(served.obs, mine.obs) << "unroll " << u;
+    EXPECT_EQ(served.obs_u8, mine.obs_u8) << "unroll " << u;
     EXPECT_EQ(served.discrete_actions, mine.discrete_actions) << "unroll " << u;
     EXPECT_EQ(served.behaviour_log_probs, mine.behaviour_log_probs) << "unroll " << u;
     EXPECT_EQ(served.values, mine.values) << "unroll " << u;
@@ -134,7 +141,9 @@ INSTANTIATE_TEST_SUITE_P(
     Models, InferenceServerTest,
     ::testing::Values(Case{"mlp", "CartPole-v1", EnvOptions{}, "none", "none"},
                       Case{"lstm", "MemoryCue-v0", EnvOptions({{"length", "5"}}), "lstm", "none"},
-                      Case{"lstm_action_reward", "MemoryCue-v0", EnvOptions({{"length", "5"}}), "lstm", "action_reward"}),
+                      Case{"lstm_action_reward", "MemoryCue-v0", EnvOptions({{"length", "5"}}), "lstm", "action_reward"},
+                      // Byte frames, a CNN and a core.
+                      Case{"minatar_cnn_lstm", "MinAtar/Breakout-v0", EnvOptions{}, "lstm", "none", "minatar_cnn"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(InferenceServerRestartTest, ANewServerContinuesFromTheCoreStateInTheBoard) {
@@ -185,7 +194,7 @@ TEST(InferenceServerRestartTest, ANewServerContinuesFromTheCoreStateInTheBoard) 
   }
 }
 
-TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPass) {
+TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPassSplitOverThreads) {
   const int k = 4;
   PolicyConfig policy;
   policy.hidden_sizes = {8};
@@ -203,7 +212,8 @@ TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPass) {
   const int slot_a = board.claim(::getpid());
   const int slot_b = board.claim(::getpid() + 1000000);  // a pid no process has: a stand-in owner
   EXPECT_NE(slot_a, slot_b);
-  ServerThread server(board, weights_board, owner.spec(), policy, 1, {.max_rows = 0, .wait_seconds = 5.0});
+  // Two threads: each pass of 8 rows is split in two.
+  ServerThread server(board, weights_board, owner.spec(), policy, 1, {.max_rows = 0, .wait_seconds = 5.0, .threads = 2});
   auto actor = [&](int slot) {
     wire::InferenceClient client(board, slot, 10.0);
     RolloutWorker worker(testing::builtin_registry(), "CartPole-v1", EnvOptions{}, rollout, policy, NormalizeConfig{},
