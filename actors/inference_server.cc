@@ -32,18 +32,57 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 }  // namespace
 
+PolicyConfig InferenceServer::faster_path(const EnvSpec& spec, const PolicyConfig& policy,
+                                          const NormalizeConfig& normalize) const {
+#ifdef RL_ACTOR_NO_TORCH
+  (void)spec;
+  (void)normalize;
+  return policy;
+#else
+  // A CNN on the actors' path (ActorForward: im2col and GEMMs sized for an
+  // actor's few rows) or on libtorch's convolutions (oneDNN), which are
+  // several times faster for big networks in big batches (nature_cnn) and
+  // slower for small ones (minatar_cnn: per-operator overhead). The server
+  // times both on a batch of its size and keeps the faster. MLPs stay on
+  // the fast path, which wins at every batch size.
+  if (policy.encoder == "mlp" || policy.fast_path != "auto" ||
+      !ActorForwardSpec::applies(policy, spec.observation_space, spec.action_space)) {
+    return policy;
+  }
+  const wire::InferenceLayout& l = board_.layout();
+  int64_t rows = static_cast<int64_t>(l.slots) * l.rows;
+  if (config_.max_rows > 0) rows = std::min<int64_t>(rows, std::max<int>(config_.max_rows, l.rows));
+  rows = std::max<int64_t>(1, rows / config_.threads);
+  PolicyConfig on_libtorch = policy;
+  on_libtorch.fast_path = "off";
+  auto seconds_per_pass = [&](const PolicyConfig& candidate) {
+    PolicyActor probe(spec, candidate, normalize, 1);
+    const int64_t state = probe.core_state_size();
+    std::vector<float> obs(static_cast<size_t>(rows * spec.obs_size()), 0.5f), states(static_cast<size_t>(rows * state));
+    std::vector<float> log_probs(rows), values(rows);
+    std::vector<int64_t> actions(rows);
+    double best = 1e9;
+    for (int rep = 0; rep < 4; ++rep) {  // the first warms up
+      const auto start = Clock::now();
+      probe.act_on_state(obs, states, actions, {}, log_probs, values);
+      if (rep > 0) best = std::min(best, seconds_since(start));
+    }
+    return best;
+  };
+  const double own = seconds_per_pass(policy), torch = seconds_per_pass(on_libtorch);
+  logf(LogLevel::kInfo, "inference server: %s on %lld rows per pass takes %.2f ms on the actors' kernels, %.2f ms on "
+       "libtorch: runs on %s\n", policy.encoder.c_str(), static_cast<long long>(rows), 1e3 * own, 1e3 * torch,
+       torch < own ? "libtorch" : "the actors' kernels");
+  return torch < own ? on_libtorch : policy;
+#endif
+}
+
 InferenceServer::InferenceServer(wire::InferenceBoard& board, const wire::WeightsBoard& weights, const EnvSpec& spec,
                                  const PolicyConfig& policy, const NormalizeConfig& normalize, uint64_t seed,
                                  InferenceServerConfig config)
     : board_(board), weights_(weights), config_(config) {
   config_.threads = std::max(1, config_.threads);
-  PolicyConfig served = policy;
-#ifndef RL_ACTOR_NO_TORCH
-  // A batch of many actors' rows runs CNNs several times faster on
-  // libtorch's convolutions (oneDNN) than on the actors' im2col kernels,
-  // which are for one actor's few rows (BENCHMARKS.md: nature_cnn batch 64).
-  if (served.encoder != "mlp" && served.fast_path == "auto") served.fast_path = "off";
-#endif
+  const PolicyConfig served = faster_path(spec, policy, normalize);
   for (int i = 0; i < config_.threads; ++i) {
     policies_.push_back(std::make_unique<PolicyActor>(spec, served, normalize, i == 0 ? seed : derive_seed(seed, i)));
   }

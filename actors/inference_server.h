@@ -51,6 +51,9 @@ class InferenceServer {
   // The slots of the coming batch: those waiting now, then those that come
   // within the latency bound, up to max_rows.
   std::vector<int> gather_requests(double timeout_seconds);
+  // The policy config the server runs: on libtorch or the actors' kernels,
+  // whichever is faster for a CNN at the server's batch size.
+  PolicyConfig faster_path(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize) const;
   // Loads the board's newest weights; false when they are below `min_sequence`.
   bool load_weights(int64_t min_sequence);
   // One forward pass over the gathered rows, split over the threads.
