@@ -15,6 +15,7 @@
 #include "actors/actor_view.h"
 #include "actors/host_agent.h"
 #include "actors/inference_server.h"
+#include "actors/remote_inference.h"
 #include "actors/rollout_worker.h"
 #include "envs/builtin.h"
 #ifndef RL_ACTOR_NO_TORCH
@@ -245,6 +246,7 @@ class Actor {
     const uint64_t seed = derive_seed(static_cast<uint64_t>(config.get_int("seed")),
                                       static_cast<uint64_t>(actor_id) * 4096 + static_cast<uint64_t>(incarnation));
     std::unique_ptr<RolloutWorker> made;
+    remote_.reset();  // a config of this join decides
     try {
       if (options_.inference_fd >= 0) {
         // The host's inference server acts: this actor only steps envs.
@@ -257,10 +259,26 @@ class Actor {
         }
         inference_.emplace(*inference_board_, inference_board_->claim(::getpid()),
                            view.runtime.inference_timeout_seconds);
+      } else if (config.body.count("inference_port") && options_.weights_fd < 0) {
+        // runtime.inference learner, on another host: each step's actions
+        // come from the learner over the wire.
+        const std::string host = wire::endpoint_host(endpoint_);
+        remote_.emplace(RemoteInferenceConfig{
+            .endpoint = "tcp://" + host + ":" + std::to_string(config.get_int("inference_port")),
+            .run_id = config.run,
+            .actor_id = actor_id,
+            .rows = view.rollout.num_envs,
+            .obs_size = config.get_int("obs_size"),
+            .action_floats = config.get_int("action_floats"),
+            .state_size = config.get_int("core_state_size"),
+            .timeout_seconds = view.runtime.inference_timeout_seconds,
+            .curve = curve_,
+            .curve_server_key = curve_server_key_});
       }
+      wire::StepInference* steps = inference_ ? static_cast<wire::StepInference*>(&*inference_)
+                                              : remote_ ? static_cast<wire::StepInference*>(&*remote_) : nullptr;
       made = std::make_unique<RolloutWorker>(registry, view.run.env, view.run.parsed_env_options(), view.rollout,
-                                             view.policy, view.normalize, seed, actor_id,
-                                             inference_ ? &*inference_ : nullptr);
+                                             view.policy, view.normalize, seed, actor_id, steps);
     } catch (const std::exception& e) {
       // An env or a policy this actor cannot make (rl_actor and a CNN, a
       // missing plugin): the learner hears why, and this actor ends.
@@ -279,6 +297,7 @@ class Actor {
     control_ = Socket(SocketType::kDealer);  // the link owns the joined one now
     link.start();
     if (inference_) return collect_with_server(config, worker, link, *board);
+    if (remote_) return collect_with_learner(config, worker, link, *remote_);
     WeightsIntake weights(worker, link, board ? &*board : nullptr, actor_id);
     return collect_and_send(config, worker, link, weights, board ? &*board : nullptr);
   }
@@ -296,7 +315,9 @@ class Actor {
                               wire::WeightsBoard* board) const {
     const std::string host = wire::endpoint_host(endpoint_);
     return {.unroll_endpoint = "tcp://" + host + ":" + std::to_string(config.get_int("unroll_port")),
-            .weights_endpoint = board ? "" : "tcp://" + host + ":" + std::to_string(config.get_int("weights_port")),
+            // No weights for an actor the learner's inference serves.
+            .weights_endpoint = board || remote_ ? ""
+                                                 : "tcp://" + host + ":" + std::to_string(config.get_int("weights_port")),
             .actor_id = config.get_int("actor_id"),
             .heartbeat_seconds = config.get_double("heartbeat_seconds"),
             .timeout_seconds = config.get_double("timeout_seconds"),
@@ -407,7 +428,43 @@ class Actor {
     return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
   }
 
+  // The loop of an actor whose actions come from the learner over the wire:
+  // no weights here at all; PPO asks that each unroll's answers use a
+  // version newer than the last unroll's.
+  int collect_with_learner(const wire::WireMessage& config, RolloutWorker& worker, ActorLink& link,
+                           RemoteInference& remote) {
+    const int64_t actor_id = config.get_int("actor_id");
+    const bool sync = config.get_bool("sync");
+    const bool credits = config.body.count("credits") ? config.get_bool("credits") : !sync;
+    int64_t last_version = -1;
+    bool ready = false;
+    Unroll buffers[2];
+    int next_buffer = 0;
+    while (!link.finished()) {
+      if (credits && !link.take_credit(0.05)) continue;
+      remote.set_min_version(sync ? last_version + 1 : 0);
+      Unroll& unroll = buffers[next_buffer];
+      next_buffer = 1 - next_buffer;
+      try {
+        worker.collect(unroll);
+      } catch (const std::exception& e) {
+        logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
+        link.report_error(e.what());
+        return kActorFailed;
+      }
+      if (!ready) {
+        logf(LogLevel::kInfo, "actor %lld: collecting with the learner's inference %.0f ms after its start\n",
+             static_cast<long long>(actor_id), 1e3 * process_age_seconds());
+        ready = true;
+      }
+      last_version = unroll.policy_version;
+      if (!link.send(unroll)) break;
+    }
+    return link.exit_code() >= 0 ? link.exit_code() : kActorStopped;
+  }
+
   ActorOptions options_;
+  std::optional<RemoteInference> remote_;
   std::optional<wire::InferenceBoard> inference_board_;
   std::optional<wire::InferenceClient> inference_;
   Socket control_;

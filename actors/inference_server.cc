@@ -203,9 +203,9 @@ std::vector<int> InferenceServer::gather_requests(double timeout_seconds) {
     if (slots.empty()) return slots;
   }
   // More may be on their way: wait for them within the latency bound, but
-  // not for slots that no actor holds.
+  // only for actors in the middle of an unroll.
   const auto first = Clock::now();
-  while (static_cast<int>(slots.size()) < std::min(most, board_.claimed())) {
+  while (static_cast<int>(slots.size()) < std::min(most, board_.active())) {
     const double left = config_.wait_seconds - seconds_since(first);
     if (left <= 0) break;
     seen = board_.doorbell();
@@ -283,6 +283,10 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
     board_.answer(slots[j], policies_[0]->version(), policies_[0]->epoch());
   }
   board_.count_batch(static_cast<int64_t>(slots.size()), total);
+  if (config_.answered_fd >= 0) {
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t put = ::write(config_.answered_fd, &one, sizeof one);
+  }
   return true;
 }
 

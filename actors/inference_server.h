@@ -32,6 +32,7 @@ struct InferenceServerConfig {
   int max_rows = 0;             // rows per forward pass (0: every slot's rows)
   double wait_seconds = 0.002;  // after the first request, how long to wait for the others
   int threads = 1;              // a forward pass's rows are split over this many threads
+  int answered_fd = -1;         // an eventfd written after each pass (the learner's bridge to remote actors)
 };
 
 class InferenceServer {

@@ -20,7 +20,7 @@ VectorEnvConfig vector_config(const RolloutConfig& rollout, const EnvOptions& op
 RolloutWorker::RolloutWorker(const EnvRegistry& registry, const std::string& env_id,
                              const EnvOptions& env_options, const RolloutConfig& rollout,
                              const PolicyConfig& policy, const NormalizeConfig& normalize,
-                             uint64_t seed, int64_t actor_id, wire::InferenceClient* inference)
+                             uint64_t seed, int64_t actor_id, wire::StepInference* inference)
     : config_(rollout),
       env_(registry, env_id, vector_config(rollout, env_options, seed)),
       policy_(inference ? nullptr
@@ -85,6 +85,7 @@ void RolloutWorker::collect(Unroll& out) {
     std::span<float> log_probs(out.behaviour_log_probs.data() + t * k, k);
     std::span<float> values(out.values.data() + t * k, k);
     if (inference_) {
+      if (t == T - 1) inference_->unroll_ending();
       if (bytes) {
         inference_->act(env_.observation_bytes(), discrete_actions_, box_actions_, log_probs, values);
       } else {

@@ -26,7 +26,7 @@ class RolloutWorker {
   RolloutWorker(const EnvRegistry& registry, const std::string& env_id, const EnvOptions& env_options,
                 const RolloutConfig& rollout, const PolicyConfig& policy,
                 const NormalizeConfig& normalize, uint64_t seed, int64_t actor_id,
-                wire::InferenceClient* inference = nullptr);
+                wire::StepInference* inference = nullptr);
 
   // Steps every env T times with the current policy and fills `out`.
   void collect(Unroll& out);
@@ -48,7 +48,7 @@ class RolloutWorker {
   RolloutConfig config_;
   VectorEnv env_;
   std::unique_ptr<PolicyActor> policy_;  // or null: the inference client acts
-  wire::InferenceClient* inference_ = nullptr;
+  wire::StepInference* inference_ = nullptr;
   int64_t actor_id_;
   int64_t incarnation_ = 0;
   int64_t sequence_ = 0;

@@ -63,9 +63,18 @@ ActorService::ActorService(ActorServiceConfig config, wire::WeightsPayload initi
   }
   config_.publisher.bind_host = host;
   if (config_.publisher.port < 0) config_.publisher.port = port == 0 ? 0 : port + 2;
-  config_.publisher.board = config_.local_actors > 0;
+  // The learner's inference server reads the weights from a board too.
+  config_.publisher.board = config_.local_actors > 0 || config_.inference == "learner";
   publisher_ = std::make_unique<Publisher>(config_.publisher, std::move(initial_weights));
   config_.hub.weights_port = publisher_->port();
+  if (config_.inference == "learner") {
+    wire::InferenceLayout layout = config_.inference_layout;
+    layout.slots = config_.hub.max_actors;  // slot = actor id (pages are touched only by the actors that come)
+    bridge_ = std::make_unique<InferenceBridge>(InferenceBridgeConfig{
+        .bind_host = host, .port = port == 0 ? 0 : port + 3, .run_id = config_.hub.run_id, .layout = layout,
+        .curve_server = keys_->server});
+    config_.hub.inference_port = bridge_->port();
+  }
   hub_ = std::make_unique<Hub>(config_.hub, deliveries_);
   batcher_ = std::make_unique<Batcher>(config_.batcher, *hub_, deliveries_, learner_version);
 }
@@ -78,6 +87,17 @@ void ActorService::start() {
   hub_->start();
   publisher_->start();
   batcher_->start();
+  if (bridge_) {
+    if (!config_.serve_inference) throw std::logic_error("runtime.inference=learner: no server given");
+    bridge_->start();
+    bridge_server_ = std::thread([this] {
+      try {
+        config_.serve_inference(bridge_->board(), publisher_->board_fd(), bridge_->answered_fd(), inference_stop_);
+      } catch (...) {
+        inference_failure_ = std::current_exception();
+      }
+    });
+  }
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   if (cores > 0 && config_.local_actors > cores) {
     // Allowed (it is how a fleet is tried on a laptop), and it still learns:
@@ -116,7 +136,7 @@ void ActorService::start_inference(const std::vector<std::string>& actor_args) {
     if (!config_.serve_inference) throw std::logic_error("runtime.inference=learner: no server given");
     inference_thread_ = std::thread([this] {
       try {
-        config_.serve_inference(*inference_board_, publisher_->board_fd(), inference_stop_);
+        config_.serve_inference(*inference_board_, publisher_->board_fd(), -1, inference_stop_);
       } catch (...) {
         inference_failure_ = std::current_exception();
       }
@@ -185,6 +205,10 @@ MetricRow ActorService::metrics() const {
                    {"hub_cpu_seconds", hub_->thread_cpu_seconds()},
                    {"policy_version_regressions", static_cast<double>(hub_->version_regressions())},
                    {"actors_assigned_away", static_cast<double>(hub_->actors_assigned_away())}};
+  if (bridge_) {
+    row.push_back({"remote_inference_requests", static_cast<double>(bridge_->requests())});
+    row.push_back({"remote_inference_dropped", static_cast<double>(bridge_->dropped())});
+  }
   if (inference_board_) {
     // Rows and actors per forward pass, over the run: how well it batches.
     const double batches = static_cast<double>(inference_board_->batches());
@@ -207,6 +231,9 @@ MetricRow ActorService::metrics() const {
 std::optional<std::string> ActorService::stage_failure() const {
   for (const StageFailure* failure : {&hub_->failure(), &batcher_->failure(), &publisher_->failure()}) {
     if (auto what = failure->what()) return what;
+  }
+  if (bridge_) {
+    if (auto what = bridge_->failure().what()) return what;
   }
   return std::nullopt;
 }
@@ -257,6 +284,8 @@ void ActorService::shutdown() {
   if (inference_supervisor_) inference_supervisor_->stop_all(1.0);
   inference_stop_.store(true);
   if (inference_thread_.joinable()) inference_thread_.join();
+  if (bridge_server_.joinable()) bridge_server_.join();
+  if (bridge_) bridge_->stop();
   batcher_->stop();
   publisher_->stop();
   hub_->stop();

@@ -21,6 +21,7 @@
 
 #include "learners/batcher.h"
 #include "learners/hub.h"
+#include "learners/inference_bridge.h"
 #include "learners/publisher.h"
 #include "rl/runtime/metrics.h"
 #include "rl/runtime/supervisor.h"
@@ -48,7 +49,9 @@ struct ActorServiceConfig {
   std::string inference_program;
   // The learner placement's server: serves `board` with the weights of the
   // weights board behind `weights_fd` until `stop` is set.
-  std::function<void(wire::InferenceBoard& board, int weights_fd, const std::atomic<bool>& stop)> serve_inference;
+  // `answered_fd` (or -1) is written after each pass.
+  std::function<void(wire::InferenceBoard& board, int weights_fd, int answered_fd, const std::atomic<bool>& stop)>
+      serve_inference;
 };
 
 class ActorService {
@@ -114,6 +117,10 @@ class ActorService {
   std::optional<wire::InferenceBoard> inference_board_;
   std::unique_ptr<ActorSupervisor> inference_supervisor_;
   std::thread inference_thread_;
+  // runtime.inference learner: remote actors' steps over the wire, and the
+  // server thread of its board.
+  std::unique_ptr<InferenceBridge> bridge_;
+  std::thread bridge_server_;
   std::atomic<bool> inference_stop_{false};
   std::exception_ptr inference_failure_;
   bool shut_down_ = false;

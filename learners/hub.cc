@@ -342,6 +342,13 @@ void Hub::admit_actor(const std::string& identity, int64_t requested, int64_t pi
                  {"timeout_seconds", config_.timeout_seconds},
                  {"unroll_port", static_cast<int64_t>(unroll_port_)},
                  {"weights_port", static_cast<int64_t>(config_.weights_port)}};
+  if (config_.inference_port >= 0) {
+    // runtime.inference learner: the actor steps envs and asks the
+    // learner's inference socket for each step's actions.
+    config.body["inference_port"] = static_cast<int64_t>(config_.inference_port);
+    config.body["action_floats"] = config_.spec.action_space.is_discrete() ? int64_t{0} : config_.spec.action_size();
+    config.body["core_state_size"] = config_.core_state_size;
+  }
   reply(identity, std::move(config));
   {
     std::lock_guard lock(mutex_);

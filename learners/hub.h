@@ -45,6 +45,7 @@ struct HubConfig {
   std::string bind;             // control endpoint tcp://HOST:PORT (PORT 0: any free port)
   int unroll_port = -1;         // -1: control port + 1 (any free one when the control port is 0)
   int weights_port = 0;         // the publisher's port, told to actors
+  int inference_port = -1;      // the learner's inference socket (runtime.inference learner), told to actors; -1: none
   EnvSpec spec;                 // what unrolls are checked against
   int64_t num_steps = 0;        // the unroll shape actors are told, and held to (T, k)
   int64_t num_envs = 0;

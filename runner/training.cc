@@ -385,9 +385,14 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
         .max_rows = rt.inference_batch, .wait_seconds = rt.inference_wait_ms / 1e3, .threads = rt.inference_threads};
     const uint64_t seed = derive_seed(setup.run.seed, 0x1FE1000ull + static_cast<uint64_t>(rank));
     c.serve_inference = [spec, policy = setup.policy, normalize = setup.normalize, server, seed](
-                            wire::InferenceBoard& board, int weights_fd, const std::atomic<bool>& stop) {
+                            wire::InferenceBoard& board, int weights_fd, int answered_fd,
+                            const std::atomic<bool>& stop) {
       const wire::WeightsBoard weights = wire::WeightsBoard::attach(weights_fd);
-      InferenceServer(board, weights, spec, policy, normalize, seed, server).run(stop);
+      InferenceServerConfig config = server;
+      config.answered_fd = answered_fd;
+      // The remote actors' server (with answered_fd) samples from a stream of its own.
+      InferenceServer(board, weights, spec, policy, normalize, derive_seed(seed, answered_fd >= 0 ? 1 : 0), config)
+          .run(stop);
     };
   }
   c.max_restarts = rt.max_restarts;

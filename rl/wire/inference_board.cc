@@ -44,7 +44,7 @@ struct SlotControl {
   std::atomic<uint32_t> word;  // futex word: phase | current state buffer
   std::atomic<int32_t> owner;  // the actor process holding the slot (0: none)
   uint32_t flags;
-  uint32_t padding;
+  std::atomic<uint32_t> active;  // 1: in the middle of an unroll (its next request is coming)
   int64_t min_weights;
   int64_t version, epoch;  // of the last answer
 };
@@ -240,6 +240,7 @@ int InferenceBoard::claim(pid_t owner) {
       }
       const uint32_t word = c.word.load(std::memory_order_acquire);
       c.word.store(word & kStateBit, std::memory_order_release);  // free, same state buffer
+      c.active.store(0, std::memory_order_release);
       return i;
     }
   }
@@ -251,6 +252,7 @@ void InferenceBoard::request(int index, uint32_t flags, int64_t min_weights) {
   SlotControl& c = mapping_->control(index);
   c.flags = flags;
   c.min_weights = min_weights;
+  c.active.store(1, std::memory_order_release);
   const uint32_t word = c.word.load(std::memory_order_relaxed);
   c.word.store((word & kStateBit) | kRequested, std::memory_order_release);
   Header& h = *mapping_->header;
@@ -268,6 +270,18 @@ bool InferenceBoard::wait_answer(int index, double timeout_seconds) const {
     if (left <= 0) return false;
     futex_wait(c.word, word, std::min(left, 0.5));
   }
+}
+
+void InferenceBoard::set_idle(int index) { mapping_->control(index).active.store(0, std::memory_order_release); }
+
+int InferenceBoard::active() const {
+  int n = 0;
+  for (int i = 0; i < layout().slots; ++i) n += mapping_->control(i).active.load(std::memory_order_acquire) != 0;
+  return n;
+}
+
+bool InferenceBoard::answered(int index) const {
+  return (mapping_->control(index).word.load(std::memory_order_acquire) & kPhaseMask) == kAnswered;
 }
 
 int64_t InferenceBoard::answered_version(int index) const { return mapping_->control(index).version; }
@@ -398,6 +412,8 @@ void InferenceClient::exchange(std::span<int64_t> discrete, std::span<float> box
   std::copy_n(v.log_probs, rows, log_probs.begin());
   std::copy_n(v.values, rows, values.begin());
   have_previous_ = false;
+  if (closing_) board_.set_idle(slot_);
+  closing_ = false;
 }
 
 void InferenceClient::stepped(std::span<const float> rewards) {

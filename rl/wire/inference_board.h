@@ -87,6 +87,14 @@ class InferenceBoard {
   // The policy version and learner epoch of the last answer.
   int64_t answered_version(int index) const;
   int64_t answered_epoch(int index) const;
+  // Whether the slot's request has been answered (a poll, for the learner's
+  // bridge to remote actors).
+  bool answered(int index) const;
+  // A slot is active from its request until its actor says the unroll ends
+  // (it collects no more until it gets a credit): the server waits for
+  // active slots only.
+  void set_idle(int index);
+  int active() const;
   // The current core state of the slot (after wait_answer: the advanced one).
   std::span<const float> current_state(int index) const;
 
@@ -121,8 +129,33 @@ class InferenceBoard {
   std::unique_ptr<Mapping> mapping_;
 };
 
-// An actor's end of its slot: one call per env step.
-class InferenceClient {
+// Where the actions of an actor that does not run its policy come from,
+// one call per env step: the host's inference server through a board
+// (InferenceClient), or the learner's over the wire (actors/remote_inference.h).
+class StepInference {
+ public:
+  virtual ~StepInference() = default;
+  // Episode starts at the coming step, then act() on that step's
+  // observations; stepped() gives the step's rewards, sent with the next
+  // request (a core records them with the actions).
+  virtual void episodes_started(std::span<const uint8_t> starts) = 0;
+  // Throw std::runtime_error when no answer comes in time.
+  virtual void act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box,
+                   std::span<float> log_probs, std::span<float> values) = 0;
+  virtual void act(std::span<const uint8_t> obs, std::span<int64_t> discrete, std::span<float> box,
+                   std::span<float> log_probs, std::span<float> values) = 0;
+  virtual void stepped(std::span<const float> rewards) = 0;
+  // The coming act() is the unroll's last: after it the actor may be idle
+  // for a while (no credit), and the server should not wait for it.
+  virtual void unroll_ending() = 0;
+  // The core state the last act() started from, [rows, state_size].
+  virtual std::span<const float> start_state() const = 0;
+  // The policy version of the last answer.
+  virtual int64_t version() const = 0;
+};
+
+// An actor's end of its slot.
+class InferenceClient final : public StepInference {
  public:
   // `timeout_seconds`: how long one step may wait for the server (a server
   // restarting after a failure takes a fraction of a second).
@@ -130,20 +163,16 @@ class InferenceClient {
   int slot() const { return slot_; }
   // The weights board sequence the coming answers must be at least.
   void set_min_weights(int64_t sequence) { min_weights_ = sequence; }
-  // Episode starts at the coming step, then act() on that step's
-  // observations; stepped() gives the step's rewards, sent with the next
-  // request (the core records them with the actions).
-  void episodes_started(std::span<const uint8_t> starts);
-  // Throws std::runtime_error when the server does not answer in time.
+  void episodes_started(std::span<const uint8_t> starts) override;
   void act(std::span<const float> obs, std::span<int64_t> discrete, std::span<float> box,
-           std::span<float> log_probs, std::span<float> values);
-  // The same for byte observations (a board of obs_bytes).
+           std::span<float> log_probs, std::span<float> values) override;
+  // Byte observations need a board of obs_bytes.
   void act(std::span<const uint8_t> obs, std::span<int64_t> discrete, std::span<float> box,
-           std::span<float> log_probs, std::span<float> values);
-  void stepped(std::span<const float> rewards);
-  // The core state the last act() started from, [rows, state_size].
-  std::span<const float> start_state() const;
-  int64_t version() const;
+           std::span<float> log_probs, std::span<float> values) override;
+  void stepped(std::span<const float> rewards) override;
+  void unroll_ending() override { closing_ = true; }
+  std::span<const float> start_state() const override;
+  int64_t version() const override;
   int64_t epoch() const;
 
  private:
@@ -155,6 +184,7 @@ class InferenceClient {
   double timeout_seconds_;
   int64_t min_weights_ = 0;
   bool have_previous_ = false;
+  bool closing_ = false;
 };
 
 }  // namespace rl::wire

@@ -8,8 +8,9 @@
 namespace rl::wire {
 namespace {
 
-constexpr std::array<const char*, 11> kKinds = {"hello", "config", "unroll", "weights", "heartbeat", "stop",
-                                                "error", "credit", "want",   "current", "assign"};
+constexpr std::array<const char*, 13> kKinds = {"hello",  "config", "unroll",  "weights", "heartbeat",
+                                                "stop",   "error",  "credit",  "want",    "current",
+                                                "assign", "act",    "acted"};
 
 std::string key_of(const msgpack::object& o) {
   if (o.type != msgpack::type::STR) throw WireError("malformed", "a map key is not a string");

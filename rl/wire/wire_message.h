@@ -5,7 +5,7 @@
 // Frame 0, a msgpack map:
 //   proto  int     protocol version (kProtocolVersion)
 //   kind   string  hello | config | unroll | weights | heartbeat | stop | error
-//                  | credit | want | assign
+//                  | credit | want | assign | act | acted
 //   run    string  run id
 //   from   string  sender ("learner-0", "actor-3")
 //   seq    uint    per-sender sequence number

@@ -187,7 +187,9 @@ TEST(InferenceServerRestartTest, ANewServerContinuesFromTheCoreStateInTheBoard) 
       for (int64_t i = 0; i < lstm; ++i) {
         const float v = unroll.core_state[r * S + i];
         carried += std::abs(v);
-        if (v != 0.f) EXPECT_EQ(v, state_before[r * S + i]) << "unroll " << u << " row " << r << " float " << i;
+        if (v != 0.f) {
+          EXPECT_EQ(v, state_before[r * S + i]) << "unroll " << u << " row " << r << " float " << i;
+        }
       }
     }
     EXPECT_GT(carried, 0.f) << "unroll " << u << " started from a zero state";
@@ -207,8 +209,7 @@ TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPassSplitOverThread
   publish(weights_board, 0, payload_of(owner.policy().model(), owner.spec().obs_size(), 1));
   wire::InferenceBoard board = wire::InferenceBoard::create(
       {.slots = 2, .rows = k, .obs_size = 4, .action_floats = 0, .state_size = 0}, "");
-  // Both slots claimed before any request: the server waits for both (up
-  // to its latency bound, long here) before each forward pass.
+  // Two actors of one unroll each, a long latency bound.
   const int slot_a = board.claim(::getpid());
   const int slot_b = board.claim(::getpid() + 1000000);  // a pid no process has: a stand-in owner
   EXPECT_NE(slot_a, slot_b);
@@ -224,8 +225,11 @@ TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPassSplitOverThread
   std::thread a(actor, slot_a), b(actor, slot_b);
   a.join();
   b.join();
-  EXPECT_EQ(board.batches(), 10u);
+  // The server waits for actors in the middle of an unroll: after each
+  // one's first request, every pass answers both (the first may be one).
+  EXPECT_LE(board.batches(), 11u);
   EXPECT_EQ(board.slots_served(), 20u);
+  EXPECT_EQ(board.active(), 0) << "both unrolls ended";
   EXPECT_EQ(board.rows_served(), 80u);
 }
 

@@ -59,8 +59,11 @@ TEST_P(PlacementTest, TrainsCartPoleTo475WithActorProcesses) {
     EXPECT_EQ(metrics.count("inference_batches"), 0u);
     return;
   }
-  if (placement == "host") EXPECT_THAT(train.output(), HasSubstr("an inference process"));
-  if (placement == "learner") EXPECT_THAT(train.output(), HasSubstr("the learner's process runs the policy"));
+  if (placement == "host") {
+    EXPECT_THAT(train.output(), HasSubstr("an inference process"));
+  } else {
+    EXPECT_THAT(train.output(), HasSubstr("the learner's process runs the policy"));
+  }
   EXPECT_THAT(train.output(), HasSubstr("collecting through the host's inference server"));
   EXPECT_GT(metrics.at("inference_batches"), 0);
   // Two actors of 8 envs: a forward pass serves more than one actor's rows
@@ -90,6 +93,37 @@ TEST_F(InferenceProcessTest, AHostAgentServesItsActorsThroughOneInferenceProcess
   EXPECT_THAT(agent.output(), HasSubstr("collecting through the host's inference server"));
   const auto summary = read_json(dir / "summary.json");
   EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 475.0) << learner.output();
+}
+
+// runtime.inference learner for actors on another host (here: actors that
+// join over TCP without a board, one of them rl_actor): each step goes to
+// the learner's inference socket, which keeps the LSTM's state. MemoryCue's
+// cue lies up to two unrolls back: only a state carried across unrolls
+// answers it (a memoryless policy earns 0.5).
+TEST_F(InferenceProcessTest, RemoteActorsTrainAnLstmWithTheLearnersInferenceOverTheWire) {
+  const fs::path dir = root_ / "seed";
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_port());
+  Child learner(TRAIN_IMPALA, {"--role", "learner", "--actors", "0", "--bind", endpoint, "--env", "MemoryCue-v0",
+                               "--set", "run.env_options=length=12,min_length=2", "--seed", "1", "--total-steps",
+                               "300000", "--envs-per-actor", "8", "--unroll-length", "5", "--set",
+                               "policy.hidden_sizes=[32]", "--set", "policy.activation=relu", "--set",
+                               "policy.core=lstm", "--set", "policy.lstm_size=32", "--set",
+                               "impala.learning_rate=0.001", "--set", "impala.entropy_cost=0.01", "--set",
+                               "runtime.inference=learner", "--set", "runtime.min_actors=2", "--set",
+                               "run.eval_episodes=40", "--run-dir", dir.string()});
+  ASSERT_TRUE(learner.wait_for("learner listening", 60)) << learner.output();
+  Child plain(TRAIN_IMPALA, {"--role", "actor", "--learner", endpoint});
+  Child lite(RL_ACTOR, {"--learner", endpoint});
+  ASSERT_EQ(learner.wait(600), 0) << learner.output() << plain.output() << lite.output();
+  for (Child* actor : {&plain, &lite}) {
+    EXPECT_EQ(actor->wait(60), 0) << actor->output();
+    EXPECT_THAT(actor->output(), HasSubstr("collecting with the learner's inference"));
+  }
+  const auto metrics = last_metrics(dir / "metrics.csv");
+  EXPECT_GT(metrics.at("remote_inference_requests"), 10000);
+  EXPECT_EQ(metrics.at("remote_inference_dropped"), 0);
+  const auto summary = read_json(dir / "summary.json");
+  EXPECT_GE(summary["final_eval_mean_return"].get<double>(), 0.9) << learner.output();
 }
 
 // SIGKILL to the inference process in the middle of a run: its supervisor

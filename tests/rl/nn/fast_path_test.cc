@@ -508,7 +508,9 @@ TEST(PolicyActorTest, TheLstmCoreWithoutLibtorchStepsAsLibtorch) {
       flat.act(in, /*deterministic=*/step % 2 == 0, d1, discrete ? std::span<float>() : std::span<float>(b1), lp1, v1);
       reference.act(in, step % 2 == 0, d2, discrete ? std::span<float>() : std::span<float>(b2), lp2, v2);
       for (int64_t r = 0; r < rows; ++r) {
-        if (discrete) EXPECT_EQ(d1[r], d2[r]) << step;
+        if (discrete) {
+          EXPECT_EQ(d1[r], d2[r]) << step;
+        }
         EXPECT_NEAR(lp1[r], lp2[r], 1e-4 * (1 + std::abs(lp2[r]))) << step;
         EXPECT_NEAR(v1[r], v2[r], 1e-5 * (1 + std::abs(v2[r]))) << step;
       }
