@@ -45,6 +45,14 @@ PolicyConfig InferenceServer::faster_path(const EnvSpec& spec, const PolicyConfi
   // slower for small ones (minatar_cnn: per-operator overhead). The server
   // times both on a batch of its size and keeps the faster. MLPs stay on
   // the fast path, which wins at every batch size.
+  if (policy.encoder == "mlp" && policy.core == "none") return policy;
+  if (config_.device != "cpu") {
+    PolicyConfig on_device = policy;
+    on_device.fast_path = "off";
+    logf(LogLevel::kInfo, "inference server: %s%s runs on %s\n", policy.encoder.c_str(),
+         policy.core == "none" ? "" : (" with an " + policy.core + " core").c_str(), config_.device.c_str());
+    return on_device;
+  }
   if (policy.encoder == "mlp" || policy.fast_path != "auto" ||
       !ActorForwardSpec::applies(policy, spec.observation_space, spec.action_space)) {
     return policy;
@@ -83,8 +91,13 @@ InferenceServer::InferenceServer(wire::InferenceBoard& board, const wire::Weight
     : board_(board), weights_(weights), config_(config) {
   config_.threads = std::max(1, config_.threads);
   const PolicyConfig served = faster_path(spec, policy, normalize);
+  // A device for CNNs and cores (faster_path put them on libtorch); MLPs
+  // without a core stay on the CPU.
+  const bool on_device = config_.device != "cpu" && !(policy.encoder == "mlp" && policy.core == "none");
+  const std::string device = on_device ? config_.device : "cpu";
   for (int i = 0; i < config_.threads; ++i) {
-    policies_.push_back(std::make_unique<PolicyActor>(spec, served, normalize, i == 0 ? seed : derive_seed(seed, i)));
+    policies_.push_back(
+        std::make_unique<PolicyActor>(spec, served, normalize, i == 0 ? seed : derive_seed(seed, i), device));
   }
   const PolicyActor& first = *policies_[0];
   const wire::InferenceLayout& l = board_.layout();
@@ -269,6 +282,8 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
 
   forward(total);
 
+  // Counted before the answers, which the actors may act on at once.
+  board_.count_batch(static_cast<int64_t>(slots.size()), total);
   for (size_t j = 0; j < slots.size(); ++j) {
     const wire::InferenceSlotView v = board_.slot(slots[j]);
     const int64_t r0 = static_cast<int64_t>(j) * rows;
@@ -282,7 +297,6 @@ bool InferenceServer::serve_batch(double timeout_seconds) {
     }
     board_.answer(slots[j], policies_[0]->version(), policies_[0]->epoch());
   }
-  board_.count_batch(static_cast<int64_t>(slots.size()), total);
   if (config_.answered_fd >= 0) {
     const uint64_t one = 1;
     [[maybe_unused]] const ssize_t put = ::write(config_.answered_fd, &one, sizeof one);
@@ -319,7 +333,9 @@ int run_inference_server(const ActorOptions& options) {
     InferenceServer server(board, weights, spec, view.policy, view.normalize, seed,
                            {.max_rows = view.runtime.inference_batch,
                             .wait_seconds = view.runtime.inference_wait_ms / 1e3,
-                            .threads = view.runtime.inference_threads});
+                            .threads = view.runtime.inference_threads,
+                            // A host's inference process: the CPU unless told.
+                            .device = view.runtime.inference_device == "auto" ? "cpu" : view.runtime.inference_device});
     board.set_server(::getpid());
     logf(LogLevel::kInfo, "inference server: serving %d actor slots of %d envs (%s), ready %.0f ms after its start\n",
          board.layout().slots, board.layout().rows, view.policy.encoder.c_str(), 1e3 * process_age_seconds());

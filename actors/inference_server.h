@@ -33,6 +33,9 @@ struct InferenceServerConfig {
   double wait_seconds = 0.002;  // after the first request, how long to wait for the others
   int threads = 1;              // a forward pass's rows are split over this many threads
   int answered_fd = -1;         // an eventfd written after each pass (the learner's bridge to remote actors)
+  // Where a CNN or a core runs ("cpu", "cuda", "cuda:N"); MLPs without a
+  // core stay on the CPU's fast path.
+  std::string device = "cpu";
 };
 
 class InferenceServer {

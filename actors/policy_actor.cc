@@ -38,8 +38,11 @@ const std::vector<FlatSlot>& PolicyActor::flat_slots() const { return fast_ ? fa
 #ifdef RL_ACTOR_NO_TORCH
 
 PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
-                         const NormalizeConfig& normalize, uint64_t seed)
+                         const NormalizeConfig& normalize, uint64_t seed, const std::string& device)
     : spec_(spec), normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs), rng_(seed) {
+  if (device != "cpu") {
+    throw std::invalid_argument("this actor program has no libtorch: it runs policies on the CPU, not on " + device);
+  }
   make_flat_path(spec, policy, fast_, forward_);
   if (!fast()) {
     throw std::invalid_argument(
@@ -58,14 +61,19 @@ PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
 #else
 
 PolicyActor::PolicyActor(const EnvSpec& spec, const PolicyConfig& policy,
-                         const NormalizeConfig& normalize, uint64_t seed)
+                         const NormalizeConfig& normalize, uint64_t seed, const std::string& device)
     : spec_(spec),
+      device_(device),
       model_(std::make_shared<ActorCriticImpl>(spec.observation_space, spec.action_space, policy)),
       normalizer_(spec.obs_size(), normalize.observations, normalize.clip_obs),
       rng_(seed) {
   model_->eval();
   for (auto& p : model_->parameters()) p.set_requires_grad(false);
   state_size_ = model_->state_size();
+  if (device_ != "cpu") {
+    model_->to(torch::Device(device_));  // throws naming a device this build or machine lacks
+    return;                              // libtorch's path, on the device
+  }
   // MLPs run on the fast path, plain CNNs on their own forward, unless
   // policy.fast_path is off; everything else on libtorch.
   make_flat_path(spec, policy, fast_, forward_);
@@ -188,8 +196,14 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
                       std::span<float> box, std::span<float> log_probs, std::span<float> values) {
   const int64_t obs_size = spec_.obs_size();
   const int64_t rows = static_cast<int64_t>(obs.size()) / obs_size;
-  normalized_.resize(obs.size());
-  normalizer_.normalize(obs, normalized_);
+  // Raw observations go in as they are unless normalized (frames: a copy
+  // of 113 kB a row saved).
+  input_ = obs;
+  if (normalizer_.enabled()) {
+    normalized_.resize(obs.size());
+    normalizer_.normalize(obs, normalized_);
+    input_ = normalized_;
+  }
   if (fast_) {
     act_fast(rows, deterministic, discrete, box, log_probs, values);
     return;
@@ -201,21 +215,26 @@ void PolicyActor::act(std::span<const float> obs, bool deterministic, std::span<
 #ifndef RL_ACTOR_NO_TORCH
 
   c10::InferenceMode inference;
-  const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
+  const torch::Device device(device_);
+  const torch::Tensor input =
+      torch::from_blob(const_cast<float*>(input_.data()), {rows, obs_size}, torch::kFloat).to(device);
   PolicyOutput out;
   if (recurrent()) {
     if (static_cast<int64_t>(state_.size()) != rows * state_size_) state_.assign(rows * state_size_, 0.f);
-    torch::Tensor state = torch::from_blob(state_.data(), {rows, state_size_}, torch::kFloat);
+    torch::Tensor state = torch::from_blob(state_.data(), {rows, state_size_}, torch::kFloat).to(device);
     out = model_->step(input, state);
-    std::copy_n(state.contiguous().data_ptr<float>(), state_.size(), state_.begin());
+    const torch::Tensor back = state.to(torch::kCPU).contiguous();
+    std::copy_n(back.data_ptr<float>(), state_.size(), state_.begin());
   } else {
     out = model_->forward(input);
   }
-  const torch::Tensor actions = deterministic ? model_->mode(out) : model_->sample(out, rng_);
-  const torch::Tensor lp = model_->log_prob(out, actions).contiguous();
+  // Sampling draws from the actor's stream on the CPU (sample() copies the
+  // logits there); the log-probabilities are the device's.
+  const torch::Tensor actions = (deterministic ? model_->mode(out) : model_->sample(out, rng_)).to(torch::kCPU);
+  const torch::Tensor lp = model_->log_prob(out, actions.to(device)).to(torch::kCPU).contiguous();
   std::copy_n(lp.data_ptr<float>(), rows, log_probs.begin());
   if (has_values_) {
-    const torch::Tensor v = out.value.contiguous();
+    const torch::Tensor v = out.value.to(torch::kCPU).contiguous();
     std::copy_n(v.data_ptr<float>(), rows, values.begin());
   } else {
     std::fill_n(values.begin(), rows, 0.f);
@@ -290,15 +309,15 @@ void PolicyActor::value(std::span<const float> obs, std::span<float> values) {
   }
 #ifndef RL_ACTOR_NO_TORCH
   c10::InferenceMode inference;
-  const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat);
-  const torch::Tensor v = model_->value(input).contiguous();
+  const torch::Tensor input = torch::from_blob(normalized_.data(), {rows, obs_size}, torch::kFloat).to(torch::Device(device_));
+  const torch::Tensor v = model_->value(input).to(torch::kCPU).contiguous();
   std::copy_n(v.data_ptr<float>(), rows, values.begin());
 #endif
 }
 
 void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> discrete,
                            std::span<float> box, std::span<float> log_probs, std::span<float> values) {
-  fast_->forward(flat_weights_, normalized_, rows, has_values_);
+  fast_->forward(flat_weights_, input_, rows, has_values_);
   const int64_t width = fast_->spec().head_size;
   const float* head = fast_->head().data();
   std::copy_n(fast_->values().begin(), rows, values.begin());
@@ -312,7 +331,7 @@ void PolicyActor::act_fast(int64_t rows, bool deterministic, std::span<int64_t> 
 void PolicyActor::act_forward(int64_t rows, bool deterministic, std::span<int64_t> discrete, std::span<float> box,
                               std::span<float> log_probs, std::span<float> values) {
   if (recurrent() && static_cast<int64_t>(state_.size()) != rows * state_size_) state_.assign(rows * state_size_, 0.f);
-  forward_->forward(flat_weights_, normalized_, rows, state_, has_values_);
+  forward_->forward(flat_weights_, input_, rows, state_, has_values_);
   std::copy_n(forward_->values().begin(), rows, values.begin());
   const int64_t width = forward_->spec().head_size;
   if (forward_->spec().discrete) {

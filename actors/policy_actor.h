@@ -31,8 +31,11 @@ class ActorCriticImpl;
 
 class PolicyActor {
  public:
+  // `device`: where the libtorch path runs ("cpu", "cuda", "cuda:1"; an
+  // inference server on the learner's GPU). Off the CPU the network is
+  // always libtorch's; sampling stays on the CPU.
   PolicyActor(const EnvSpec& spec, const PolicyConfig& policy, const NormalizeConfig& normalize,
-              uint64_t seed);
+              uint64_t seed, const std::string& device = "cpu");
   ~PolicyActor();
 
   // Takes a copy of `model`'s parameters (any device) and of the
@@ -104,6 +107,7 @@ class PolicyActor {
   const std::vector<FlatSlot>& flat_slots() const;
 
   EnvSpec spec_;
+  std::string device_ = "cpu";
   std::shared_ptr<ActorCriticImpl> model_;
   std::unique_ptr<MlpActorCritic> fast_;  // the MLP fast path, or null
   std::unique_ptr<ActorForward> forward_;  // CNNs and cores without libtorch, or null
@@ -116,6 +120,7 @@ class PolicyActor {
   int64_t epoch_ = 0;  // of the learner incarnation that sent the weights
   bool has_values_ = true;
   std::vector<float> normalized_;  // scratch for normalized observations
+  std::span<const float> input_;   // what act() feeds the network: the observations, or normalized_
   int64_t state_size_ = 0;         // core state floats per row (0: feed-forward)
   std::vector<float> state_;       // [rows, state_size_] the core state (recurrent policies)
   std::vector<int64_t> last_discrete_;  // act()'s last actions, for stepped() (recurrent policies)

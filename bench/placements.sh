@@ -28,7 +28,7 @@ smoke=0
 if (( smoke )); then
   fleets="2" cartpole_steps=20000 breakout_steps=8000 nature_steps=2000 rounds=1 nature_actors=2
 else
-  fleets="2 8 32" cartpole_steps=400000 breakout_steps=1000000 nature_steps=60000 rounds=3 nature_actors=16
+  fleets="2 8 32" cartpole_steps=400000 breakout_steps=1000000 nature_steps=60000 rounds=5 nature_actors=16
 fi
 for needed in "$bin/train_impala" "$bin/rl_actor" "$plugin"; do
   [[ -e "$needed" ]] || { echo "placements: $needed is missing (build it first)" >&2; exit 1; }

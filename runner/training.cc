@@ -334,7 +334,7 @@ std::string local_actor_program(const RuntimeConfig& runtime, const PolicyConfig
 }
 
 ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpec& spec, const std::string& run_id,
-                                        int rank) {
+                                        int rank, const torch::Device& learner_device) {
   const RuntimeConfig& rt = setup.runtime;
   ActorServiceConfig c;
   c.label = "[" + setup.algorithm + " " + setup.run.env + "]";
@@ -381,8 +381,12 @@ ActorServiceConfig actor_service_config(const TrainingSetup& setup, const EnvSpe
                           .action_floats = discrete ? 0 : static_cast<int32_t>(spec.action_size()),
                           .state_size = static_cast<int32_t>(c.hub.core_state_size),
                           .obs_bytes = spec.observation_space.is_uint8() ? 1 : 0};
+    // The learner's server: on the learner's device unless told otherwise.
     const InferenceServerConfig server{
-        .max_rows = rt.inference_batch, .wait_seconds = rt.inference_wait_ms / 1e3, .threads = rt.inference_threads};
+        .max_rows = rt.inference_batch,
+        .wait_seconds = rt.inference_wait_ms / 1e3,
+        .threads = rt.inference_threads,
+        .device = rt.inference_device == "auto" ? learner_device.str() : rt.inference_device};
     const uint64_t seed = derive_seed(setup.run.seed, 0x1FE1000ull + static_cast<uint64_t>(rank));
     c.serve_inference = [spec, policy = setup.policy, normalize = setup.normalize, server, seed](
                             wire::InferenceBoard& board, int weights_fd, int answered_fd,
@@ -516,7 +520,8 @@ class TrainingRun {
     std::string run_id = dirs_->main.filename().string();
     if (group_ && rank_ == 0) group_->store_set("rl/run_id", run_id);
     if (group_ && rank_ > 0) run_id = group_->store_get("rl/run_id");
-    actors_ = std::make_unique<ActorService>(actor_service_config(setup_, spec_, run_id, rank_), learner_->snapshot(),
+    actors_ = std::make_unique<ActorService>(actor_service_config(setup_, spec_, run_id, rank_, device_),
+                                             learner_->snapshot(),
                                              learner_version_);
     // Say what is bound: a wildcard bind serves every interface, and only
     // this host's actors use loopback.

@@ -97,6 +97,10 @@ struct RuntimeConfig {
   int inference_batch = 0;                // host, learner: most env rows per forward pass (0: every actor's)
   double inference_wait_ms = 2.0;         // host, learner: after the first request, how long to wait for others
   int inference_threads = 1;              // host, learner: threads of the inference server's forward pass
+  // host, learner: where the inference server runs a CNN or a core: auto
+  // (the learner's device under `learner`, the CPU under `host`), cpu,
+  // cuda, cuda:N. MLPs without a core stay on the CPU's fast path.
+  std::string inference_device = "auto";
   double inference_timeout_seconds = 60.0;  // host, learner: how long an actor waits for an answer (a restart included)
   std::string advertise_host;             // learner group: the address other hosts reach this rank at ("": its route to rank 0)
   // ZeroMQ CURVE (docs/cluster.md): the learner's key file (rl_keygen) and
@@ -125,6 +129,7 @@ struct RuntimeConfig {
     f("inference_batch", inference_batch);
     f("inference_wait_ms", inference_wait_ms);
     f("inference_threads", inference_threads);
+    f("inference_device", inference_device);
     f("inference_timeout_seconds", inference_timeout_seconds);
     f("advertise_host", advertise_host);
     f("curve_secret_key", curve_secret_key);
@@ -173,6 +178,11 @@ struct RuntimeConfig {
     if (inference_batch < 0) throw std::invalid_argument("runtime.inference_batch must be >= 0 (0: every actor's rows)");
     if (inference_threads < 1 || inference_threads > 256) {
       throw std::invalid_argument("runtime.inference_threads must be in [1, 256], got " + std::to_string(inference_threads));
+    }
+    if (inference_device != "auto" && inference_device != "cpu" && inference_device != "cuda" &&
+        inference_device.rfind("cuda:", 0) != 0) {
+      throw std::invalid_argument("runtime.inference_device: '" + inference_device +
+                                  "' is not one of auto, cpu, cuda, cuda:N");
     }
     if (!(inference_wait_ms >= 0)) throw std::invalid_argument("runtime.inference_wait_ms must be >= 0");
     if (!(inference_timeout_seconds > 0)) throw std::invalid_argument("runtime.inference_timeout_seconds must be positive");

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -215,10 +216,12 @@ TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPassSplitOverThread
   EXPECT_NE(slot_a, slot_b);
   // Two threads: each pass of 8 rows is split in two.
   ServerThread server(board, weights_board, owner.spec(), policy, 1, {.max_rows = 0, .wait_seconds = 5.0, .threads = 2});
+  std::latch built(2);  // both workers exist before either collects
   auto actor = [&](int slot) {
     wire::InferenceClient client(board, slot, 10.0);
     RolloutWorker worker(testing::builtin_registry(), "CartPole-v1", EnvOptions{}, rollout, policy, NormalizeConfig{},
                          10 + slot, slot, &client);
+    built.arrive_and_wait();
     Unroll unroll;
     worker.collect(unroll);
   };

@@ -1,7 +1,8 @@
 // The training programs with a CUDA learner (ctest label `gpu`), run as a
 // user runs them: IMPALA with two actor processes and its learner on the
 // GPU solves CartPole, its checkpoint resumes and evaluates on the CPU; a
-// learner group of two ranks on two GPUs (NCCL) holds equal parameters.
+// learner group of two ranks on two GPUs (NCCL) holds equal parameters;
+// the learner's process runs the actors' LSTM policy on its GPU.
 // Skipped, and reported as skipped, without a GPU.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -56,6 +57,29 @@ TEST_F(GpuTrainingTest, ImpalaWithACudaLearnerAndTwoActorProcessesSolvesCartPole
   const auto eval = rl::testing::run_program(RL_EVAL, "--checkpoint " + dir.string() + " --episodes 5 --json");
   ASSERT_EQ(eval.status, 0) << eval.text;
   EXPECT_EQ(last_json_line(eval.text)["policy"], "checkpoint");
+}
+
+// SEED RL's placement on the GPU: the learner's process runs the policy
+// (an LSTM core, runtime.inference_device auto: the learner's device) for
+// two actor processes that only step envs. MemoryCue's cue lies up to two
+// unrolls back, so the run passes only if the core state the learner keeps
+// per env is carried right (a memoryless policy earns 0.5).
+TEST_F(GpuTrainingTest, TheLearnersInferenceOnTheGpuCarriesAnLstmAcrossUnrolls) {
+  RL_REQUIRE_CUDA();
+  const fs::path dir = root_ / "seed-cuda";
+  Child train(TRAIN_IMPALA, {"--env", "MemoryCue-v0", "--set", "run.env_options=length=12,min_length=2", "--seed", "1",
+                             "--actors", "2", "--total-steps", "300000", "--envs-per-actor", "8", "--unroll-length", "5",
+                             "--set", "policy.hidden_sizes=[32]", "--set", "policy.activation=relu", "--set",
+                             "policy.core=lstm", "--set", "policy.lstm_size=32", "--set", "impala.learning_rate=0.001",
+                             "--set", "impala.entropy_cost=0.01", "--set", "runtime.inference=learner", "--set",
+                             "run.eval_episodes=40", "--device", rl::testing::gpu_test_device_flag(), "--run-dir",
+                             dir.string()});
+  ASSERT_EQ(train.wait(900), 0) << train.output();
+  if (rl::testing::gpu_test_device().is_cuda()) {
+    EXPECT_THAT(train.output(), HasSubstr("with an lstm core runs on " + rl::testing::gpu_test_device_flag()));
+  }
+  EXPECT_THAT(train.output(), HasSubstr("collecting through the host's inference server"));
+  EXPECT_GE(read_json(dir / "summary.json")["final_eval_mean_return"].get<double>(), 0.9) << train.output();
 }
 
 // Two learners on two GPUs average their gradients over NCCL: both hold the
