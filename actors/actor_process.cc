@@ -328,6 +328,19 @@ class Actor {
             .demand_fd = options_.weights_signal_fd};
   }
 
+  // One unroll; false when the env keeps failing (rollout.env_error_limit),
+  // after telling the learner why, so that its error says it.
+  static bool collect_or_report(RolloutWorker& worker, ActorLink& link, Unroll& unroll, int64_t actor_id) {
+    try {
+      worker.collect(unroll);
+      return true;
+    } catch (const std::exception& e) {
+      logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
+      link.report_error(e.what());
+      return false;
+    }
+  }
+
   // The actor's loop: newest weights, one unroll, send it; until the link
   // ends (the learner's stop, its loss) or the env keeps failing.
   int collect_and_send(const wire::WireMessage& config, RolloutWorker& worker, ActorLink& link,
@@ -362,15 +375,7 @@ class Actor {
       }
       Unroll& unroll = buffers[next_buffer];
       next_buffer = 1 - next_buffer;
-      try {
-        worker.collect(unroll);
-      } catch (const std::exception& e) {
-        // An env that keeps failing (rollout.env_error_limit): tell the
-        // learner why before exiting, so that its error says it.
-        logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
-        link.report_error(e.what());
-        return kActorFailed;
-      }
+      if (!collect_or_report(worker, link, unroll, actor_id)) return kActorFailed;
       weights.last_sent_version = unroll.policy_version;
       if (!link.send(unroll)) break;
       if (sync && !board) link.request_weights(weights.last_sent_version, /*wait=*/true, weights.epoch());
@@ -410,13 +415,7 @@ class Actor {
       inference_->set_min_weights(sequence);
       Unroll& unroll = buffers[next_buffer];
       next_buffer = 1 - next_buffer;
-      try {
-        worker.collect(unroll);
-      } catch (const std::exception& e) {
-        logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
-        link.report_error(e.what());
-        return kActorFailed;
-      }
+      if (!collect_or_report(worker, link, unroll, actor_id)) return kActorFailed;
       if (!ready) {
         logf(LogLevel::kInfo, "actor %lld: collecting through the host's inference server (slot %d) %.0f ms after its start\n",
              static_cast<long long>(actor_id), inference_->slot(), 1e3 * process_age_seconds());
@@ -445,13 +444,7 @@ class Actor {
       remote.set_min_version(sync ? last_version + 1 : 0);
       Unroll& unroll = buffers[next_buffer];
       next_buffer = 1 - next_buffer;
-      try {
-        worker.collect(unroll);
-      } catch (const std::exception& e) {
-        logf(LogLevel::kError, "actor %lld: %s\n", static_cast<long long>(actor_id), e.what());
-        link.report_error(e.what());
-        return kActorFailed;
-      }
+      if (!collect_or_report(worker, link, unroll, actor_id)) return kActorFailed;
       if (!ready) {
         logf(LogLevel::kInfo, "actor %lld: collecting with the learner's inference %.0f ms after its start\n",
              static_cast<long long>(actor_id), 1e3 * process_age_seconds());

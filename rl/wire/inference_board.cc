@@ -1,9 +1,6 @@
 #include "rl/wire/inference_board.h"
 
-#include <fcntl.h>
 #include <linux/futex.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,6 +14,8 @@
 #include <ctime>
 #include <stdexcept>
 #include <thread>
+
+#include "rl/wire/shared_memory.h"
 
 namespace rl::wire {
 namespace {
@@ -113,21 +112,17 @@ void check_layout(const InferenceLayout& l) {
 }  // namespace
 
 struct InferenceBoard::Mapping {
-  int fd = -1;
-  size_t size = 0;
+  SharedMemory memory;
   Header* header = nullptr;
   SlotOffsets offsets{InferenceLayout{}};
 
-  ~Mapping() {
-    if (header) ::munmap(header, size);
-    if (fd >= 0) ::close(fd);
-  }
+  explicit Mapping(SharedMemory shared) : memory(std::move(shared)), header(reinterpret_cast<Header*>(memory.data())) {}
   char* slot_base(int index) const {
     if (index < 0 || index >= header->layout.slots) {
       throw std::out_of_range("inference board: slot " + std::to_string(index) + " of " +
                               std::to_string(header->layout.slots));
     }
-    return reinterpret_cast<char*>(header) + header->slots_offset + static_cast<size_t>(index) * header->slot_bytes;
+    return memory.data() + header->slots_offset + static_cast<size_t>(index) * header->slot_bytes;
   }
   SlotControl& control(int index) const { return *reinterpret_cast<SlotControl*>(slot_base(index)); }
 };
@@ -139,48 +134,31 @@ InferenceBoard::~InferenceBoard() = default;
 
 InferenceBoard InferenceBoard::create(const InferenceLayout& layout, const std::string& run_config) {
   check_layout(layout);
-  auto m = std::make_unique<Mapping>();
-  m->offsets = SlotOffsets(layout);
+  const SlotOffsets offsets(layout);
   const size_t config_offset = aligned(sizeof(Header));
   const size_t slots_offset = config_offset + aligned(run_config.size() + 1);
-  m->size = slots_offset + static_cast<size_t>(layout.slots) * m->offsets.total;
-  m->fd = ::memfd_create("rl-inference", MFD_CLOEXEC);
-  if (m->fd < 0) throw std::runtime_error(std::string("inference board: memfd_create: ") + std::strerror(errno));
-  if (::ftruncate(m->fd, static_cast<off_t>(m->size)) != 0) {
-    throw std::runtime_error("inference board: cannot size " + std::to_string(m->size) +
-                             " bytes of shared memory: " + std::strerror(errno));
-  }
-  void* base = ::mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
-  if (base == MAP_FAILED) throw std::runtime_error(std::string("inference board: mmap: ") + std::strerror(errno));
-  m->header = new (base) Header{};
+  const size_t size = slots_offset + static_cast<size_t>(layout.slots) * offsets.total;
+  auto m = std::make_unique<Mapping>(SharedMemory::create("inference board", size));
+  m->offsets = offsets;
+  m->header = new (m->memory.data()) Header{};
   Header& h = *m->header;
   h.layout = layout;
   h.config_offset = config_offset;
   h.config_size = run_config.size();
   h.slots_offset = slots_offset;
-  h.slot_bytes = m->offsets.total;
-  h.total_size = m->size;
-  std::memcpy(static_cast<char*>(base) + config_offset, run_config.data(), run_config.size());
+  h.slot_bytes = offsets.total;
+  h.total_size = size;
+  std::memcpy(m->memory.data() + config_offset, run_config.data(), run_config.size());
   for (int i = 0; i < layout.slots; ++i) new (m->slot_base(i)) SlotControl{};
   h.magic = kMagic;  // last: a board is whole once it has its magic
   return InferenceBoard(std::move(m));
 }
 
 InferenceBoard InferenceBoard::attach(int fd) {
-  auto m = std::make_unique<Mapping>();
-  const std::string what = "inference board: descriptor " + std::to_string(fd);
-  struct stat info{};
-  if (::fstat(fd, &info) != 0 || static_cast<size_t>(info.st_size) < sizeof(Header)) {
-    throw std::runtime_error(what + " is not an inference board (not open, or too small)");
-  }
-  m->fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (m->fd < 0) throw std::runtime_error(what + ": " + std::strerror(errno));
-  m->size = static_cast<size_t>(info.st_size);
-  void* base = ::mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
-  if (base == MAP_FAILED) throw std::runtime_error(what + ": mmap: " + std::strerror(errno));
-  m->header = static_cast<Header*>(base);
+  auto m = std::make_unique<Mapping>(SharedMemory::attach("inference board", fd, sizeof(Header)));
   const Header& h = *m->header;
-  if (h.magic != kMagic || h.total_size != m->size) {
+  const std::string what = "inference board: descriptor " + std::to_string(fd);
+  if (h.magic != kMagic || h.total_size != m->memory.size()) {
     throw std::runtime_error(what + " is not an inference board (bad header)");
   }
   m->offsets = SlotOffsets(h.layout);
@@ -188,7 +166,7 @@ InferenceBoard InferenceBoard::attach(int fd) {
   return InferenceBoard(std::move(m));
 }
 
-int InferenceBoard::fd() const { return mapping_->fd; }
+int InferenceBoard::fd() const { return mapping_->memory.fd(); }
 const InferenceLayout& InferenceBoard::layout() const { return mapping_->header->layout; }
 
 std::string InferenceBoard::run_config() const {

@@ -1,9 +1,6 @@
 #include "rl/wire/weights_board.h"
 
-#include <fcntl.h>
 #include <linux/futex.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,6 +11,8 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+
+#include "rl/wire/shared_memory.h"
 
 namespace rl::wire {
 namespace {
@@ -54,15 +53,14 @@ long futex(std::atomic<uint32_t>* word, int op, uint32_t value, const timespec* 
 }  // namespace
 
 struct WeightsBoard::Mapping {
-  int fd = -1;
-  size_t size = 0;
+  SharedMemory memory;
   Header* header = nullptr;
   char* data = nullptr;  // slot 0, then slot 1
 
-  ~Mapping() {
-    if (header) ::munmap(header, size);
-    if (fd >= 0) ::close(fd);
-  }
+  explicit Mapping(SharedMemory shared)
+      : memory(std::move(shared)),
+        header(reinterpret_cast<Header*>(memory.data())),
+        data(memory.data() + sizeof(Header)) {}
   char* slot(uint32_t i) const { return data + static_cast<size_t>(i) * header->capacity; }
 };
 
@@ -72,44 +70,23 @@ WeightsBoard& WeightsBoard::operator=(WeightsBoard&&) noexcept = default;
 WeightsBoard::~WeightsBoard() = default;
 
 WeightsBoard WeightsBoard::create(size_t capacity) {
-  auto m = std::make_unique<Mapping>();
-  m->fd = ::memfd_create("rl-weights", MFD_CLOEXEC);
-  if (m->fd < 0) throw std::runtime_error(std::string("weights board: memfd_create: ") + std::strerror(errno));
-  m->size = total_size(capacity);
-  if (::ftruncate(m->fd, static_cast<off_t>(m->size)) != 0) {
-    throw std::runtime_error(std::string("weights board: cannot size shared memory: ") + std::strerror(errno));
-  }
-  void* base = ::mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
-  if (base == MAP_FAILED) throw std::runtime_error(std::string("weights board: mmap: ") + std::strerror(errno));
-  m->header = new (base) Header{};
+  auto m = std::make_unique<Mapping>(SharedMemory::create("weights board", total_size(capacity)));
+  m->header = new (m->memory.data()) Header{};
   m->header->magic = kMagic;
   m->header->capacity = capacity;
   m->header->version.store(-1);
-  m->data = static_cast<char*>(base) + sizeof(Header);
   return WeightsBoard(std::move(m));
 }
 
 WeightsBoard WeightsBoard::attach(int fd) {
-  auto m = std::make_unique<Mapping>();
-  const std::string what = "weights board: descriptor " + std::to_string(fd);
-  struct stat info{};
-  if (::fstat(fd, &info) != 0 || static_cast<size_t>(info.st_size) < sizeof(Header)) {
-    throw std::runtime_error(what + " is not a weights board (not open, or too small)");
-  }
-  m->fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (m->fd < 0) throw std::runtime_error(what + ": " + std::strerror(errno));
-  m->size = static_cast<size_t>(info.st_size);
-  void* base = ::mmap(nullptr, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
-  if (base == MAP_FAILED) throw std::runtime_error(what + ": mmap: " + std::strerror(errno));
-  m->header = static_cast<Header*>(base);
-  m->data = static_cast<char*>(base) + sizeof(Header);
-  if (m->header->magic != kMagic || total_size(m->header->capacity) != m->size) {
-    throw std::runtime_error(what + " is not a weights board (bad header)");
+  auto m = std::make_unique<Mapping>(SharedMemory::attach("weights board", fd, sizeof(Header)));
+  if (m->header->magic != kMagic || total_size(m->header->capacity) != m->memory.size()) {
+    throw std::runtime_error("weights board: descriptor " + std::to_string(fd) + " is not a weights board (bad header)");
   }
   return WeightsBoard(std::move(m));
 }
 
-int WeightsBoard::fd() const { return mapping_->fd; }
+int WeightsBoard::fd() const { return mapping_->memory.fd(); }
 size_t WeightsBoard::capacity() const { return mapping_->header->capacity; }
 
 void WeightsBoard::publish(int64_t version, const std::vector<std::string>& frames) {
