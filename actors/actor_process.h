@@ -39,7 +39,7 @@ struct ActorOptions {
   // With a host agent's board: the eventfd that tells its relay an actor
   // is about to start an unroll (-1: the board is the learner's, live).
   int weights_signal_fd = -1;
-  // An inherited inference board (actors/inference_board.h): the actor
+  // An inherited inference board (rl/wire/inference_board.h): the actor
   // takes a slot and its actions come from the host's inference server.
   // -1: the actor runs its policy itself.
   int inference_fd = -1;

@@ -1,5 +1,5 @@
 // InferenceServer: runs one host's actors' policy in batches, over an
-// inference board (actors/inference_board.h), with the newest weights of
+// inference board (rl/wire/inference_board.h), with the newest weights of
 // the host's weights board. It answers whatever requests are waiting, after
 // waiting a bounded time for more (adaptive batching: up to a number of
 // rows, within a latency bound), as Sample Factory's policy workers do.
