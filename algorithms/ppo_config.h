@@ -24,6 +24,9 @@ struct PpoConfig {
   std::string ratio_clip = "symmetric";
   double value_clip = 0.0;       // absolute clip of V - V_old (0: the surrogate's epsilon)
   double ent_coef = 0.01;        // entropy bonus weight
+  // Anneal the entropy bonus linearly to 0 over the run, so that the
+  // policy's mode (deterministic evaluation) ends close to its samples.
+  bool anneal_ent = false;
   double vf_coef = 0.5;          // value loss weight (on 0.5 * squared error)
   double max_grad_norm = 0.5;    // global gradient-norm clip
   bool norm_adv = true;          // normalize advantages per minibatch
@@ -43,6 +46,7 @@ struct PpoConfig {
     f("ratio_clip", ratio_clip);
     f("value_clip", value_clip);
     f("ent_coef", ent_coef);
+    f("anneal_ent", anneal_ent);
     f("vf_coef", vf_coef);
     f("max_grad_norm", max_grad_norm);
     f("norm_adv", norm_adv);

@@ -68,6 +68,8 @@ MetricRow PpoLearner::update(const Batch& joined, double progress) {
   const double remaining = std::max(0.0, 1.0 - progress);
   const double lr = config_.learning_rate * (config_.anneal_lr ? remaining : 1.0);
   const double clip = std::max(config_.clip_coef * (config_.anneal_clip ? remaining : 1.0), 1e-8);
+  PpoConfig step = config_;  // this update's settings
+  if (config_.anneal_ent) step.ent_coef = config_.ent_coef * remaining;
   PpoStats stats;
   if (fast_path()) {
     PpoHostBatch batch{.size = N,
@@ -78,7 +80,7 @@ MetricRow PpoLearner::update(const Batch& joined, double progress) {
                        .values = joined.values,
                        .advantages = advantages,
                        .returns = returns};
-    stats = fast_updater_->update(flat_.params(), flat_.grads(), *fused_adam_, batch, config_, lr, clip,
+    stats = fast_updater_->update(flat_.params(), flat_.grads(), *fused_adam_, batch, step, lr, clip,
                                   rng_, [this](std::span<float>) { reduce_gradients(); }, group_mean());
   } else {
     PpoBatch batch;
@@ -96,7 +98,7 @@ MetricRow PpoLearner::update(const Batch& joined, double progress) {
       batch.core_state = core_state(joined);
       if (model_->core_input_size() > 0) batch.core_inputs = core_inputs(joined).slice(0, 0, T);
     }
-    stats = ppo_update(*model_, optimizer_, batch, config_, lr, clip, rng_, [this] { reduce_gradients(); },
+    stats = ppo_update(*model_, optimizer_, batch, step, lr, clip, rng_, [this] { reduce_gradients(); },
                        group_mean());
   }
   ++version_;
