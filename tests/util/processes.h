@@ -141,17 +141,29 @@ inline std::vector<pid_t> processes_with(const std::string& text) {
   return out;
 }
 
-// A free TCP port on loopback (bound, read back, released).
+// A TCP port on loopback that is free with the three after it (a learner
+// binds its control port and the next ones: unrolls, weights, inference).
+// Drawn below the kernel's ephemeral range (ip_local_port_range, 32768 and
+// up), where the source port of some other test's outgoing connection
+// cannot take it between this check and the learner's bind.
 inline int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  auto bindable = [](int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+  };
+  static unsigned state = static_cast<unsigned>(::getpid()) * 2654435761u;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    state = state * 1664525u + 1013904223u;
+    const int port = 20000 + static_cast<int>((state >> 8) % 12000);
+    if (bindable(port) && bindable(port + 1) && bindable(port + 2) && bindable(port + 3)) return port;
+  }
+  throw std::runtime_error("free_port: no four free ports in a row below 32000");
 }
 
 inline nlohmann::json read_json(const fs::path& path) {
