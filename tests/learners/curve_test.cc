@@ -20,6 +20,7 @@
 #include "rl/wire/curve.h"
 #include "rl/wire/messages.h"
 #include "rl/wire/socket.h"
+#include "tests/util/eventually.h"
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
 
@@ -143,10 +144,8 @@ class CurveHubTest : public ::testing::Test {
     weights.send(wire::serialize(wire::make_want(sender, -1)), 1000);
     if (auto frames = weights.receive(2000)) out.got_weights = wire::parse(std::move(*frames)).kind == "weights";
     // The junk unroll is counted as a drop if it got through.
-    for (int i = 0; i < 100 && hub_->drops_total() == drops_before; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    out.unroll_arrived = hub_->drops_total() > drops_before;
+    out.unroll_arrived = rl::testing::eventually([&] { return hub_->drops_total() > drops_before; },
+                                                 std::chrono::milliseconds(1000));
     return out;
   }
 

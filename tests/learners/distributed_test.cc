@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "rl/wire/messages.h"
+#include "tests/util/eventually.h"
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
 #include "tests/util/temp_dir.h"
@@ -208,10 +209,9 @@ TEST_F(DistributedTest, PpoGoesOnAtOnceWhenAnActorIsKilledAndItsSuccessorKeepsIt
   // Training goes on for a while with both actors.
   const auto metrics_path = dir / "metrics.csv";
   const double updates_then = metric_now(metrics_path, "updates").value_or(0);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (metric_now(metrics_path, "updates").value_or(0) < updates_then + 50 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  EXPECT_TRUE(rl::testing::eventually(
+      [&] { return metric_now(metrics_path, "updates").value_or(0) >= updates_then + 50; }, std::chrono::seconds(60)))
+      << "fewer than 50 updates in 60 s after the rejoin";
   ::kill(train.pid(), SIGTERM);
   ASSERT_EQ(train.wait(120), 0) << train.output();
   EXPECT_EQ(count_of(train.output(), "actor 0 joined") + count_of(train.output(), "actor 1 joined"), 3u)
@@ -492,13 +492,9 @@ TEST_F(DistributedTest, MalformedMessagesAreCountedAndTheLearnerTrainsOn) {
   for (auto& frames : corpus) ASSERT_TRUE(push.send(std::move(frames), 5000));
 
   // A stale unroll once the learner is far enough along (runtime.max_policy_lag 20).
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (Clock::now() < deadline) {
-    if (metric_now(dir / "metrics.csv", "updates").value_or(0) > 40) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_TRUE(rl::testing::eventually([&] { return metric_now(dir / "metrics.csv", "updates").value_or(0) > 40; },
+                                      std::chrono::seconds(60)))
+      << "the learner did not reach 40 updates in 60 s";
   ASSERT_TRUE(next_of("credit")) << "no credit back for the valid unroll";
   {
     rl::Unroll u = valid(30);
