@@ -31,6 +31,7 @@ struct AppoConfig {
   bool clip_vloss = true;        // clip the value loss around the value at the start of the update
   double value_clip = 1.0;       // absolute bound of V - V_old (0: clip_coef)
   double ent_coef = 0.003;       // entropy bonus weight
+  bool anneal_ent = false;       // anneal it linearly to 0 (the mode ends close to the samples)
   double vf_coef = 1.0;          // weight of 0.5 * squared error (Sample Factory's 0.5 on the plain error)
   double max_grad_norm = 4.0;    // global gradient-norm clip
   bool norm_adv = true;          // normalize advantages per minibatch
@@ -55,6 +56,7 @@ struct AppoConfig {
     f("clip_vloss", clip_vloss);
     f("value_clip", value_clip);
     f("ent_coef", ent_coef);
+    f("anneal_ent", anneal_ent);
     f("vf_coef", vf_coef);
     f("max_grad_norm", max_grad_norm);
     f("norm_adv", norm_adv);
@@ -78,6 +80,7 @@ struct AppoConfig {
     c.clip_vloss = clip_vloss;
     c.value_clip = value_clip;
     c.ent_coef = ent_coef;
+    c.anneal_ent = anneal_ent;
     c.vf_coef = vf_coef;
     c.max_grad_norm = max_grad_norm;
     c.norm_adv = norm_adv;

@@ -16,6 +16,7 @@ struct ImpalaConfig {
   double vtrace_lambda = 1.0;      // trace decay lambda (IMPALA remark 2; 1 in TorchBeast)
   double baseline_cost = 0.5;      // weight of 0.5 * (v_s - V)^2
   double entropy_cost = 0.0006;    // weight of the entropy bonus
+  bool anneal_entropy = false;     // anneal it linearly to 0 over the run (the mode ends close to the samples)
   std::string optimizer = "rmsprop";  // rmsprop | adam
   double learning_rate = 4.8e-4;   // at the start
   bool anneal_lr = true;           // anneal the learning rate linearly to 0 over the run
@@ -36,6 +37,7 @@ struct ImpalaConfig {
     f("vtrace_lambda", vtrace_lambda);
     f("baseline_cost", baseline_cost);
     f("entropy_cost", entropy_cost);
+    f("anneal_entropy", anneal_entropy);
     f("optimizer", optimizer);
     f("learning_rate", learning_rate);
     f("anneal_lr", anneal_lr);

@@ -40,6 +40,8 @@ MetricRow AppoLearner::update(const Batch& joined, double progress) {
   const double remaining = std::max(0.0, 1.0 - progress);
   const double lr = config_.learning_rate * (config_.anneal_lr ? remaining : 1.0);
   const double clip = std::max(config_.clip_coef * (config_.anneal_clip ? remaining : 1.0), 1e-8);
+  PpoConfig step = update_config_;  // this update's settings
+  if (config_.anneal_ent) step.ent_coef = config_.ent_coef * remaining;
   PpoStats stats;
   AppoTargetStats target_stats;
   if (fast_path()) {
@@ -61,7 +63,7 @@ MetricRow AppoLearner::update(const Batch& joined, double progress) {
                            .values = targets_.values,
                            .advantages = targets_.advantages,
                            .returns = targets_.vs};
-    stats = fast_updater_->update(flat_.params(), flat_.grads(), *fused_adam_, ppo, update_config_, lr, clip, rng_,
+    stats = fast_updater_->update(flat_.params(), flat_.grads(), *fused_adam_, ppo, step, lr, clip, rng_,
                                   [this](std::span<float>) { reduce_gradients(); }, group_mean());
   } else {
     ImpalaBatch batch;
@@ -77,7 +79,7 @@ MetricRow AppoLearner::update(const Batch& joined, double progress) {
       batch.core_inputs = core_inputs(joined);
     }
     const PpoBatch ppo = appo_batch(*model_, batch, target_config_, &target_stats);
-    stats = ppo_update(*model_, optimizer_, ppo, update_config_, lr, clip, rng_, [this] { reduce_gradients(); },
+    stats = ppo_update(*model_, optimizer_, ppo, step, lr, clip, rng_, [this] { reduce_gradients(); },
                        group_mean());
   }
   const auto [lag_mean, lag_max] = policy_lag(joined);

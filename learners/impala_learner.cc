@@ -59,7 +59,9 @@ MetricRow ImpalaLearner::update(const Batch& joined, double progress) {
   const std::vector<float>& rewards = inputs_.rewards;
   const std::vector<float>& discounts = inputs_.discounts;
 
-  const double lr = config_.learning_rate * (config_.anneal_lr ? std::max(0.0, 1.0 - progress) : 1.0);
+  const double remaining = std::max(0.0, 1.0 - progress);
+  const double lr = config_.learning_rate * (config_.anneal_lr ? remaining : 1.0);
+  loss_config_.entropy_cost = config_.entropy_cost * (config_.anneal_entropy ? remaining : 1.0);
   ImpalaFastStats loss;
   double grad_norm = 0;
   if (fast_path()) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "learners/appo_learner.h"
 #include "learners/impala_learner.h"
 #include "learners/ppo_learner.h"
 
@@ -209,6 +210,57 @@ TEST(FastPathLearnerTest, CheckpointsCrossBetweenPaths) {
     expect_same_parameters(a, b, 1e-5);
     fs::remove_all(dir);
   }
+}
+
+// Largest absolute difference between the two learners' parameters.
+double parameter_distance(Learner& a, Learner& b) {
+  double out = 0;
+  for (const auto& p : a.model().named_parameters()) {
+    out = std::max(out, (p.value() - b.model().named_parameters()[p.key()]).abs().max().item<double>());
+  }
+  return out;
+}
+
+// An annealed entropy bonus at progress p weighs (1 - p) of the configured
+// one: one update of a learner that anneals 2 lands where a learner with 1
+// held fixed does, and not where one with 2 does, for the three
+// algorithms and both compute paths.
+TEST(LearnerTest, AnnealedEntropyBonusWeighsTheRemainingFraction) {
+  const Unroll u = make_unroll(8, 2, 0, 0.f);
+  auto check = [&](auto make) {
+    for (const char* path : {"on", "off"}) {
+      torch::manual_seed(0);
+      auto annealed = make(path, 2.0, true);
+      torch::manual_seed(0);
+      auto halved = make(path, 1.0, false);
+      torch::manual_seed(0);
+      auto full = make(path, 2.0, false);
+      annealed->update(Batch::of({&u}), 0.5);
+      halved->update(Batch::of({&u}), 0.5);
+      full->update(Batch::of({&u}), 0.5);
+      const double to_halved = parameter_distance(*annealed, *halved), to_full = parameter_distance(*annealed, *full);
+      EXPECT_LT(to_halved, 1e-3 * to_full) << path;
+    }
+  };
+  check([](const char* path, double bonus, bool anneal) {
+    PpoConfig c;
+    c.ent_coef = bonus;
+    c.anneal_ent = anneal;
+    return std::make_unique<PpoLearner>(cartpole_like(), with_fast_path(path), NormalizeConfig{}, c, torch::kCPU, 1);
+  });
+  check([](const char* path, double bonus, bool anneal) {
+    AppoConfig c;
+    c.ent_coef = bonus;
+    c.anneal_ent = anneal;
+    return std::make_unique<AppoLearner>(cartpole_like(), with_fast_path(path), NormalizeConfig{}, c, torch::kCPU, 1);
+  });
+  check([](const char* path, double bonus, bool anneal) {
+    ImpalaConfig c;
+    c.entropy_cost = bonus;
+    c.anneal_entropy = anneal;
+    return std::make_unique<ImpalaLearner>(cartpole_like(), with_fast_path(path), NormalizeConfig{}, c, torch::kCPU,
+                                           1);
+  });
 }
 
 TEST(FastPathLearnerTest, FastPathOnWithCudaIsAClearError) {
