@@ -15,6 +15,7 @@
 #    discards them (runtime.discard_batches), so that the rate is the
 #    actors' and their inference's, not the CNN's training on this CPU.
 # --smoke: one fleet, a few thousand steps each (the test suite's run).
+# PARTS="fleets nature" (the default) picks the parts to run.
 # Results: $BENCH_DIR (default runs/bench-placements)/results.jsonl, and
 # markdown tables on stdout.
 set -euo pipefail
@@ -93,6 +94,9 @@ print(json.dumps({
 PY
 }
 
+parts=${PARTS:-"fleets nature"}
+[[ " $parts " == *" fleets "* ]] || fleets=""
+[[ " $parts " == *" nature "* ]] || rounds=0
 for fleet in $fleets; do
   for placement in actor host learner; do
     run "cartpole-$fleet-$placement" "$placement" --env CartPole-v1 --actors "$fleet" --total-steps "$cartpole_steps" \

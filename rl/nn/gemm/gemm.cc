@@ -16,8 +16,25 @@ using Out = Eigen::Map<RowMajor>;
 
 }  // namespace
 
+// A few rows through a large B (an actor's handful of envs through a wide
+// layer, MinAtar's 1,600 x 128 FC): Eigen's GEMM packs all of B on every
+// call, which costs more than the products themselves (44% of an actor's
+// time, measured). One matrix-vector product per row of B reads B once and
+// packs nothing.
+constexpr int64_t kFewRows = 8;
+constexpr int64_t kLargeB = 65536;  // floats
+
 extern "C" __attribute__((visibility("default"))) void RL_GEMM_ENTRY(nt)(
     int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  if (m <= kFewRows && n * k >= kLargeB) {
+    const In rows(a, m, k);
+    Eigen::Matrix<float, Eigen::Dynamic, 1, 0, kFewRows, 1> column(m);
+    for (int64_t j = 0; j < n; ++j) {
+      column.noalias() = rows * Eigen::Map<const Eigen::VectorXf>(b + j * k, k);
+      for (int64_t i = 0; i < m; ++i) c[i * n + j] = column[i];
+    }
+    return;
+  }
   Out(c, m, n).noalias() = In(a, m, k) * In(b, n, k).transpose();
 }
 

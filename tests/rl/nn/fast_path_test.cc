@@ -17,6 +17,7 @@
 #include "rl/nn/distributions.h"
 #include "rl/nn/flat_parameters.h"
 #include "rl/nn/fused_optim.h"
+#include "rl/nn/gemm/gemm.h"
 #include "rl/nn/mlp.h"
 
 namespace rl {
@@ -89,6 +90,29 @@ TEST(MlpLayoutTest, SlotsFollowTheModulesNamedParameters) {
       total += named[i].value().numel();
     }
     EXPECT_EQ(total, net.num_parameters()) << c.name;
+  }
+}
+
+// C = A B^T against a plain double-precision loop, on both of nt's ways:
+// Eigen's GEMM, and one matrix-vector product per row of B for a few rows
+// through a large B (m <= 8, n * k >= 65,536).
+TEST(GemmTest, ProductOfFewRowsAndALargeMatrixEqualsThePlainLoop) {
+  struct Shape {
+    int64_t m, n, k;
+  };
+  for (const Shape& s : {Shape{1, 128, 1600}, Shape{5, 128, 1600}, Shape{8, 300, 300}, Shape{9, 300, 300},
+                         Shape{4, 64, 64}, Shape{64, 16, 36}}) {
+    const torch::Tensor a = torch::randn({s.m, s.k}), b = torch::randn({s.n, s.k});
+    std::vector<float> c(static_cast<size_t>(s.m * s.n), std::nanf(""));
+    gemm_kernels().nt(s.m, s.n, s.k, a.data_ptr<float>(), b.data_ptr<float>(), c.data());
+    const torch::Tensor expected = torch::matmul(a.to(torch::kDouble), b.to(torch::kDouble).t());
+    double largest = 0;
+    for (int64_t i = 0; i < s.m; ++i) {
+      for (int64_t j = 0; j < s.n; ++j) {
+        largest = std::max(largest, std::abs(c[i * s.n + j] - expected[i][j].item<double>()));
+      }
+    }
+    EXPECT_LT(largest, 1e-3) << s.m << " x " << s.n << " x " << s.k;
   }
 }
 
