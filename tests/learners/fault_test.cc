@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/util/eventually.h"
 #include "tests/util/metrics_csv.h"
 #include "tests/util/processes.h"
 #include "tests/util/temp_dir.h"
@@ -52,7 +53,6 @@ size_t count_of(const std::string& text, const std::string& what) {
 }
 
 // For the kill schedule (the fault itself is timed) and bounded polls.
-void sleep_seconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
 using FaultTest = rl::testing::TempDirTest;
 
@@ -67,15 +67,14 @@ TEST_F(FaultTest, ActorsKilledAtRandomMomentsAreRestartedAndThroughputRecovers) 
                              "--set", "run.eval_episodes=2", "--set", "runtime.max_restarts=20"});
   ASSERT_TRUE(train.wait_for("steps/s", 120)) << train.output();
   // A baseline of throughput: some updates' worth of rows.
-  const auto baseline_deadline = Clock::now() + std::chrono::seconds(60);
-  while (column(dir / "metrics.csv", "env_steps").size() < 200 && Clock::now() < baseline_deadline) {
-    sleep_seconds(0.05);
-  }
+  rl::testing::eventually([&] { return column(dir / "metrics.csv", "env_steps").size() >= 200; },
+                          std::chrono::seconds(60), std::chrono::milliseconds(50));
   const size_t rows_before = column(dir / "metrics.csv", "env_steps").size();
   std::mt19937 rng(7);
   int kills = 0;
   for (int i = 0; i < 6; ++i) {
-    sleep_seconds(std::uniform_real_distribution<double>(0.2, 0.8)(rng));
+    // The kill moments are random on purpose: no condition to wait for.
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::uniform_real_distribution<double>(0.2, 0.8)(rng)));
     const auto actors = children_of(train.pid());
     if (actors.empty()) continue;  // both are being restarted right now
     const pid_t victim = actors[std::uniform_int_distribution<size_t>(0, actors.size() - 1)(rng)];
@@ -319,17 +318,18 @@ TEST_F(FaultTest, AResumedLearnerBehindItsActorsVersionsBringsEveryActorBack) {
     }
     // Kill the learner at least 20 updates after its first checkpoint.
     const fs::path latest = dir / "checkpoints" / "latest";
-    const auto deadline = Clock::now() + std::chrono::seconds(120);
-    while (!fs::exists(latest / "learner.json") && Clock::now() < deadline) sleep_seconds(0.05);
-    ASSERT_TRUE(fs::exists(latest / "learner.json")) << learner->output();
+    ASSERT_TRUE(rl::testing::eventually([&] { return fs::exists(latest / "learner.json"); },
+                                        std::chrono::seconds(120), std::chrono::milliseconds(50)))
+        << learner->output();
     const int64_t saved_version = read_json(fs::canonical(latest) / "learner.json")["version"].get<int64_t>();
     double updates = 0;
-    while (Clock::now() < deadline) {
-      const auto row = last_metrics(dir / "metrics.csv");
-      updates = row.count("updates") ? row.at("updates") : 0;
-      if (updates > saved_version + 20) break;
-      sleep_seconds(0.05);
-    }
+    rl::testing::eventually(
+        [&] {
+          const auto row = last_metrics(dir / "metrics.csv");
+          updates = row.count("updates") ? row.at("updates") : 0;
+          return updates > saved_version + 20;
+        },
+        std::chrono::seconds(120), std::chrono::milliseconds(50));
     ::kill(learner->pid(), SIGKILL);
     learner->wait(30);
     ASSERT_GT(updates, saved_version + 20) << "the learner did not get far enough past its checkpoint";
@@ -371,13 +371,13 @@ TEST_F(FaultTest, AKillDuringACheckpointWriteKeepsThePreviousOne) {
     }
     return false;
   };
-  const auto deadline = Clock::now() + std::chrono::seconds(120);
   // The first checkpoint completes; kill during the second one's write.
-  while (!fs::exists(checkpoints / "latest") && Clock::now() < deadline) sleep_seconds(0.05);
-  ASSERT_TRUE(fs::exists(checkpoints / "latest")) << train.output();
+  ASSERT_TRUE(rl::testing::eventually([&] { return fs::exists(checkpoints / "latest"); }, std::chrono::seconds(120),
+                                      std::chrono::milliseconds(50)))
+      << train.output();
   const fs::path first = fs::canonical(checkpoints / "latest");
-  while (!writing() && Clock::now() < deadline) sleep_seconds(0.05);
-  ASSERT_TRUE(writing()) << train.output();
+  ASSERT_TRUE(rl::testing::eventually(writing, std::chrono::seconds(120), std::chrono::milliseconds(50)))
+      << train.output();
   ::kill(train.pid(), SIGKILL);
   train.wait(30);
   ASSERT_TRUE(writing()) << "the interrupted write should be left behind";
@@ -413,9 +413,9 @@ TEST_F(FaultTest, AKilledLearnerResumesAndItsActorsRejoin) {
         TRAIN_IMPALA, std::vector<std::string>{"--role", "actor", "--learner", endpoint, "--reconnect-seconds", "60"}));
   }
   const fs::path latest = dir / "checkpoints" / "latest";
-  const auto deadline = Clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(latest / "state.json") && Clock::now() < deadline) sleep_seconds(0.05);
-  ASSERT_TRUE(fs::exists(latest / "state.json")) << learner->output();
+  ASSERT_TRUE(rl::testing::eventually([&] { return fs::exists(latest / "state.json"); }, std::chrono::seconds(120),
+                                      std::chrono::milliseconds(50)))
+      << learner->output();
   ::kill(learner->pid(), SIGKILL);
   learner->wait(30);
   const auto state = read_json(fs::canonical(latest) / "state.json");

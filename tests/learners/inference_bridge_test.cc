@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "rl/wire/wire_message.h"
+#include "tests/util/eventually.h"
 
 namespace rl {
 namespace {
@@ -49,9 +50,9 @@ class InferenceBridgeTest : public ::testing::Test {
 
   // The server's part, by hand: answers whatever is requested.
   void serve(int64_t version) {
-    for (int i = 0; i < 500 && bridge_.board().requested().empty(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    ASSERT_TRUE(rl::testing::eventually([&] { return !bridge_.board().requested().empty(); },
+                                        std::chrono::milliseconds(1000), std::chrono::milliseconds(2)))
+        << "no request reached the board";
     for (int slot : bridge_.board().requested()) {
       const wire::InferenceSlotView v = bridge_.board().slot(slot);
       for (int r = 0; r < kRows; ++r) {
@@ -106,9 +107,9 @@ TEST_F(InferenceBridgeTest, BadRequestsAreRefusedWithTheirReasonAndReachNoSlot) 
   EXPECT_TRUE(bridge_.board().requested().empty());
   // A second step while the first is pending.
   ASSERT_TRUE(actor_.send(wire::serialize(act(3, 1, {1, 2, 3, 4, 5, 6}))));
-  for (int i = 0; i < 500 && bridge_.board().requested().empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  ASSERT_TRUE(rl::testing::eventually([&] { return !bridge_.board().requested().empty(); },
+                                      std::chrono::milliseconds(1000), std::chrono::milliseconds(2)))
+      << "the first step did not reach the board";
   EXPECT_NE(refused(act(3, 2, {1, 2, 3, 4, 5, 6})).find("pending"), std::string::npos);
   serve(1);
   EXPECT_EQ(reply().get_int("step"), 1);
