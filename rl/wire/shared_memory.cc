@@ -12,6 +12,22 @@
 
 namespace rl::wire {
 
+namespace {
+
+// Maps `size` bytes of `fd` read-write and shared; on failure closes `fd`
+// and throws, naming `what`.
+char* map_or_close(int fd, size_t size, const std::string& what) {
+  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) {
+    const int error = errno;
+    ::close(fd);
+    throw std::runtime_error(what + ": mmap: " + std::strerror(error));
+  }
+  return static_cast<char*>(base);
+}
+
+}  // namespace
+
 SharedMemory SharedMemory::create(const std::string& what, size_t size) {
   const int fd = ::memfd_create(what.c_str(), MFD_CLOEXEC);
   if (fd < 0) throw std::runtime_error(what + ": memfd_create: " + std::strerror(errno));
@@ -21,13 +37,7 @@ SharedMemory SharedMemory::create(const std::string& what, size_t size) {
     throw std::runtime_error(what + ": cannot size " + std::to_string(size) + " bytes of shared memory: " +
                              std::strerror(error));
   }
-  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (base == MAP_FAILED) {
-    const int error = errno;
-    ::close(fd);
-    throw std::runtime_error(what + ": mmap: " + std::strerror(error));
-  }
-  return SharedMemory(fd, size, static_cast<char*>(base));
+  return SharedMemory(fd, size, map_or_close(fd, size, what));
 }
 
 SharedMemory SharedMemory::attach(const std::string& what, int fd, size_t min_size) {
@@ -39,13 +49,7 @@ SharedMemory SharedMemory::attach(const std::string& what, int fd, size_t min_si
   const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
   if (own < 0) throw std::runtime_error(named + ": " + std::strerror(errno));
   const size_t size = static_cast<size_t>(info.st_size);
-  void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, own, 0);
-  if (base == MAP_FAILED) {
-    const int error = errno;
-    ::close(own);
-    throw std::runtime_error(named + ": mmap: " + std::strerror(error));
-  }
-  return SharedMemory(own, size, static_cast<char*>(base));
+  return SharedMemory(own, size, map_or_close(own, size, named));
 }
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
