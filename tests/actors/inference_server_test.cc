@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <latch>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "rl/wire/messages.h"
 #include "rl/wire/wire_message.h"
 #include "tests/envs/env_test_util.h"
+#include "tests/util/eventually.h"
 
 namespace rl {
 namespace {
@@ -214,20 +216,26 @@ TEST(InferenceBoardTest, WaitingActorsAreAnsweredInOneForwardPassSplitOverThread
   const int slot_a = board.claim(::getpid());
   const int slot_b = board.claim(::getpid() + 1000000);  // a pid no process has: a stand-in owner
   EXPECT_NE(slot_a, slot_b);
-  // Two threads: each pass of 8 rows is split in two.
-  ServerThread server(board, weights_board, owner.spec(), policy, 1, {.max_rows = 0, .wait_seconds = 5.0, .threads = 2});
-  std::latch built(2);  // both workers exist before either collects
   auto actor = [&](int slot) {
     wire::InferenceClient client(board, slot, 10.0);
     RolloutWorker worker(testing::builtin_registry(), "CartPole-v1", EnvOptions{}, rollout, policy, NormalizeConfig{},
                          10 + slot, slot, &client);
-    built.arrive_and_wait();
     Unroll unroll;
     worker.collect(unroll);
   };
   std::thread a(actor, slot_a), b(actor, slot_b);
+  // The server starts once both actors wait for their first step: on a
+  // loaded machine one could otherwise collect its whole unroll before the
+  // other asks at all, and the server rightly answers each alone.
+  const bool both_asked = rl::testing::eventually([&] { return board.requested().size() == 2; },
+                                                  std::chrono::seconds(5), std::chrono::milliseconds(1));
+  // Two threads: each pass of 8 rows is split in two.
+  std::optional<ServerThread> server;
+  server.emplace(board, weights_board, owner.spec(), policy, 1,
+                 InferenceServerConfig{.max_rows = 0, .wait_seconds = 5.0, .threads = 2});
   a.join();
   b.join();
+  EXPECT_TRUE(both_asked) << "the two actors' first requests did not both reach the board";
   // The server waits for actors in the middle of an unroll: after each
   // one's first request, every pass answers both (the first may be one).
   EXPECT_LE(board.batches(), 11u);
